@@ -1,0 +1,55 @@
+"""Demo people for `manage.py seed_demo` (idempotent: keyed by email)."""
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+
+from accounts.models import User
+from core.identifiers import orcid_check_character
+
+
+def demo_orcid(n: int) -> str:
+    """A valid ORCID iD in the 0009 block, unique for ``n``."""
+    base = f"0009{n:011d}"
+    digits = base + orcid_check_character(base)
+    return "-".join(digits[i : i + 4] for i in range(0, 16, 4))
+
+
+# (key, email, name, affiliation, staff?) — the key is how other apps' demo data refer to them.
+PEOPLE = [
+    ("staff", "staff@example.org", "Olivia Staff", "ORCID", True),
+    ("chair", "chair@example.org", "Ana Souza", "Universidade de São Paulo", False),
+    ("steering1", "steering1@example.org", "Kenji Watanabe", "University of Tokyo", False),
+    ("steering2", "steering2@example.org", "Ingrid Larsen", "University of Oslo", False),
+    ("steering3", "steering3@example.org", "Samuel Okafor", "University of Lagos", False),
+    ("ost", "ost@example.org", "Lucía Fernández", "Universidad de Chile", False),
+    ("devstaff", "dev@example.org", "Tom Developer", "ORCID", False),
+    ("contributor", "contributor@example.org", "Mei Chen", "Peking University", False),
+    ("contributor2", "contributor2@example.org", "Pavel Ivanov", "Novosibirsk State University", False),
+    ("lead", "lead@example.org", "Fiona Murphy", "Trinity College Dublin", False),
+    ("member", "member@example.org", "Raj Patel", "University of Melbourne", False),
+    ("user", "user@example.org", "Jo Visitor", "", False),
+]  # fmt: skip
+
+
+def seed(stdout) -> dict[str, User]:
+    people: dict[str, User] = {}
+    for n, (key, email, name, affiliation, staff) in enumerate(PEOPLE, start=1):
+        user, created = User.objects.get_or_create(
+            email=email,
+            defaults={
+                "name": name,
+                "affiliation": affiliation,
+                "orcid_id": demo_orcid(n),
+                "is_staff": staff,
+                "is_superuser": staff,
+            },
+        )
+        if created:
+            user.set_password(settings.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        people[key] = user
+    stdout.write(f"  people: {len(people)}")
+    return people

@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def navigation(request: HttpRequest) -> dict:
+    """What the header needs: whether to show Review (steering group) and Admin (staff)."""
+    from contributors.permissions import can_review_nominations
+
+    user = getattr(request, "user", None)
+    show_review = bool(user and user.is_authenticated and can_review_nominations(user))
+    return {
+        "nav_show_review": show_review,
+        "nav_show_admin": bool(user and user.is_authenticated and user.is_staff),
+        "demo_password": settings.DEMO_PASSWORD if settings.DEBUG else None,
+    }

@@ -1,0 +1,22 @@
+from django import template
+
+from core.identifiers import orcid_url, ror_url
+from core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str):
+    """Render user Markdown safely: ``{{ topic.body|markdown }}``."""
+    return render_markdown(text)
+
+
+@register.filter
+def orcid_link(orcid_id: str) -> str:
+    return orcid_url(orcid_id) if orcid_id else ""
+
+
+@register.filter
+def ror_link(ror_id: str) -> str:
+    return ror_url(ror_id) if ror_id else ""

@@ -1,0 +1,55 @@
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+def _database_state() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        logger.exception("healthz: database check failed")
+        return "error"
+    return "ok"
+
+
+def _broker_state() -> str:
+    if not settings.REDIS_URL:
+        return "eager"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        client.ping()
+    except redis.RedisError:
+        logger.warning("healthz: broker check failed", exc_info=True)
+        return "error"
+    return "ok"
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers and `make e2e`: 200 while the database answers.
+
+    A broker outage is reported but does not fail the check: the portal keeps working
+    and queued mail waits (the database is the one thing it cannot do without).
+    """
+    database = _database_state()
+    broker = _broker_state()
+    status = 200 if database == "ok" else 503
+    return JsonResponse({"database": database, "broker": broker}, status=status)

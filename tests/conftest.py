@@ -1,0 +1,25 @@
+import pytest
+from django.test import override_settings
+
+from orcid_community.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_eager_tasks():
+    """Unit tests run tasks in-process and keep the cache per test.
+
+    With REDIS_URL set (CI), the broker and cache are real; the tests that need them say
+    so explicitly. Everything else must not depend on a worker or leak cache state.
+    """
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def password() -> str:
+    return "correct-horse-battery-staple"

@@ -1,0 +1,162 @@
+"""The settings by environment, the stack definition and the Celery configuration."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.pop("DATABASE_URL", None)
+    clean.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "x7Hq2-very-long-random-secret-for-the-deploy-check-91c0aa5f3e8d7b6c4",
+    "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+}
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_are_secure():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE,"
+        " s.CSRF_COOKIE_SECURE, s.STORAGES['staticfiles']['BACKEND'], s.ACCOUNT_EMAIL_VERIFICATION)"
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, **PRODUCTION)
+    assert result.stdout.split() == [
+        "False",
+        "True",
+        "31536000",
+        "True",
+        "True",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "mandatory",
+    ]
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    result = run_manage("check", DJANGO_DEBUG="false")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_database_and_redis_come_from_the_environment():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'],"
+        " s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND'])"
+    )
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DATABASE_URL="postgres://u:p@db.example:5432/portal",
+        REDIS_URL="redis://cache.example:6379/0",
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "portal",
+        "redis://cache.example:6379/0",
+        "False",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+    embedded = run_manage("shell", "--no-imports", "-c", code)
+    assert embedded.stdout.split()[0] == "django.db.backends.sqlite3"
+    assert embedded.stdout.split()[3:] == [
+        "True",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+
+
+def test_orcid_provider_settings_follow_the_environment():
+    code = (
+        "from django.conf import settings as s;"
+        "p = s.SOCIALACCOUNT_PROVIDERS['orcid'];"
+        "print(p['BASE_DOMAIN'], p['MEMBER_API'], p['APPS'][0]['client_id'])"
+    )
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        ORCID_BASE_DOMAIN="sandbox.orcid.org",
+        ORCID_CLIENT_ID="APP-123",
+        ORCID_CLIENT_SECRET="s",
+    )
+    assert result.stdout.split() == ["sandbox.orcid.org", "False", "APP-123"]
+    bad = run_manage("check", ORCID_BASE_DOMAIN="evil.example")
+    assert "ORCID_BASE_DOMAIN must be" in bad.stderr
+
+
+def test_celery_is_configured_for_reliable_delivery():
+    from orcid_community.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.broker_transport_options["visibility_timeout"] >= app.conf.task_time_limit
+    assert "clear-expired-sessions" in app.conf.beat_schedule
+    assert "core.tasks.clear_expired_sessions" in app.tasks
+
+
+def test_docker_compose_names_every_service_and_uses_bin_stack():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"db", "redis", "web", "worker", "beat", "mail"} <= set(services)
+    for name in ("web", "worker", "beat"):
+        assert services[name]["command"] == ["bin/stack", name]
+    for name in ("db", "redis", "web", "mail"):
+        assert "healthcheck" in services[name]
+    env = services["web"]["environment"]
+    assert env["DATABASE_URL"].startswith("postgres://")
+    assert env["REDIS_URL"].startswith("redis://")
+
+
+def test_readme_documents_the_stack_commands_and_every_variable():
+    readme = (ROOT / "README.md").read_text()
+    for command in ("bin/stack web", "bin/stack worker", "bin/stack beat"):
+        assert command in readme
+    settings_source = (ROOT / "orcid_community" / "settings.py").read_text()
+    import re
+
+    variables = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_source))
+    assert variables, "no environment variables found in settings"
+    missing = sorted(v for v in variables if f"`{v}`" not in readme)
+    assert not missing, f"README does not document: {missing}"
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: no real Redis")
+def test_the_cache_really_lives_in_redis():
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "test-config"})
+    cache.set("probe", "value", 10)
+    assert cache.get("probe") == "value"
+    cache.delete("probe")
+    assert caches  # the configured alias exists

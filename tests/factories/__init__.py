@@ -1,0 +1,3 @@
+from tests.factories.accounts import UserFactory
+
+__all__ = ["UserFactory"]
