@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
@@ -48,6 +49,14 @@ class User(AbstractUser):
         help_text=_("Your ORCID iD, like 0000-0002-1825-0097."),
     )
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The portal and its mail speak this language to you."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

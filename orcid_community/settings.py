@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "consortia",
     "contributors",
     "forums",
+    "mail",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_RETRY_DELAY = 30
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-deliveries": {
+        "task": "mail.tasks.requeue_stale_deliveries",
+        "schedule": 60,
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 24,
@@ -165,6 +170,9 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="ORCID Community Portal <community@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in mail (and List-Unsubscribe) point here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+MAIL_LIST_ID_DOMAIN = env.str("MAIL_LIST_ID_DOMAIN", default="community.orcid.example")
 
 # --- Accounts: django-allauth ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("consortia.urls")),
     path("", include("contributors.urls")),
     path("", include("forums.urls")),
+    path("", include("mail.urls")),
 ]
 
 if settings.DEBUG:
