@@ -190,7 +190,12 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
 
 
 def delivery_send(*, delivery_id: int) -> str:
-    """Send one pending delivery (idempotent: a sent, failed or skipped one is left alone)."""
+    """Send one pending delivery (idempotent: a sent, failed or skipped one is left alone).
+
+    Raises TransientMailError after a failed attempt that may be retried; the attempt and
+    its error are saved first (outside the rolled-back part).
+    """
+    error = None
     with transaction.atomic():
         # The row lock makes a second task for the same delivery wait, then see it sent.
         delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
@@ -206,18 +211,19 @@ def delivery_send(*, delivery_id: int) -> str:
         try:
             get_connection().send_messages([build_message(delivery)])
         except Exception as exc:
+            error = exc
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.state = Delivery.State.FAILED
-            delivery.save(update_fields=["attempts", "last_error", "state"])
-            if delivery.state == Delivery.State.FAILED:
                 logger.error("Delivery %s failed for good: %s", delivery.pk, delivery.last_error)
-                return delivery.state
-            raise TransientMailError(delivery.last_error) from exc
-        delivery.state = Delivery.State.SENT
-        delivery.sent_at = timezone.now()
+        else:
+            delivery.state = Delivery.State.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
         delivery.save(update_fields=["attempts", "state", "sent_at", "last_error"])
-        return delivery.state
+    if error is not None and delivery.state == Delivery.State.PENDING:
+        raise TransientMailError(delivery.last_error) from error
+    return delivery.state
 
 
 def deliveries_requeue_stale(*, older_than: timedelta = STALE_AFTER, limit: int = 5000) -> int:

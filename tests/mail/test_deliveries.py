@@ -1,0 +1,163 @@
+import smtplib
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from mail import services
+from mail.models import Delivery, Unsubscription
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TEMPLATE = "mail/email/test_notice"
+
+
+def notify(people, *, about="test:1", period=""):
+    return services.deliver(
+        recipients=people,
+        kind="test.notice",
+        about=about,
+        subject="Notice about %(thing)s",
+        subject_params={"thing": "the portal"},
+        template=TEMPLATE,
+        context={"message": "Something happened."},
+        list_id="tests",
+        period=period,
+    )
+
+
+def test_each_recipient_gets_one_two_part_mail_with_list_headers(
+    django_capture_on_commit_callbacks,
+):
+    ana, ben = UserFactory(name="Ana"), UserFactory(name="Ben")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify([ana, ben]) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([ana.email, ben.email])
+    message = next(m for m in mail.outbox if m.to == [ana.email])
+    assert message.subject == "Notice about the portal"
+    assert "Hello Ana," in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "Something happened." in html
+    assert message.extra_headers["List-Id"] == "<tests.community.orcid.example>"
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.extra_headers["List-Unsubscribe"].startswith(
+        "<http://127.0.0.1:8000/mail/unsubscribe/"
+    )
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_nothing_is_sent_before_the_transaction_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notify([UserFactory()])
+    assert mail.outbox == []
+    assert Delivery.objects.get().state == "pending"
+    assert len(callbacks) == 1
+
+
+def test_the_same_thing_is_never_delivered_twice_to_a_person(django_capture_on_commit_callbacks):
+    person = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([person])
+        assert notify([person]) == 0
+        notify([person, person])
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.count() == 1
+    # A new period (digests) is a new delivery.
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([person], period="2026-11-23")
+    assert len(mail.outbox) == 2
+
+
+def test_the_database_refuses_a_duplicate_delivery():
+    from django.db import IntegrityError
+
+    person = UserFactory()
+    fields = dict(recipient=person, kind="k", about="a", period="", list_id="l", to_email="x@e.org")
+    Delivery.objects.create(**fields, subject="s", body_text="t", body_html="h")
+    with pytest.raises(IntegrityError):
+        Delivery.objects.create(**fields, subject="s2", body_text="t", body_html="h")
+
+
+def test_sending_a_delivery_again_sends_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([UserFactory()])
+    delivery = Delivery.objects.get()
+    assert services.delivery_send(delivery_id=delivery.pk) == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_smtp_errors_retry_then_end_failed(django_capture_on_commit_callbacks, settings):
+    person = UserFactory()
+    with (
+        mock.patch(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages",
+            side_effect=smtplib.SMTPServerDisconnected("gone"),
+        ),
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        notify([person])
+        delivery = Delivery.objects.get()
+        for _ in range(services.MAX_ATTEMPTS - 1):
+            with pytest.raises(services.TransientMailError):
+                services.delivery_send(delivery_id=delivery.pk)
+        assert services.delivery_send(delivery_id=delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.state == "failed"
+    assert delivery.attempts == services.MAX_ATTEMPTS
+    assert "SMTPServerDisconnected" in delivery.last_error
+    assert mail.outbox == []
+
+
+def test_broker_outage_keeps_deliveries_pending_until_the_sweep(django_capture_on_commit_callbacks):
+    person = UserFactory()
+    with (
+        mock.patch("mail.tasks.send_delivery.delay", side_effect=ConnectionError("broker down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        notify([person])  # the event still succeeds
+    delivery = Delivery.objects.get()
+    assert delivery.state == "pending"
+    assert mail.outbox == []
+    # Not yet stale: the sweep leaves it alone.
+    assert services.deliveries_requeue_stale() == 0
+    Delivery.objects.update(queued_at=timezone.now() - timedelta(minutes=10))
+    assert services.deliveries_requeue_stale() == 1
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.get().state == "sent"
+
+
+def test_one_click_unsubscribe_stops_further_mail(client, django_capture_on_commit_callbacks):
+    person = UserFactory()
+    token = services.unsubscribe_token(user_id=person.pk, list_id="tests")
+    url = f"/mail/unsubscribe/{token}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert not Unsubscription.objects.exists()  # GET only asks
+    response = client.post(url, {"List-Unsubscribe": "One-Click"})  # no session, no CSRF token
+    assert response.status_code == 200
+    assert Unsubscription.objects.filter(user=person, list_id="tests").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([person], about="test:2")
+    assert mail.outbox == []
+    assert Delivery.objects.get().state == "skipped"
+
+
+@pytest.mark.parametrize("token", ["forged", "eyJ1IjoxfQ:1tX:bad-signature"])
+def test_a_forged_token_gets_a_clear_400_page(client, token):
+    response = client.post(f"/mail/unsubscribe/{token}/")
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+    assert not Unsubscription.objects.exists()
+
+
+def test_an_expired_token_gets_a_clear_400_page(client):
+    person = UserFactory()
+    token = services.unsubscribe_token(user_id=person.pk, list_id="tests")
+    later = timezone.now().timestamp() + services.UNSUBSCRIBE_MAX_AGE + 60
+    with mock.patch("time.time", return_value=later):
+        response = client.get(f"/mail/unsubscribe/{token}/")
+    assert response.status_code == 400
