@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev lint format migrations-check seed clean
+.PHONY: run test e2e install install-dev lint format migrations-check seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ test: $(STAMP_DEV)
 	@# pytest exits 5 when it collected nothing: treat that as a failure, loudly.
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+# The browser tests against the production stack (gunicorn, Celery worker and beat,
+# PostgreSQL from DATABASE_URL, Redis from REDIS_URL, an SMTP receiver, Debian's Chromium).
+e2e: export REQUIRE_E2E = 1
+e2e: $(STAMP_DEV)
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 lint:
 	$(BIN)/ruff check .

@@ -23,3 +23,8 @@ def _isolated_cache_and_eager_tasks():
 @pytest.fixture
 def password() -> str:
     return "correct-horse-battery-staple"
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests last: they start the stack once and take the longest.
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath).replace("\\", "/"))
