@@ -8,6 +8,7 @@ docker-compose.yml. Every process started is stopped again, also when a test fai
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import os
@@ -239,10 +240,8 @@ class Stack:
         for log in self._log_files:
             log.close()
         self.processes.clear()
-        try:
+        with contextlib.suppress(Exception):  # best effort during teardown
             self.smtp.stop()
-        except Exception:  # noqa: BLE001 - best effort during teardown
-            pass
         try:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         finally:
