@@ -1,14 +1,41 @@
 """django-allauth adapters: signing in with ORCID fills the person's profile."""
 
+import uuid
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from core.identifiers import normalize_orcid
+from mail.services import deliver_message
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    pass
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Account mail goes out like every other mail: a Delivery, sent after commit.
+
+        Mail to an address without an account (a password reset asked for an unknown
+        address) has no recipient to record and is sent directly.
+        """
+        user = context.get("user")
+        language = (getattr(user, "language", "") or translation.get_language()) or "en"
+        with translation.override(language):
+            ctx = {"email": email, "current_site": get_current_site(allauth_context.request)}
+            ctx.update(context)
+            ctx.setdefault("request", allauth_context.request)
+            message = self.render_mail(template_prefix, email, ctx)
+        if user is None or not getattr(user, "pk", None):
+            message.send()
+            return
+        deliver_message(
+            recipient=user,
+            message=message,
+            kind="account." + template_prefix.rsplit("/", 1)[-1],
+            about=f"account:{uuid.uuid4().hex}",
+        )
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

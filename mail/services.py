@@ -37,6 +37,9 @@ UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 90  # a token in an old mail works for 90 d
 
 # Human names of lists, shown on the unsubscribe page; apps add theirs in AppConfig.ready.
 LIST_NAMES: dict[str, str] = {}
+# Mail about a person's own account (address confirmation, password reset) is not list
+# mail: it carries no List-* headers and an unsubscription cannot stop it.
+ACCOUNT_LIST = "account"
 
 
 class TransientMailError(Exception):
@@ -146,6 +149,32 @@ def deliver(
     return len(rows)
 
 
+@transaction.atomic
+def deliver_message(*, recipient, message, kind: str, about: str) -> Delivery:
+    """Record an already rendered account mail (from allauth) and send it after commit."""
+    html = next(
+        (
+            content
+            for content, mimetype in getattr(message, "alternatives", [])
+            if mimetype == "text/html"
+        ),
+        None,
+    )
+    delivery = Delivery.objects.create(
+        recipient=recipient,
+        kind=kind,
+        about=about,
+        list_id=ACCOUNT_LIST,
+        to_email=message.to[0],
+        subject=message.subject[:255],
+        body_text=message.body,
+        body_html=html
+        or render_to_string("mail/email/layout.html", {"text_body": message.body, "list_name": ""}),
+    )
+    transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]))
+    return delivery
+
+
 def _enqueue_pending(*, kind: str, about: str, period: str) -> None:
     ids = list(
         Delivery.objects.filter(
@@ -171,19 +200,23 @@ def enqueue_deliveries(ids: list[int]) -> None:
 
 
 def build_message(delivery: Delivery) -> EmailMultiAlternatives:
-    list_host = settings.MAIL_LIST_ID_DOMAIN
+    headers = {"X-Portal-Delivery": str(delivery.pk)}
+    if delivery.list_id != ACCOUNT_LIST:
+        link = unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)
+        headers.update(
+            {
+                "List-Id": f"<{delivery.list_id}.{settings.MAIL_LIST_ID_DOMAIN}>",
+                "List-Unsubscribe": f"<{link}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+        )
     message = EmailMultiAlternatives(
         subject=delivery.subject,
         body=delivery.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.to_email],
         reply_to=[delivery.reply_to] if delivery.reply_to else None,
-        headers={
-            "List-Id": f"<{delivery.list_id}.{list_host}>",
-            "List-Unsubscribe": f"<{unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "X-Portal-Delivery": str(delivery.pk),
-        },
+        headers=headers,
     )
     message.attach_alternative(delivery.body_html, "text/html")
     return message
@@ -201,9 +234,12 @@ def delivery_send(*, delivery_id: int) -> str:
         delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
         if delivery is None or delivery.state != Delivery.State.PENDING:
             return delivery.state if delivery else "missing"
-        if Unsubscription.objects.filter(
-            user_id=delivery.recipient_id, list_id=delivery.list_id
-        ).exists():
+        if (
+            delivery.list_id != ACCOUNT_LIST
+            and Unsubscription.objects.filter(
+                user_id=delivery.recipient_id, list_id=delivery.list_id
+            ).exists()
+        ):
             delivery.state = Delivery.State.SKIPPED
             delivery.save(update_fields=["state"])
             return delivery.state

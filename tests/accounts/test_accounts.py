@@ -8,27 +8,33 @@ from django.core import mail
 from django.db import IntegrityError
 
 from accounts.models import User
+from mail.models import Delivery
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_by_email_sends_a_confirmation_link_that_verifies(client, settings):
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "email": "new@example.org",
-            "password1": "a-Long-passphrase-42",
-            "password2": "a-Long-passphrase-42",
-        },
-    )
+def test_sign_up_by_email_sends_a_confirmation_link_that_verifies(
+    client, django_capture_on_commit_callbacks
+):
+    form = {
+        "email": "new@example.org",
+        "password1": "a-Long-passphrase-42",
+        "password2": "a-Long-passphrase-42",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", form)
     assert response.status_code == 302
-    assert User.objects.filter(email="new@example.org").exists()
+    person = User.objects.get(email="new@example.org")
+    # The confirmation went out as a recorded delivery, after commit.
+    delivery = Delivery.objects.get(recipient=person)
+    assert (delivery.kind, delivery.state) == ("account.email_confirmation_signup", "sent")
     assert len(mail.outbox) == 1
+    assert "List-Unsubscribe" not in mail.outbox[0].extra_headers  # account mail is no list
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
     path = "/" + link.split("/", 3)[3]
     assert client.post(path).status_code == 302
-    assert User.objects.get(email="new@example.org").emailaddress_set.get().verified
+    assert person.emailaddress_set.get().verified
 
 
 def test_sign_in_by_email_and_password(client, password):
