@@ -1,0 +1,305 @@
+"""Read queries of the forums: each page runs a fixed number of queries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from forums import permissions
+from forums.models import (
+    Flag,
+    Forum,
+    IdeaStatus,
+    Post,
+    Subscription,
+    Topic,
+    Vote,
+)
+from forums.services import SEARCH_CONFIG
+
+TOPICS_PER_PAGE = 30
+POSTS_PER_PAGE = 20
+RESULTS_PER_PAGE = 20
+QUERY_MAX = 200
+
+
+def _page(queryset, number, per_page: int) -> Page:
+    # get_page: a page number that is not a number or out of range gives a valid page.
+    return Paginator(queryset, per_page).get_page(number)
+
+
+# --- forums and topics ---------------------------------------------------------------------
+
+
+def forum_index(user) -> list[Forum]:
+    return list(permissions.visible_forums(user).order_by("position", "name"))
+
+
+def forum_topics(forum: Forum, *, page=1) -> Page:
+    topics = (
+        Topic.objects.filter(forum=forum, merged_into__isnull=True)
+        .select_related("author", "last_post_author")
+        .order_by("-is_pinned", "-last_post_at", "-pk")
+    )
+    return _page(topics, page, TOPICS_PER_PAGE)
+
+
+def page_of_post(post: Post) -> int:
+    before = Post.objects.filter(topic_id=post.topic_id).filter(
+        Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)
+    )
+    return before.count() // POSTS_PER_PAGE + 1
+
+
+@dataclass
+class TopicPage:
+    topic: Topic
+    page: Page
+    can_moderate: bool
+    can_accept: bool
+    flagged_ids: set[int] = field(default_factory=set)
+    subscription: Subscription | None = None
+    has_voted: bool = False
+    status_changes: list = field(default_factory=list)
+
+
+def topic_page(topic: Topic, user, *, page=1) -> TopicPage:
+    can_moderate = permissions.can_moderate(user, topic.forum)
+    posts = Post.objects.filter(topic=topic).select_related("author").order_by("created_at", "pk")
+    paged = _page(posts, page, POSTS_PER_PAGE)
+    for post in paged.object_list:
+        post.show_body = (
+            not post.is_hidden
+            or can_moderate
+            or (user.is_authenticated and post.author_id == user.pk)
+        )
+        post.can_edit = user.is_authenticated and (
+            can_moderate
+            or (post.author_id == user.pk and not post.is_hidden and not topic.is_locked)
+        )
+    result = TopicPage(
+        topic=topic,
+        page=paged,
+        can_moderate=can_moderate,
+        can_accept=permissions.can_accept_answer(user, topic) if user.is_authenticated else False,
+    )
+    if user.is_authenticated:
+        ids = [p.pk for p in paged.object_list]
+        result.flagged_ids = set(
+            Flag.objects.filter(user=user, post_id__in=ids).values_list("post_id", flat=True)
+        )
+        result.subscription = Subscription.objects.filter(user=user, topic=topic).first()
+    if topic.forum.is_ideas:
+        if user.is_authenticated:
+            result.has_voted = Vote.objects.filter(idea=topic, user=user).exists()
+        result.status_changes = list(topic.status_changes.select_related("changed_by"))
+    return result
+
+
+# --- ideas ---------------------------------------------------------------------------------
+
+IDEA_SORTS = ("votes", "newest", "status")
+_STATUS_ORDER = Case(
+    *[When(status=s, then=Value(i)) for i, s in enumerate(IdeaStatus.values)],
+    default=Value(99),
+    output_field=IntegerField(),
+)
+
+
+def ideas_forum() -> Forum | None:
+    return Forum.objects.filter(kind=Forum.Kind.IDEAS).first()
+
+
+def ideas_list(forum: Forum, user, *, sort: str = "votes", status: str = "", page=1):
+    ideas = Topic.objects.filter(forum=forum, merged_into__isnull=True).select_related("author")
+    if status in IdeaStatus.values:
+        ideas = ideas.filter(status=status)
+    if sort == "newest":
+        ideas = ideas.order_by("-created_at", "-pk")
+    elif sort == "status":
+        ideas = ideas.annotate(status_order=_STATUS_ORDER).order_by(
+            "status_order", "-vote_count", "-pk"
+        )
+    else:
+        ideas = ideas.order_by("-vote_count", "-created_at", "-pk")
+    paged = _page(ideas, page, TOPICS_PER_PAGE)
+    voted: set[int] = set()
+    if user.is_authenticated:
+        voted = set(
+            Vote.objects.filter(
+                user=user, idea_id__in=[t.pk for t in paged.object_list]
+            ).values_list("idea_id", flat=True)
+        )
+    for idea in paged.object_list:
+        idea.has_voted = idea.pk in voted
+    return paged
+
+
+# --- moderation ----------------------------------------------------------------------------
+
+
+def moderated_forums(user) -> list[Forum]:
+    return [f for f in permissions.visible_forums(user) if permissions.can_moderate(user, f)]
+
+
+def moderation_queue(user) -> list[Post]:
+    """Posts with open flags, or hidden after flags, in the forums ``user`` moderates."""
+    forums = moderated_forums(user)
+    return list(
+        Post.objects.filter(topic__forum__in=forums)
+        .filter(Q(flags__resolution="") | Q(hidden_reason=Post.HiddenReason.FLAGS))
+        .annotate(open_flags=Count("flags", filter=Q(flags__resolution=""), distinct=True))
+        .select_related("topic", "topic__forum", "author")
+        .prefetch_related("flags")
+        .distinct()
+        .order_by("-open_flags", "-created_at")[:200]
+    )
+
+
+# --- search --------------------------------------------------------------------------------
+
+_START, _STOP = "\ue000", "\ue001"  # private-use characters: cannot be typed into a post
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_query(q: str | None) -> str:
+    """Hostile input is tamed here: control bytes go, whitespace folds, length is capped."""
+    q = _CONTROL.sub(" ", q or "")
+    q = q.replace(_START, " ").replace(_STOP, " ")
+    return " ".join(q.split())[:QUERY_MAX]
+
+
+def _highlight(text: str) -> SafeString:
+    return mark_safe(  # noqa: S308 - escaped first, then our own markers become <mark>
+        escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    )
+
+
+def _excerpt(body: str, terms: list[str], width: int = 240) -> str:
+    lower = body.lower()
+    positions = [lower.find(t.lower()) for t in terms if t]
+    positions = [p for p in positions if p >= 0]
+    start = max(0, min(positions) - width // 3) if positions else 0
+    snippet = body[start : start + width]
+    for term in sorted({t for t in terms if t}, key=len, reverse=True):
+        snippet = re.sub(
+            re.escape(term), lambda m: _START + m.group(0) + _STOP, snippet, flags=re.I
+        )
+    return ("…" if start else "") + snippet + ("…" if start + width < len(body) else "")
+
+
+@dataclass
+class SearchResults:
+    results: list[Post]
+    page: int
+    has_next: bool
+
+
+def search_posts(
+    user,
+    q: str,
+    *,
+    forum: Forum | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    page: int = 1,
+) -> SearchResults:
+    """Posts matching ``q`` in the forums ``user`` may see, best first, with excerpts."""
+    q = clean_query(q)
+    page = max(1, min(page, 50))
+    if not q:
+        return SearchResults([], page, False)
+    posts = Post.objects.filter(is_hidden=False, topic__forum__in=permissions.visible_forums(user))
+    if forum is not None:
+        posts = posts.filter(topic__forum=forum)
+    if since:
+        posts = posts.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
+    if until:
+        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+        posts = posts.filter(created_at__lt=end)
+    terms = q.split()[:10]
+    if connection.vendor == "postgresql":
+        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        posts = (
+            posts.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), query),
+                excerpt_raw=SearchHeadline(
+                    "body",
+                    query,
+                    config=SEARCH_CONFIG,
+                    start_sel=_START,
+                    stop_sel=_STOP,
+                    max_words=40,
+                    min_words=15,
+                    max_fragments=2,
+                ),
+            )
+            .order_by("-rank", "-created_at")
+        )
+    else:
+        # SQLite (make run): every word must appear in the post or its topic's title.
+        for term in terms:
+            posts = posts.filter(Q(body__icontains=term) | Q(topic__title__icontains=term))
+        posts = posts.order_by("-created_at")
+    offset = (page - 1) * RESULTS_PER_PAGE
+    rows = list(
+        posts.select_related("topic", "topic__forum", "author")[
+            offset : offset + RESULTS_PER_PAGE + 1
+        ]
+    )
+    for post in rows:
+        raw = getattr(post, "excerpt_raw", None)
+        post.excerpt = _highlight(raw if raw is not None else _excerpt(post.body, terms))
+        post.title_html = _highlight(_excerpt(post.topic.title, terms, width=200))
+    return SearchResults(rows[:RESULTS_PER_PAGE], page, len(rows) > RESULTS_PER_PAGE)
+
+
+def search_icontains(q: str, *, limit: int = RESULTS_PER_PAGE) -> list[int]:
+    """The naive baseline of bench_search: every word as icontains, newest first."""
+    posts: QuerySet[Post] = Post.objects.filter(is_hidden=False)
+    for term in clean_query(q).split()[:10]:
+        posts = posts.filter(body__icontains=term)
+    return list(posts.order_by("-created_at").values_list("pk", flat=True)[:limit])
+
+
+# --- signals for the contributors app -------------------------------------------------------
+
+
+def activity_counts(user_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per person: visible posts, topics started, accepted answers and ideas (3 queries)."""
+    ids = list(user_ids)
+    counts = {uid: {"posts": 0, "topics": 0, "accepted_answers": 0, "ideas": 0} for uid in ids}
+    if not ids:
+        return counts
+    for row in (
+        Post.objects.filter(author_id__in=ids, is_hidden=False)
+        .values("author_id")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["author_id"]]["posts"] = row["n"]
+    for row in (
+        Topic.objects.filter(author_id__in=ids)
+        .values("author_id")
+        .annotate(
+            topics=Count("pk"),
+            ideas=Count("pk", filter=Q(forum__kind=Forum.Kind.IDEAS)),
+        )
+    ):
+        counts[row["author_id"]]["topics"] = row["topics"]
+        counts[row["author_id"]]["ideas"] = row["ideas"]
+    for row in (
+        Topic.objects.filter(accepted_post__author_id__in=ids, accepted_post__is_hidden=False)
+        .values("accepted_post__author_id")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["accepted_post__author_id"]]["accepted_answers"] = row["n"]
+    return counts

@@ -1,0 +1,528 @@
+"""Every state change of the forums: atomic, keyword-only, and the one home of each rule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchVector
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Q, Value
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.markdown import render_markdown
+from forums import permissions
+from forums.models import (
+    RESERVED_SLUGS,
+    Flag,
+    Forum,
+    IdeaStatus,
+    IdeaStatusChange,
+    ModerationAction,
+    Post,
+    PostRevision,
+    Subscription,
+    Topic,
+    Vote,
+)
+
+TITLE_MIN, TITLE_MAX = 3, 200
+BODY_MAX = 50_000
+NEW_ACCOUNT_AGE = timedelta(days=1)
+NEW_USER_POSTS_PER_HOUR = 5
+FLAGS_TO_HIDE = 3
+SEARCH_CONFIG = "english"
+
+
+class RateLimited(RuleViolation):
+    status_code = 429
+    default_message = _("You are posting too fast. Please wait a little.")
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").replace("\x00", "").split())
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise InvalidInput(
+            _("A title has between %(min)d and %(max)d characters.")
+            % {"min": TITLE_MIN, "max": TITLE_MAX}
+        )
+    return title
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").replace("\x00", "").strip()
+    if not body:
+        raise InvalidInput(_("Write a message."))
+    if len(body) > BODY_MAX:
+        raise InvalidInput(_("A message has at most %(max)d characters.") % {"max": BODY_MAX})
+    return body
+
+
+def is_new_user(user) -> bool:
+    """No verified contribution and an account younger than a day."""
+    if user.is_staff:
+        return False
+    if user.date_joined and timezone.now() - user.date_joined >= NEW_ACCOUNT_AGE:
+        return False
+    try:
+        from contributors.selectors import has_verified_contribution
+    except ImportError:
+        return True  # the contributors app cannot vouch yet: account age alone decides
+    return not has_verified_contribution(user)
+
+
+def _check_rate_limit(user) -> None:
+    if not is_new_user(user):
+        return
+    # Serialize this person's posting so two quick requests cannot both pass the count.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    since = timezone.now() - timedelta(hours=1)
+    recent = Post.objects.filter(author=user, created_at__gte=since)
+    if recent.count() >= NEW_USER_POSTS_PER_HOUR:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+        minutes = max(
+            1, int((oldest + timedelta(hours=1) - timezone.now()).total_seconds() // 60) + 1
+        )
+        raise RateLimited(
+            _(
+                "New accounts can post %(limit)d messages an hour. "
+                "You can post again in %(minutes)d minutes."
+            )
+            % {"limit": NEW_USER_POSTS_PER_HOUR, "minutes": minutes}
+        )
+
+
+def _require_moderator(user, forum: Forum) -> None:
+    if not permissions.can_moderate(user, forum):
+        raise NotAllowed(_("Only moderators of this forum can do this."))
+
+
+def _log(actor, action: str, *, topic=None, post=None, note: str = "") -> None:
+    ModerationAction.objects.create(actor=actor, action=action, topic=topic, post=post, note=note)
+
+
+def _update_search_vector(post: Post, title: str = "") -> None:
+    """PostgreSQL keeps a stored tsvector per post (the topic's title weighs more)."""
+    if connection.vendor != "postgresql":
+        return
+    vector = SearchVector("body", weight="B", config=SEARCH_CONFIG)
+    if title:
+        vector = SearchVector(Value(title), weight="A", config=SEARCH_CONFIG) + vector
+    Post.objects.filter(pk=post.pk).update(search_vector=vector)
+
+
+def topic_refresh(topic: Topic) -> None:
+    """Recount a topic's replies and last post from its visible posts."""
+    visible = Post.objects.filter(topic=topic, is_hidden=False)
+    stats = visible.aggregate(n=Count("pk"), last=Max("created_at"))
+    last = visible.order_by("-created_at", "-pk").values_list("author_id", flat=True).first()
+    topic.reply_count = max(0, stats["n"] - 1)
+    topic.last_post_at = stats["last"] or topic.created_at or timezone.now()
+    topic.last_post_author_id = last
+    Topic.objects.filter(pk=topic.pk).update(
+        reply_count=topic.reply_count,
+        last_post_at=topic.last_post_at,
+        last_post_author_id=topic.last_post_author_id,
+    )
+
+
+def forum_refresh(forum: Forum) -> None:
+    """Recount a forum's topics, posts and last post."""
+    topics = Topic.objects.filter(forum=forum, merged_into__isnull=True)
+    stats = topics.aggregate(
+        n=Count("pk", distinct=True), replies=Count("posts", filter=Q(posts__is_hidden=False))
+    )
+    last = topics.aggregate(last=Max("last_post_at"))["last"]
+    Forum.objects.filter(pk=forum.pk).update(
+        topic_count=stats["n"], post_count=stats["replies"], last_post_at=last
+    )
+
+
+# --- forums --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def forum_create(
+    *,
+    slug: str,
+    name: str,
+    kind: str = Forum.Kind.GENERAL,
+    description: str = "",
+    is_private: bool = False,
+    position: int = 0,
+    group=None,
+) -> Forum:
+    """Create a forum (the contributors app creates its groups' forums through this)."""
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput(_("This address is reserved; choose another slug."))
+    forum = Forum(
+        slug=slug,
+        name=name,
+        kind=kind,
+        description=description,
+        is_private=is_private,
+        position=position,
+    )
+    if group is not None:
+        forum.group = group
+    forum.full_clean()
+    forum.save()
+    return forum
+
+
+# --- topics and posts ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def topic_create(*, forum: Forum, author, title: str, body: str) -> Topic:
+    """Start a topic (an idea in the iDeas forum); its author watches it."""
+    if not permissions.can_post_in(author, forum):
+        raise NotAllowed(_("You cannot post in this forum."))
+    title, body = _clean_title(title), _clean_body(body)
+    _check_rate_limit(author)
+    now = timezone.now()
+    topic = Topic.objects.create(
+        forum=forum,
+        title=title,
+        author=author,
+        last_post_at=now,
+        last_post_author=author,
+        status=IdeaStatus.NEW if forum.is_ideas else "",
+    )
+    post = Post.objects.create(
+        topic=topic, author=author, body=body, body_html=render_markdown(body), is_first=True
+    )
+    _update_search_vector(post, title)
+    Subscription.objects.get_or_create(user=author, topic=topic)
+    forum_refresh(forum)
+    return topic
+
+
+@transaction.atomic
+def post_create(*, topic: Topic, author, body: str) -> Post:
+    """Reply to a topic."""
+    # Lock the topic row: a lock or a move by a moderator cannot cross a reply.
+    topic = Topic.objects.select_for_update().select_related("forum").get(pk=topic.pk)
+    if not permissions.can_post_in(author, topic.forum):
+        raise NotAllowed(_("You cannot post in this forum."))
+    if topic.is_locked and not permissions.can_moderate(author, topic.forum):
+        raise RuleViolation(_("This topic is locked: it takes no more replies."))
+    if topic.merged_into_id:
+        raise RuleViolation(_("This idea was merged into another one; reply there."))
+    body = _clean_body(body)
+    _check_rate_limit(author)
+    post = Post.objects.create(
+        topic=topic, author=author, body=body, body_html=render_markdown(body)
+    )
+    _update_search_vector(post)
+    topic_refresh(topic)
+    forum_refresh(topic.forum)
+    return post
+
+
+@transaction.atomic
+def post_edit(*, post: Post, editor, body: str) -> Post:
+    """Edit a post; the previous version is kept and the post marked as edited."""
+    post = Post.objects.select_for_update().select_related("topic__forum").get(pk=post.pk)
+    if not permissions.can_edit_post(editor, post):
+        raise NotAllowed(_("You cannot edit this post."))
+    body = _clean_body(body)
+    if body == post.body:
+        return post
+    PostRevision.objects.create(post=post, body=post.body, edited_by=editor)
+    post.body = body
+    post.body_html = render_markdown(body)
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "body_html", "edited_at"])
+    _update_search_vector(post, post.topic.title if post.is_first else "")
+    return post
+
+
+@transaction.atomic
+def answer_accept(*, post: Post, user) -> Topic:
+    """Mark a reply as the accepted answer of its topic."""
+    topic = Topic.objects.select_for_update().select_related("forum").get(pk=post.topic_id)
+    if not permissions.can_accept_answer(user, topic):
+        raise NotAllowed(_("Only the topic's author or a moderator can accept an answer."))
+    if post.is_first:
+        raise RuleViolation(_("The question itself cannot be its answer; accept a reply."))
+    if post.is_hidden:
+        raise RuleViolation(_("A hidden post cannot be the accepted answer."))
+    topic.accepted_post = post
+    topic.save(update_fields=["accepted_post"])
+    return topic
+
+
+@transaction.atomic
+def answer_unaccept(*, topic: Topic, user) -> Topic:
+    """Remove the accepted answer of a topic."""
+    if not permissions.can_accept_answer(user, topic):
+        raise NotAllowed(_("Only the topic's author or a moderator can change the answer."))
+    Topic.objects.filter(pk=topic.pk).update(accepted_post=None)
+    topic.accepted_post = None
+    return topic
+
+
+# --- moderation ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_hide(*, post: Post, moderator, note: str = "") -> Post:
+    """Hide a post (a moderator's decision: open flags on it are upheld)."""
+    post = Post.objects.select_for_update().select_related("topic__forum").get(pk=post.pk)
+    _require_moderator(moderator, post.topic.forum)
+    post.is_hidden, post.hidden_reason = True, Post.HiddenReason.MODERATOR
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    _resolve_flags(post, moderator, Flag.Resolution.UPHELD)
+    if post.topic.accepted_post_id == post.pk:
+        Topic.objects.filter(pk=post.topic_id).update(accepted_post=None)
+    topic_refresh(post.topic)
+    forum_refresh(post.topic.forum)
+    _log(moderator, "hide", topic=post.topic, post=post, note=note)
+    return post
+
+
+@transaction.atomic
+def post_restore(*, post: Post, moderator, note: str = "") -> Post:
+    """Show a hidden post again (open flags on it are dismissed)."""
+    post = Post.objects.select_for_update().select_related("topic__forum").get(pk=post.pk)
+    _require_moderator(moderator, post.topic.forum)
+    post.is_hidden, post.hidden_reason = False, Post.HiddenReason.NOT_HIDDEN
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    _resolve_flags(post, moderator, Flag.Resolution.DISMISSED)
+    topic_refresh(post.topic)
+    forum_refresh(post.topic.forum)
+    _log(moderator, "restore", topic=post.topic, post=post, note=note)
+    return post
+
+
+def _resolve_flags(post: Post, moderator, resolution: str) -> None:
+    Flag.objects.filter(post=post, resolution="").update(
+        resolution=resolution, resolved_at=timezone.now(), resolved_by=moderator
+    )
+
+
+@transaction.atomic
+def topic_lock(*, topic: Topic, moderator, locked: bool) -> Topic:
+    """Lock a topic (no more replies) or unlock it."""
+    _require_moderator(moderator, topic.forum)
+    Topic.objects.filter(pk=topic.pk).update(is_locked=locked)
+    topic.is_locked = locked
+    _log(moderator, "lock" if locked else "unlock", topic=topic)
+    return topic
+
+
+@transaction.atomic
+def topic_pin(*, topic: Topic, moderator, pinned: bool) -> Topic:
+    """Pin a topic to the top of its forum, or unpin it."""
+    _require_moderator(moderator, topic.forum)
+    Topic.objects.filter(pk=topic.pk).update(is_pinned=pinned)
+    topic.is_pinned = pinned
+    _log(moderator, "pin" if pinned else "unpin", topic=topic)
+    return topic
+
+
+@transaction.atomic
+def topic_move(*, topic: Topic, moderator, forum: Forum) -> Topic:
+    """Move a topic to another forum the moderator also moderates."""
+    topic = Topic.objects.select_for_update().select_related("forum").get(pk=topic.pk)
+    source = topic.forum
+    _require_moderator(moderator, source)
+    _require_moderator(moderator, forum)
+    if forum.pk == source.pk:
+        raise RuleViolation(_("The topic is already in this forum."))
+    if forum.is_ideas or source.is_ideas:
+        raise RuleViolation(_("Ideas stay in the iDeas forum; topics cannot move in or out."))
+    topic.forum = forum
+    topic.save(update_fields=["forum"])
+    forum_refresh(source)
+    forum_refresh(forum)
+    _log(moderator, "move", topic=topic, note=f"{source.slug} → {forum.slug}")
+    return topic
+
+
+@transaction.atomic
+def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
+    """Flag a post; three different people flagging it hide it until a moderator decides."""
+    from mail.services import deliver
+
+    post = Post.objects.select_for_update().select_related("topic__forum", "author").get(pk=post.pk)
+    if not user.is_authenticated or not permissions.can_see_forum(user, post.topic.forum):
+        raise NotAllowed(_("Sign in to flag a post."))
+    if post.author_id == user.pk:
+        raise RuleViolation(_("You cannot flag your own post."))
+    if post.is_hidden:
+        raise RuleViolation(_("This post is already hidden."))
+    if reason not in Flag.Reason.values:
+        raise InvalidInput(_("Choose a reason for the flag."))
+    note = (note or "").replace("\x00", "").strip()[:500]
+    if reason == Flag.Reason.OTHER and not note:
+        raise InvalidInput(_("Tell the moderators what is wrong with this post."))
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(post=post, user=user, reason=reason, note=note)
+    except IntegrityError:
+        raise RuleViolation(_("You have already flagged this post.")) from None
+    flaggers = Flag.objects.filter(post=post, resolution="").values("user").distinct().count()
+    if flaggers >= FLAGS_TO_HIDE:
+        post.is_hidden, post.hidden_reason = True, Post.HiddenReason.FLAGS
+        post.save(update_fields=["is_hidden", "hidden_reason"])
+        topic_refresh(post.topic)
+        forum_refresh(post.topic.forum)
+        _log(None, "hide_after_flags", topic=post.topic, post=post)
+        if post.author is not None:
+            deliver(
+                recipients=[post.author],
+                kind="forums.post_hidden",
+                about=post,
+                subject=_("Your post in “%(title)s” was hidden"),
+                subject_params={"title": post.topic.title},
+                template="forums/email/post_hidden",
+                context={"post": post, "topic": post.topic, "flags": FLAGS_TO_HIDE},
+                list_id="forums",
+            )
+    return flag
+
+
+@transaction.atomic
+def flags_resolve(*, post: Post, moderator, hide: bool, note: str = "") -> Post:
+    """A moderator's decision on a flagged post: keep it hidden, or show it again."""
+    if hide:
+        return post_hide(post=post, moderator=moderator, note=note)
+    return post_restore(post=post, moderator=moderator, note=note)
+
+
+# --- ideas ---------------------------------------------------------------------------------
+
+
+def _require_idea(topic: Topic) -> None:
+    if not topic.forum.is_ideas:
+        raise InvalidInput(_("Only ideas take votes."))
+
+
+def _recount_votes(idea: Topic) -> None:
+    idea.vote_count = Vote.objects.filter(idea=idea).count()
+    Topic.objects.filter(pk=idea.pk).update(vote_count=idea.vote_count)
+
+
+@transaction.atomic
+def idea_vote(*, idea: Topic, user) -> Topic:
+    """Vote for an idea (once; a second vote changes nothing)."""
+    idea = Topic.objects.select_for_update().select_related("forum").get(pk=idea.pk)
+    _require_idea(idea)
+    if not permissions.can_post_in(user, idea.forum):
+        raise NotAllowed(_("Sign in to vote."))
+    if idea.merged_into_id:
+        raise RuleViolation(_("This idea was merged into another one; vote there."))
+    Vote.objects.get_or_create(idea=idea, user=user)
+    _recount_votes(idea)
+    return idea
+
+
+@transaction.atomic
+def idea_unvote(*, idea: Topic, user) -> Topic:
+    """Withdraw one's vote for an idea."""
+    idea = Topic.objects.select_for_update().select_related("forum").get(pk=idea.pk)
+    _require_idea(idea)
+    Vote.objects.filter(idea=idea, user=user).delete()
+    _recount_votes(idea)
+    return idea
+
+
+@transaction.atomic
+def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusChange:
+    """Set an idea's status with a note, shown on the idea and mailed to its voters."""
+    from mail.services import deliver
+
+    idea = Topic.objects.select_for_update().select_related("forum").get(pk=idea.pk)
+    _require_idea(idea)
+    if not permissions.can_set_idea_status(user):
+        raise NotAllowed(_("Only staff and the steering group set the status of ideas."))
+    if status not in IdeaStatus.values:
+        raise InvalidInput(_("Choose one of the statuses."))
+    note = (note or "").replace("\x00", "").strip()
+    if not note:
+        raise InvalidInput(_("Explain the status in a note: voters receive it."))
+    if len(note) > 5000:
+        raise InvalidInput(_("A note has at most 5000 characters."))
+    change = IdeaStatusChange.objects.create(
+        idea=idea, old_status=idea.status, new_status=status, note=note, changed_by=user
+    )
+    idea.status, idea.status_note = status, note
+    idea.save(update_fields=["status", "status_note"])
+    voters = get_user_model().objects.filter(pk__in=Vote.objects.filter(idea=idea).values("user"))
+    deliver(
+        recipients=list(voters),
+        kind="forums.idea_status",
+        about=idea,
+        period=str(change.pk),
+        subject=_("The idea “%(title)s” is now %(status)s"),
+        subject_params={"title": idea.title, "status": IdeaStatus(status).label},
+        template="forums/email/idea_status",
+        context={"idea": idea, "change": change, "status": IdeaStatus(status).label},
+        list_id="ideas",
+    )
+    return change
+
+
+@transaction.atomic
+def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
+    """Merge a duplicate idea into another: votes move over, nobody is counted twice."""
+    ids = sorted([duplicate.pk, target.pk])
+    locked = {
+        t.pk: t
+        for t in Topic.objects.select_for_update().select_related("forum").filter(pk__in=ids)
+    }
+    duplicate, target = locked[duplicate.pk], locked[target.pk]
+    _require_idea(duplicate)
+    _require_idea(target)
+    if not permissions.can_set_idea_status(user):
+        raise NotAllowed(_("Only staff and the steering group merge ideas."))
+    if duplicate.pk == target.pk:
+        raise RuleViolation(_("An idea cannot be merged into itself."))
+    if duplicate.merged_into_id:
+        raise RuleViolation(_("This idea was already merged."))
+    if target.merged_into_id:
+        raise RuleViolation(_("The target idea was itself merged; merge into its target."))
+    already = Vote.objects.filter(idea=target).values("user")
+    Vote.objects.filter(idea=duplicate).exclude(user__in=already).update(idea=target)
+    Vote.objects.filter(idea=duplicate).delete()
+    _recount_votes(target)
+    _recount_votes(duplicate)
+    # Watchers of the duplicate now watch the target too.
+    watching = Subscription.objects.filter(topic=target).values("user")
+    for sub in Subscription.objects.filter(topic=duplicate).exclude(user__in=watching):
+        Subscription.objects.create(user_id=sub.user_id, topic=target, mode=sub.mode)
+    duplicate.merged_into, duplicate.is_locked = target, True
+    duplicate.save(update_fields=["merged_into", "is_locked"])
+    forum_refresh(duplicate.forum)
+    _log(user, "merge", topic=duplicate, note=f"→ {target.pk}")
+    return target
+
+
+# --- subscriptions -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def subscription_set(*, user, mode: str, forum: Forum | None = None, topic: Topic | None = None):
+    """Watch a forum or a topic with a delivery mode; ``mode=None`` stops watching."""
+    if (forum is None) == (topic is None):
+        raise InvalidInput(_("Watch either a forum or a topic."))
+    where = permissions.visible_forums(user).filter(pk=(forum or topic.forum).pk)
+    if not user.is_authenticated or not where.exists():
+        raise NotAllowed(_("Sign in to watch."))
+    lookup = {"forum": forum} if forum is not None else {"topic": topic}
+    if mode in ("", None, "off"):
+        Subscription.objects.filter(user=user, **lookup).delete()
+        return None
+    if mode not in Subscription.Mode.values:
+        raise InvalidInput(_("Choose how you want to receive mail."))
+    subscription, _created = Subscription.objects.update_or_create(
+        user=user, **lookup, defaults={"mode": mode}
+    )
+    return subscription
