@@ -1,4 +1,56 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from consortia import views
 
 app_name = "consortia"
-urlpatterns: list = []
+urlpatterns = [
+    path("consortia/", views.consortium_list, name="list"),
+    path("consortia/propose/", views.consortium_propose, name="propose"),
+    path("consortia/mine/", views.dashboard, name="mine"),
+    path(
+        "consortia/mine/memberships/<int:pk>/leave/",
+        views.membership_leave,
+        name="membership_leave",
+    ),
+    path("consortia/<slug:slug>/", views.consortium_detail, name="detail"),
+    path("consortia/<slug:slug>/join/", views.consortium_join, name="join"),
+    path("consortia/<slug:slug>/documents/<int:pk>/", views.document_download, name="document"),
+    path("consortia/<slug:slug>/reports/<int:pk>/", views.report_detail, name="report"),
+    path("consortia/<slug:slug>/manage/", views.consortium_manage, name="manage"),
+    path("consortia/<slug:slug>/manage/members.csv", views.members_csv, name="members_csv"),
+    path(
+        "consortia/<slug:slug>/manage/requests/<int:pk>/accept/",
+        views.request_accept,
+        name="request_accept",
+    ),
+    path(
+        "consortia/<slug:slug>/manage/requests/<int:pk>/decline/",
+        views.request_decline,
+        name="request_decline",
+    ),
+    path(
+        "consortia/<slug:slug>/manage/members/<int:pk>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
+    path("consortia/<slug:slug>/manage/contacts/", views.contact_add, name="contact_add"),
+    path(
+        "consortia/<slug:slug>/manage/contacts/<int:pk>/remove/",
+        views.contact_remove,
+        name="contact_remove",
+    ),
+    path(
+        "consortia/<slug:slug>/manage/checklist/<int:item_pk>/",
+        views.checklist_update,
+        name="checklist_update",
+    ),
+    path("consortia/<slug:slug>/manage/documents/", views.document_upload, name="document_upload"),
+    path(
+        "consortia/<slug:slug>/manage/documents/<int:pk>/delete/",
+        views.document_delete,
+        name="document_delete",
+    ),
+    path("consortia/<slug:slug>/manage/reports/", views.report_publish, name="report_publish"),
+    path("consortia/<slug:slug>/manage/finalize/", views.consortium_finalize, name="finalize"),
+    path("consortia/<slug:slug>/manage/inactive/", views.consortium_deactivate, name="deactivate"),
+]

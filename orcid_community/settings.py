@@ -288,3 +288,34 @@ LOGGING = {
 # --- Demo -----------------------------------------------------------------------------
 # Shown on the sign-in page and printed by `make run`; never in production.
 DEMO_PASSWORD = "orcid-demo-2026"
+
+# --- Consortia ---------------------------------------------------------------------------
+# django-countries: country fields and country names in every language.
+INSTALLED_APPS.append("django_countries")
+# Consortium documents live in their own private storage, never under MEDIA_URL: every
+# download goes through a view that checks permission. Local disk by default; with
+# DOCUMENTS_S3_BUCKET, S3-compatible object storage (django-storages, `pip install
+# .[s3]`) so several web machines serve the same files. Credentials come from the usual
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables.
+DOCUMENTS_MAX_UPLOAD_BYTES = env.int("DOCUMENTS_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+DOCUMENTS_S3_BUCKET = env.str("DOCUMENTS_S3_BUCKET", default="")
+if DOCUMENTS_S3_BUCKET:
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DOCUMENTS_S3_BUCKET,
+            "endpoint_url": env.str("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("DOCUMENTS_S3_REGION", default="") or None,
+            "location": "documents",
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.path("DOCUMENTS_ROOT", default=BASE_DIR / "private_documents"),
+        },
+    }

@@ -1,0 +1,202 @@
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from consortia import services
+from consortia.models import (
+    ChecklistEntry,
+    ChecklistItem,
+    Consortium,
+    ConsortiumContact,
+    ConsortiumCountry,
+    Document,
+    Membership,
+    Organization,
+    OrganizationContact,
+    ProgressReport,
+)
+from core.errors import DomainError
+
+
+class OrganizationContactInline(admin.TabularInline):
+    model = OrganizationContact
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "ror_id", "country", "org_type", "created_at"]
+    list_filter = ["org_type", "country"]
+    search_fields = ["name", "ror_id"]
+    inlines = [OrganizationContactInline]
+
+
+class ConsortiumCountryInline(admin.TabularInline):
+    model = ConsortiumCountry
+    extra = 0
+
+
+class ConsortiumContactInline(admin.TabularInline):
+    model = ConsortiumContact
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class ChecklistEntryInline(admin.TabularInline):
+    model = ChecklistEntry
+    extra = 0
+    fields = ["item", "done", "done_by", "done_at", "note", "document"]
+    raw_id_fields = ["done_by", "document"]
+
+
+@admin.register(Consortium)
+class ConsortiumAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "region",
+        "status",
+        "below_minimum",
+        "lead_organization",
+        "active_members",
+        "agreement_finalized_at",
+    ]
+    list_filter = ["status", "kind", "region", "below_minimum"]
+    search_fields = ["name", "slug", "lead_organization__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["lead_organization"]
+    readonly_fields = [
+        "region",
+        "below_minimum",
+        "below_minimum_since",
+        "agreement_finalized_at",
+        "created_at",
+    ]
+    raw_id_fields = ["proposed_by"]
+    inlines = [ConsortiumCountryInline, ConsortiumContactInline, ChecklistEntryInline]
+    actions = ["finalize_agreement", "mark_inactive"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("lead_organization")
+            .annotate(
+                _active_members=Count(
+                    "memberships", filter=Q(memberships__state=Membership.State.ACTIVE)
+                )
+            )
+        )
+
+    @admin.display(description=_("active members"), ordering="_active_members")
+    def active_members(self, obj):
+        return obj._active_members
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The region follows the countries edited in the inline.
+        services.consortium_refresh_region(consortium=form.instance)
+
+    @admin.action(description=_("Finalize the agreement of the selected consortia"))
+    def finalize_agreement(self, request, queryset):
+        done = 0
+        for consortium in queryset:
+            try:
+                services.consortium_finalize_agreement(consortium=consortium, user=request.user)
+            except DomainError as error:
+                details = " ".join(str(d) for d in error.details)
+                self.message_user(request, f"{error.message} {details}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d agreement finalized.", "%(count)d agreements finalized.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Mark the selected consortia inactive"))
+    def mark_inactive(self, request, queryset):
+        count = 0
+        for consortium in queryset:
+            services.consortium_mark_inactive(consortium=consortium, user=request.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d consortium marked inactive.",
+                "%(count)d consortia marked inactive.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["organization", "consortium", "state", "created_at", "decided_at", "left_at"]
+    list_filter = ["state", "consortium__region", "consortium"]
+    search_fields = ["organization__name", "organization__ror_id", "consortium__name"]
+    list_select_related = ["organization", "consortium"]
+    raw_id_fields = ["organization", "consortium", "requested_by", "decided_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "phase", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["phase", "is_active"]
+    search_fields = ["title", "description"]
+
+
+@admin.register(ChecklistEntry)
+class ChecklistEntryAdmin(admin.ModelAdmin):
+    list_display = ["consortium", "item", "done", "done_by", "done_at"]
+    list_filter = ["done", "item__phase", "item"]
+    search_fields = ["consortium__name", "item__title", "note"]
+    list_select_related = ["consortium", "item", "done_by"]
+    raw_id_fields = ["consortium", "done_by", "document"]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    """Documents are uploaded on the manage page, where their content is checked."""
+
+    list_display = ["title", "consortium", "visibility", "content_type", "size", "uploaded_at"]
+    list_filter = ["visibility", "content_type"]
+    search_fields = ["title", "original_name", "consortium__name"]
+    list_select_related = ["consortium"]
+    readonly_fields = [
+        "file",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(admin.ModelAdmin):
+    list_display = ["title", "consortium", "published_by", "published_at"]
+    list_filter = ["consortium__region"]
+    search_fields = ["title", "body", "consortium__name"]
+    list_select_related = ["consortium", "published_by"]
+    raw_id_fields = ["consortium", "published_by"]
+
+
+@admin.register(OrganizationContact)
+class OrganizationContactAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__name", "organization__name"]
+    list_select_related = ["user", "organization"]
+    raw_id_fields = ["user", "organization"]

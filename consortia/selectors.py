@@ -1,0 +1,282 @@
+"""Read queries of the consortia pages: a fixed number of queries whatever the data size."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django_countries import countries
+
+from consortia import permissions
+from consortia.models import (
+    ChecklistEntry,
+    ChecklistItem,
+    Consortium,
+    ConsortiumContact,
+    ConsortiumCountry,
+    Document,
+    Membership,
+    Organization,
+    OrganizationContact,
+    ProgressReport,
+)
+
+WORLD_MAP = Path(__file__).resolve().parent / "data" / "world-110m.json"
+LATEST_REPORTS = 5
+
+
+def directory_queryset() -> QuerySet[Consortium]:
+    """Consortia with what a directory row shows: lead, countries, member count."""
+    return (
+        Consortium.objects.select_related("lead_organization")
+        .with_member_count()
+        .prefetch_related(
+            Prefetch("country_links", queryset=ConsortiumCountry.objects.order_by("country"))
+        )
+    )
+
+
+def search_consortia(queryset: QuerySet[Consortium], text: str) -> QuerySet[Consortium]:
+    """Name, lead organization or the name of an active member organization."""
+    members = Membership.objects.filter(
+        consortium=OuterRef("pk"),
+        state=Membership.State.ACTIVE,
+        organization__name__icontains=text,
+    )
+    return queryset.filter(
+        Q(name__icontains=text) | Q(lead_organization__name__icontains=text) | Exists(members)
+    )
+
+
+def filter_by_country(queryset: QuerySet[Consortium], code: str) -> QuerySet[Consortium]:
+    return queryset.filter(
+        Exists(ConsortiumCountry.objects.filter(consortium=OuterRef("pk"), country=code))
+    )
+
+
+# --- The world map -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapCountry:
+    code: str
+    name: str
+    path: str
+    consortia: int = 0
+
+
+@dataclass
+class WorldMap:
+    width: int
+    height: int
+    countries: list[MapCountry] = field(default_factory=list)
+
+
+@cache
+def _geometry() -> dict:
+    """Country outlines shipped with the project (see build_world_map)."""
+    return json.loads(WORLD_MAP.read_text())
+
+
+def world_map() -> WorldMap:
+    """The world with each country's number of current (forming or active) consortia."""
+    counts = dict(
+        ConsortiumCountry.objects.exclude(consortium__status=Consortium.Status.INACTIVE)
+        .values_list("country")
+        .annotate(n=Count("consortium", distinct=True))
+        .values_list("country", "n")
+    )
+    geometry = _geometry()
+    shapes = [
+        MapCountry(
+            code=code,
+            name=str(countries.name(code) or code),
+            path=path,
+            consortia=counts.get(code, 0),
+        )
+        for code, path in geometry["countries"].items()
+    ]
+    return WorldMap(width=geometry["width"], height=geometry["height"], countries=shapes)
+
+
+# --- The consortium page -------------------------------------------------------------------
+
+
+@dataclass
+class ConsortiumPage:
+    consortium: Consortium
+    members: list[Membership]
+    contacts: list[ConsortiumContact]
+    documents: list[Document]
+    reports: list[ProgressReport]
+    can_manage: bool
+    pending_organizations: list[Organization]
+
+
+def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
+    consortium = (
+        Consortium.objects.select_related("lead_organization")
+        .prefetch_related(
+            Prefetch("country_links", queryset=ConsortiumCountry.objects.order_by("country"))
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if consortium is None:
+        return None
+    members = list(
+        Membership.objects.active()
+        .filter(consortium=consortium)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+    contacts = list(
+        ConsortiumContact.objects.filter(consortium=consortium)
+        .select_related("user")
+        .order_by("role", "user__name")
+    )
+    can_manage = bool(
+        user.is_authenticated and (user.is_staff or any(c.user_id == user.pk for c in contacts))
+    )
+    member_org_ids = {m.organization_id for m in members}
+    if can_manage:
+        see_member_documents = True
+    elif user.is_authenticated:
+        see_member_documents = OrganizationContact.objects.filter(
+            user=user, organization_id__in=member_org_ids
+        ).exists()
+    else:
+        see_member_documents = False
+    documents = Document.objects.filter(consortium=consortium)
+    if not see_member_documents:
+        documents = documents.filter(visibility=Document.Visibility.PUBLIC)
+    pending: list[Organization] = []
+    if user.is_authenticated:
+        pending = list(
+            Organization.objects.filter(
+                contacts__user=user,
+                memberships__consortium=consortium,
+                memberships__state=Membership.State.REQUESTED,
+            ).distinct()
+        )
+    return ConsortiumPage(
+        consortium=consortium,
+        members=members,
+        contacts=contacts,
+        documents=list(documents),
+        reports=list(
+            ProgressReport.objects.filter(consortium=consortium)
+            .select_related("published_by")
+            .order_by("-published_at", "-pk")[:LATEST_REPORTS]
+        ),
+        can_manage=can_manage,
+        pending_organizations=pending,
+    )
+
+
+# --- The manage page -----------------------------------------------------------------------
+
+
+@dataclass
+class ChecklistRow:
+    item: ChecklistItem
+    entry: ChecklistEntry | None
+
+    @property
+    def done(self) -> bool:
+        return bool(self.entry and self.entry.done)
+
+
+@dataclass
+class Checklist:
+    pre: list[ChecklistRow]
+    post: list[ChecklistRow]
+
+    @property
+    def rows(self) -> list[ChecklistRow]:
+        return self.pre + self.post
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for row in self.rows if row.done)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / self.total) if self.total else 0
+
+
+def checklist(consortium: Consortium) -> Checklist:
+    entries = {
+        entry.item_id: entry
+        for entry in ChecklistEntry.objects.filter(consortium=consortium).select_related(
+            "done_by", "document"
+        )
+    }
+    pre, post = [], []
+    for item in ChecklistItem.objects.filter(is_active=True).order_by("phase", "position", "pk"):
+        row = ChecklistRow(item=item, entry=entries.get(item.pk))
+        (pre if item.phase == ChecklistItem.Phase.PRE_AGREEMENT else post).append(row)
+    return Checklist(pre=pre, post=post)
+
+
+def pending_requests(consortium: Consortium) -> list[Membership]:
+    return list(
+        Membership.objects.pending()
+        .filter(consortium=consortium)
+        .select_related("organization", "requested_by")
+        .order_by("created_at")
+    )
+
+
+def members_with_contacts(consortium: Consortium) -> list[Membership]:
+    return list(
+        Membership.objects.active()
+        .filter(consortium=consortium)
+        .select_related("organization")
+        .prefetch_related(
+            Prefetch(
+                "organization__contacts",
+                queryset=OrganizationContact.objects.select_related("user").order_by(
+                    "role", "user__name"
+                ),
+            )
+        )
+        .order_by("organization__name")
+    )
+
+
+def consortium_documents(consortium: Consortium) -> list[Document]:
+    return list(Document.objects.filter(consortium=consortium).select_related("uploaded_by"))
+
+
+# --- The dashboard -------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    organizations: list[Organization]
+    memberships: list[Membership]
+    led: list[Consortium]
+
+
+def dashboard(user) -> Dashboard:
+    organizations = list(permissions.organizations_for_user(user))
+    memberships = list(
+        Membership.objects.filter(organization__in=[o.pk for o in organizations])
+        .select_related("consortium", "organization")
+        .order_by("-created_at")
+    )
+    led = list(
+        Consortium.objects.filter(contacts__user=user)
+        .select_related("lead_organization")
+        .order_by("name")
+        .distinct()
+    )
+    return Dashboard(organizations=organizations, memberships=memberships, led=led)
