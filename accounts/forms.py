@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,9 +15,17 @@ class ProfileForm(forms.ModelForm):
         help_text=_("Bare (0000-0002-1825-0097) or as a link (https://orcid.org/…)."),
     )
 
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=[("", _("UTC (default)"))]
+        + [(tz, tz) for tz in sorted(zoneinfo.available_timezones())],
+        help_text=_("Dates and times are shown in this time zone."),
+    )
+
     class Meta:
         model = User
-        fields = ["name", "orcid_id", "affiliation"]
+        fields = ["name", "orcid_id", "affiliation", "language", "time_zone"]
 
     def clean_orcid_id(self) -> str | None:
         value = self.cleaned_data.get("orcid_id", "").strip()

@@ -18,3 +18,11 @@ def user_set_orcid_id(*, user: User, orcid_id: str | None) -> User:
     user.full_clean()
     user.save(update_fields=["orcid_id"])
     return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the language the person chose (the portal and its mail use it)."""
+    user.language = language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["language"])
+    return user

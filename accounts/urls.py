@@ -5,4 +5,5 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("profile/", views.profile_edit, name="profile"),
+    path("language/", views.set_language, name="set_language"),
 ]

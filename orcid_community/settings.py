@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.PersonPreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "orcid_community.urls"
