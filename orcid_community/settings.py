@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "consortia",
     "contributors",
     "forums",
+    "events",
     "mail",
 ]
 

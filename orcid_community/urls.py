@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("consortia.urls")),
     path("", include("contributors.urls")),
     path("", include("forums.urls")),
+    path("", include("events.urls")),
     path("", include("mail.urls")),
 ]
 

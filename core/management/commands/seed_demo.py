@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_APPS = ["accounts", "consortia", "contributors", "forums"]
+DEMO_APPS = ["accounts", "consortia", "contributors", "forums", "events"]
 
 
 class Command(BaseCommand):
