@@ -7,7 +7,8 @@ COPY pyproject.toml README.md ./
 RUN pip install .
 COPY . .
 RUN pip install --no-deps -e . \
-    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only python manage.py compiletranslations \
+    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && useradd --create-home portal && chown -R portal /app
 USER portal
 

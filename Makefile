@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test e2e install install-dev lint format migrations-check seed clean
+.PHONY: run test e2e messages install install-dev lint format migrations-check seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ install-dev: $(STAMP_DEV)
 # Development server on the embedded default: SQLite, eager Celery, mail on the console.
 run: export DJANGO_DEBUG ?= true
 run: $(STAMP)
+	$(BIN)/python manage.py compiletranslations
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving http://127.0.0.1:$(PORT)/"
@@ -36,6 +37,7 @@ test: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py compiletranslations
 	@# pytest exits 5 when it collected nothing: treat that as a failure, loudly.
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
@@ -56,6 +58,12 @@ format:
 
 migrations-check:
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Re-extract every translatable string into locale/*/LC_MESSAGES/django.po (needs GNU
+# gettext's xgettext); translate, then `make test` checks nothing is left empty or fuzzy.
+messages:
+	$(BIN)/python manage.py makemessages --no-obsolete --no-location -l zh_Hans -l zh_Hant -l pt_BR -l es -l ru \
+	  --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'artifacts/*'
 
 seed:
 	$(BIN)/python manage.py seed_demo
