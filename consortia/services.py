@@ -684,7 +684,7 @@ def document_upload(
         uploaded_by=user,
     )
     # The stored name never comes from the uploader.
-    upload.name = f"consortia/{consortium.pk}/{uuid.uuid4().hex}.{kind.extension}"
+    upload.name = f"{uuid.uuid4().hex}.{kind.extension}"
     document.file = upload
     try:
         with transaction.atomic():
