@@ -225,6 +225,9 @@ class PostRevision(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.post_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class Vote(models.Model):
     """One person's vote for one idea."""
@@ -240,6 +243,9 @@ class Vote(models.Model):
             models.UniqueConstraint(fields=["idea", "user"], name="vote_one_per_person_per_idea")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.idea_id}"
+
 
 class IdeaStatusChange(models.Model):
     idea = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="status_changes")
@@ -253,6 +259,9 @@ class IdeaStatusChange(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.idea_id}: {self.new_status}"
 
 
 class Flag(models.Model):
@@ -284,6 +293,9 @@ class Flag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "user"], name="flag_one_per_person_per_post")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}: {self.reason}"
 
 
 class Subscription(models.Model):
@@ -329,6 +341,9 @@ class Subscription(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.forum_id or self.topic_id} ({self.mode})"
+
 
 class ModerationAction(models.Model):
     """Audit log: who hid, restored, locked, pinned, moved or merged what, and when."""
@@ -344,3 +359,6 @@ class ModerationAction(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id}"

@@ -106,7 +106,7 @@ def _log(actor, action: str, *, topic=None, post=None, note: str = "") -> None:
     ModerationAction.objects.create(actor=actor, action=action, topic=topic, post=post, note=note)
 
 
-def _update_search_vector(post: Post, title: str = "") -> None:
+def post_index(post: Post, title: str = "") -> None:
     """PostgreSQL keeps a stored tsvector per post (the topic's title weighs more)."""
     if connection.vendor != "postgresql":
         return
@@ -197,7 +197,7 @@ def topic_create(*, forum: Forum, author, title: str, body: str) -> Topic:
     post = Post.objects.create(
         topic=topic, author=author, body=body, body_html=render_markdown(body), is_first=True
     )
-    _update_search_vector(post, title)
+    post_index(post, title)
     Subscription.objects.get_or_create(user=author, topic=topic)
     forum_refresh(forum)
     return topic
@@ -219,7 +219,7 @@ def post_create(*, topic: Topic, author, body: str) -> Post:
     post = Post.objects.create(
         topic=topic, author=author, body=body, body_html=render_markdown(body)
     )
-    _update_search_vector(post)
+    post_index(post)
     topic_refresh(topic)
     forum_refresh(topic.forum)
     return post
@@ -239,7 +239,7 @@ def post_edit(*, post: Post, editor, body: str) -> Post:
     post.body_html = render_markdown(body)
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "body_html", "edited_at"])
-    _update_search_vector(post, post.topic.title if post.is_first else "")
+    post_index(post, post.topic.title if post.is_first else "")
     return post
 
 

@@ -1,0 +1,51 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from forums import services
+from tests.factories.accounts import UserFactory
+from tests.factories.forums import ForumFactory, IdeasForumFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def person(**fields):
+    """Someone who joined a month ago: not a 'new user' for the rate limit."""
+    fields.setdefault("date_joined", timezone.now() - timedelta(days=30))
+    return UserFactory(**fields)
+
+
+@pytest.fixture
+def forum(db):
+    return ForumFactory(slug="api-users", name="ORCID API Users", kind="api_users")
+
+
+@pytest.fixture
+def ideas(db):
+    return IdeasForumFactory()
+
+
+@pytest.fixture
+def author(db):
+    return person(name="Ana Author")
+
+
+@pytest.fixture
+def reader(db):
+    return person(name="Ben Reader")
+
+
+@pytest.fixture
+def staff(db):
+    return person(name="Olivia Staff", is_staff=True)
+
+
+@pytest.fixture
+def topic(forum, author):
+    return services.topic_create(
+        forum=forum, author=author, title="Token expired on read-public", body="Why **401**?"
+    )

@@ -1,0 +1,19 @@
+import pytest
+from django.core.management import call_command
+
+from forums.models import Flag, Forum, IdeaStatus, Topic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_forums_are_idempotent_and_searchable(client):
+    call_command("seed_demo", quiet_accounts=True)
+    counts = (Forum.objects.count(), Topic.objects.count(), Flag.objects.count())
+    call_command("seed_demo", quiet_accounts=True)
+    assert (Forum.objects.count(), Topic.objects.count(), Flag.objects.count()) == counts
+    api = Forum.objects.get(kind="api_users")
+    ideas = Topic.objects.filter(forum__kind="ideas")
+    assert api.topics.count() >= 30 and ideas.count() >= 20
+    assert set(ideas.values_list("status", flat=True)) == set(IdeaStatus.values)
+    assert client.get("/forums/search/?q=orcid").content.decode().count("<li>") >= 10
+    assert client.get("/forums/ideas/").status_code == 200

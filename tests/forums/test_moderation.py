@@ -1,0 +1,169 @@
+"""Moderators (staff, group chairs) hide, restore, lock, pin and move; flags form a queue."""
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError
+
+from contributors.models import Membership
+from contributors.services import membership_add
+from core.errors import NotAllowed, RuleViolation
+from forums import services
+from forums.models import Flag, ModerationAction, Post
+from tests.factories.contributors import GroupFactory
+from tests.forums.conftest import person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def group_forum(db):
+    group = GroupFactory(name="API working group", slug="api-wg")
+    return services.forum_create(slug="api-wg", name="API working group", kind="group", group=group)
+
+
+@pytest.fixture
+def chair(group_forum):
+    user = person(name="Carla Chair")
+    membership_add(group=group_forum.group, user=user, role=Membership.Role.CHAIR)
+    return user
+
+
+@pytest.fixture
+def reply(topic, reader):
+    return services.post_create(topic=topic, author=reader, body="Buy cheap watches!")
+
+
+def test_staff_hides_and_restores_a_post_and_the_log_says_so(client, topic, reply, staff, author):
+    client.force_login(staff)
+    assert client.post(f"/forums/p/{reply.pk}/hide/").status_code == 302
+    reply.refresh_from_db()
+    assert reply.is_hidden and reply.hidden_reason == "moderator"
+    client.force_login(author)
+    page = client.get(topic.get_absolute_url()).content.decode()
+    assert "Buy cheap watches" not in page and "This post is hidden." in page
+    client.force_login(staff)
+    client.post(f"/forums/p/{reply.pk}/restore/")
+    reply.refresh_from_db()
+    assert not reply.is_hidden
+    assert list(ModerationAction.objects.values_list("action", flat=True)) == ["restore", "hide"]
+
+
+def test_the_author_of_a_hidden_post_still_sees_it_others_get_404_on_its_link(
+    client, reply, reader, author, staff
+):
+    services.post_hide(post=reply, moderator=staff)
+    client.force_login(reader)
+    assert "Buy cheap watches" in client.get(reply.topic.get_absolute_url()).content.decode()
+    client.force_login(author)
+    assert client.get(f"/forums/p/{reply.pk}/").status_code == 404
+
+
+def test_people_who_are_not_moderators_cannot_hide(client, reply, author):
+    client.force_login(author)
+    assert client.post(f"/forums/p/{reply.pk}/hide/").status_code == 403
+    reply.refresh_from_db()
+    assert not reply.is_hidden
+
+
+def test_the_chair_of_a_group_moderates_its_forum_only(group_forum, chair, forum):
+    author = person()
+    in_group = services.topic_create(forum=group_forum, author=author, title="Agenda", body="x")
+    elsewhere = services.topic_create(forum=forum, author=author, title="Other", body="y")
+    services.topic_lock(topic=in_group, moderator=chair, locked=True)
+    with pytest.raises(NotAllowed):
+        services.topic_lock(topic=elsewhere, moderator=chair, locked=True)
+
+
+def test_a_plain_group_member_is_not_a_moderator(group_forum):
+    member = person()
+    membership_add(group=group_forum.group, user=member)
+    topic = services.topic_create(forum=group_forum, author=member, title="Agenda", body="x")
+    with pytest.raises(NotAllowed):
+        services.topic_pin(topic=topic, moderator=member, pinned=True)
+
+
+def test_staff_moves_a_topic_and_both_forums_recount(client, topic, staff, forum):
+    other = services.forum_create(slug="general", name="General")
+    client.force_login(staff)
+    response = client.post(f"/forums/t/{topic.pk}/move/", {"forum": other.pk})
+    assert response.status_code == 302
+    topic.refresh_from_db()
+    forum.refresh_from_db()
+    other.refresh_from_db()
+    assert topic.forum == other
+    assert (forum.topic_count, other.topic_count) == (0, 1)
+
+
+def test_ideas_cannot_be_moved_out_of_the_ideas_forum(ideas, staff, author, forum):
+    idea = services.topic_create(forum=ideas, author=author, title="An idea", body="x")
+    with pytest.raises(RuleViolation):
+        services.topic_move(topic=idea, moderator=staff, forum=forum)
+
+
+def test_three_different_flaggers_hide_a_post_and_its_author_is_told(
+    reply, reader, django_capture_on_commit_callbacks
+):
+    flaggers = [person() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        for user in flaggers[:2]:
+            services.post_flag(post=reply, user=user, reason="spam")
+        reply.refresh_from_db()
+        assert not reply.is_hidden
+        services.post_flag(post=reply, user=flaggers[2], reason="off_topic")
+    reply.refresh_from_db()
+    assert reply.is_hidden and reply.hidden_reason == "flags"
+    assert [m.to for m in mail.outbox] == [[reader.email]]
+    assert "hidden" in mail.outbox[0].subject
+
+
+def test_flagging_twice_is_refused_and_the_database_holds_one_flag_per_person(
+    client, reply, author
+):
+    client.force_login(author)
+    assert client.post(f"/forums/p/{reply.pk}/flag/", {"reason": "spam"}).status_code == 302
+    response = client.post(f"/forums/p/{reply.pk}/flag/", {"reason": "spam"})
+    assert response.status_code == 409
+    assert "already flagged" in response.content.decode()
+    with pytest.raises(IntegrityError):
+        Flag.objects.create(post=reply, user=author, reason="spam")
+
+
+def test_flags_need_a_known_reason_and_details_for_other(client, reply, author):
+    client.force_login(author)
+    assert client.post(f"/forums/p/{reply.pk}/flag/", {"reason": "boring"}).status_code == 400
+    assert client.post(f"/forums/p/{reply.pk}/flag/", {"reason": "other"}).status_code == 400
+    assert not Flag.objects.exists()
+
+
+def test_nobody_flags_their_own_post(reply, reader):
+    with pytest.raises(RuleViolation):
+        services.post_flag(post=reply, user=reader, reason="spam")
+
+
+def test_the_review_queue_lists_flagged_posts_for_moderators_only(client, reply, staff, author):
+    services.post_flag(post=reply, user=author, reason="spam", note="Looks like an ad")
+    client.force_login(author)
+    assert client.get("/forums/moderation/").status_code == 403
+    client.force_login(staff)
+    page = client.get("/forums/moderation/").content.decode()
+    assert "Looks like an ad" in page and "Buy cheap watches" in page
+
+
+def test_restoring_a_flag_hidden_post_dismisses_its_flags(client, reply, staff):
+    for _ in range(3):
+        services.post_flag(post=reply, user=person(), reason="spam")
+    client.force_login(staff)
+    response = client.post(f"/forums/p/{reply.pk}/restore/", {"next": "queue"})
+    assert response["Location"] == "/forums/moderation/"
+    reply.refresh_from_db()
+    assert not reply.is_hidden
+    assert set(Flag.objects.values_list("resolution", flat=True)) == {"dismissed"}
+    assert "Buy cheap watches" not in client.get("/forums/moderation/").content.decode()
+
+
+def test_hiding_the_accepted_answer_unmarks_it(topic, reply, author, staff):
+    services.answer_accept(post=reply, user=author)
+    services.post_hide(post=reply, moderator=staff)
+    topic.refresh_from_db()
+    assert topic.accepted_post is None
+    assert Post.objects.filter(topic=topic, is_hidden=False).count() == 1

@@ -1,0 +1,97 @@
+"""A private group forum is invisible to non-members everywhere: lists, search, feeds, URLs."""
+
+import pytest
+
+from contributors.services import membership_add
+from forums import services
+from tests.factories.contributors import GroupFactory
+from tests.forums.conftest import person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def private(db):
+    group = GroupFactory(name="Technical steering group", slug="steering", kind="steering")
+    return services.forum_create(
+        slug="steering", name="Steering group (private)", kind="group", group=group, is_private=True
+    )
+
+
+@pytest.fixture
+def member(private):
+    user = person(name="Maria Member")
+    membership_add(group=private.group, user=user)
+    return user
+
+
+@pytest.fixture
+def secret(private, member):
+    return services.topic_create(
+        forum=private, author=member, title="Confidential orcid budget", body="orcid secret plans"
+    )
+
+
+def _urls(topic):
+    post = topic.posts.get()
+    return [
+        "/forums/steering/",
+        topic.get_absolute_url(),
+        f"/forums/t/{topic.pk}/",
+        f"/forums/p/{post.pk}/",
+        "/forums/steering/feed/",
+        "/forums/steering/new/",
+    ]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+def test_non_members_get_404_on_every_address_and_see_nothing_in_lists(client, secret, who):
+    if who == "outsider":
+        client.force_login(person())
+    for url in _urls(secret):
+        response = client.get(url)
+        assert response.status_code in (404, 302), url  # 302: sign in first (new topic)
+        if response.status_code == 302:
+            assert "/accounts/login/" in response["Location"]
+    assert "Steering group" not in client.get("/forums/").content.decode()
+    results = client.get("/forums/search/?q=orcid").content.decode()
+    assert "Confidential" not in results and "secret" not in results
+    assert client.get("/forums/search/?q=orcid&forum=steering").status_code == 400
+
+
+def test_an_outsider_cannot_reply_vote_flag_or_watch(client, secret):
+    client.force_login(person())
+    post = secret.posts.get()
+    assert client.post(f"/forums/t/{secret.pk}/reply/", {"body": "hi"}).status_code == 404
+    assert client.post(f"/forums/p/{post.pk}/flag/", {"reason": "spam"}).status_code == 404
+    assert client.post(f"/forums/t/{secret.pk}/watch/", {"mode": "each"}).status_code == 404
+    assert client.post("/forums/steering/watch/", {"mode": "each"}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["member", "staff"])
+def test_members_and_staff_read_search_and_subscribe(client, secret, member, who):
+    viewer = member if who == "member" else person(is_staff=True)
+    client.force_login(viewer)
+    for url in _urls(secret):
+        assert client.get(url, follow=True).status_code == 200, url
+    assert "Steering group" in client.get("/forums/").content.decode()
+    assert "Confidential" in client.get("/forums/search/?q=budget").content.decode()
+    assert client.post("/forums/steering/watch/", {"mode": "weekly"}).status_code == 302
+
+
+def test_a_term_that_ended_ends_access(client, private):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    former = person()
+    membership_add(
+        group=private.group, user=former, term_start=timezone.localdate() - timedelta(days=400)
+    )
+    client.force_login(former)
+    assert client.get("/forums/steering/").status_code == 404
+
+
+def test_only_group_forums_can_be_private(db):
+    with pytest.raises(Exception):  # noqa: B017, PT011 - full_clean or the check constraint
+        services.forum_create(slug="open", name="Open", kind="general", is_private=True)

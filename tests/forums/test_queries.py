@@ -1,0 +1,74 @@
+"""Forum, topic, ideas and search pages run a fixed number of queries at any size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from forums import selectors, services
+from tests.factories.forums import IdeaFactory, PostFactory, TopicFactory, VoteFactory
+from tests.forums.conftest import person
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def grow(forum, ideas, topic, n: int) -> None:
+    for _ in range(n):
+        other = TopicFactory(forum=forum)
+        PostFactory(topic=other)
+        PostFactory(topic=topic)
+        idea = IdeaFactory(forum=ideas)
+        VoteFactory(idea=idea)
+    for t in [topic, *forum.topics.all()]:
+        services.topic_refresh(t)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "signed_in", "staff"])
+def test_pages_run_the_same_number_of_queries_with_3_or_25_of_everything(
+    client, forum, ideas, topic, who, django_assert_max_num_queries
+):
+    if who != "anonymous":
+        client.force_login(person(is_staff=who == "staff"))
+    idea = IdeaFactory(forum=ideas)
+    services.idea_status_set(idea=idea, user=person(is_staff=True), status="planned", note="Yes.")
+    urls = [
+        "/forums/",
+        f"/forums/{forum.slug}/",
+        topic.get_absolute_url(),
+        idea.get_absolute_url(),
+        "/forums/ideas/",
+        "/forums/ideas/?sort=status",
+        "/forums/search/?q=orcid",
+        f"/forums/{forum.slug}/feed/",
+    ]
+    grow(forum, ideas, topic, 3)
+    small = {url: count_queries(client, url) for url in urls}
+    grow(forum, ideas, topic, 22)
+    for url in urls:
+        with django_assert_max_num_queries(small[url]):
+            response = client.get(url)
+        assert response.status_code == 200
+
+
+def test_activity_counts_give_posts_topics_answers_and_ideas_in_three_queries(
+    forum, ideas, django_assert_num_queries
+):
+    ana, ben, nobody = person(), person(), person()
+    question = services.topic_create(forum=forum, author=ana, title="Question", body="?")
+    answer = services.post_create(topic=question, author=ben, body="Answer")
+    services.answer_accept(post=answer, user=ana)
+    services.topic_create(forum=ideas, author=ben, title="An idea", body="!")
+    hidden = services.post_create(topic=question, author=ben, body="spam")
+    services.post_hide(post=hidden, moderator=person(is_staff=True))
+    with django_assert_num_queries(3):
+        counts = selectors.activity_counts([ana.pk, ben.pk, nobody.pk])
+    assert counts[ana.pk] == {"posts": 1, "topics": 1, "accepted_answers": 0, "ideas": 0}
+    assert counts[ben.pk] == {"posts": 2, "topics": 1, "accepted_answers": 1, "ideas": 1}
+    assert counts[nobody.pk] == {"posts": 0, "topics": 0, "accepted_answers": 0, "ideas": 0}
+    assert selectors.activity_counts([]) == {}

@@ -1,0 +1,115 @@
+"""Search: finds posts by their words (full-text on PostgreSQL), filters, never a 500."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from forums import services
+from forums.models import Post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def corpus(forum, ideas, author):
+    webhooks = services.topic_create(
+        forum=forum,
+        author=author,
+        title="Webhooks for record updates",
+        body="How do I register a webhook for ORCID record changes?",
+    )
+    sandbox = services.topic_create(
+        forum=forum,
+        author=author,
+        title="Sandbox credentials",
+        body="The sandbox returns invalid_client for my client credentials.",
+    )
+    idea = services.topic_create(
+        forum=ideas, author=author, title="Webhook retries", body="Retry webhooks that fail."
+    )
+    return {"webhooks": webhooks, "sandbox": sandbox, "idea": idea}
+
+
+def link(topic) -> str:
+    return f'href="/forums/p/{topic.posts.get(is_first=True).pk}/"'
+
+
+def test_search_finds_posts_by_their_words_and_highlights_them(client, corpus):
+    response = client.get("/forums/search/?q=sandbox")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert link(corpus["sandbox"]) in page and link(corpus["webhooks"]) not in page
+    assert "<mark>Sandbox</mark> credentials" in page
+
+
+def test_search_filters_by_forum_and_dates(client, corpus, forum):
+    webhooks, idea = link(corpus["webhooks"]), link(corpus["idea"])
+    in_forum = client.get(f"/forums/search/?q=webhook&forum={forum.slug}").content.decode()
+    assert webhooks in in_forum and idea not in in_forum
+    Post.objects.filter(topic=corpus["idea"]).update(created_at=timezone.now() - timedelta(days=40))
+    since = (timezone.now() - timedelta(days=7)).date().isoformat()
+    recent = client.get(f"/forums/search/?q=webhook&since={since}").content.decode()
+    assert webhooks in recent and idea not in recent
+    until = (timezone.now() - timedelta(days=30)).date().isoformat()
+    old = client.get(f"/forums/search/?q=webhook&until={until}").content.decode()
+    assert idea in old and webhooks not in old
+
+
+def test_hidden_posts_are_not_found(client, corpus, staff):
+    services.post_hide(post=corpus["sandbox"].posts.get(), moderator=staff)
+    assert link(corpus["sandbox"]) not in client.get("/forums/search/?q=sandbox").content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="stemming is PostgreSQL's")
+def test_postgresql_search_is_stemmed_and_ranked_by_title(client, corpus):
+    page = client.get("/forums/search/?q=webhooks").content.decode()
+    # "webhooks" finds "webhook"; the title match ranks first.
+    assert page.index(link(corpus["webhooks"])) < page.index(link(corpus["idea"]))
+
+
+HOSTILE = [
+    '"unclosed quote',
+    "webhook & | ! ( ) :* <-> '",
+    "a\x00b",
+    "\x00",
+    "x" * 10_000,
+    "webhook " * 2000,
+    "<script>alert(1)</script>",
+    "' OR 1=1; DROP TABLE forums_post; --",
+    "%_%",
+    "\\",
+    "\ue000marker\ue001",
+    "!!!",
+    "-",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE)
+def test_hostile_queries_answer_200_never_500(client, corpus, q):
+    response = client.get("/forums/search/", {"q": q})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_bad_filters_get_a_clear_400(client, corpus):
+    assert client.get("/forums/search/?q=x&since=yesterday").status_code == 400
+    assert client.get("/forums/search/?q=x&since=2025-02-01&until=2025-01-01").status_code == 400
+    assert client.get("/forums/search/?q=x&forum=nope").status_code == 400
+    assert client.get("/forums/search/?q=x&page=zz").status_code == 200
+
+
+def test_an_empty_query_shows_the_form(client):
+    response = client.get("/forums/search/")
+    assert response.status_code == 200
+    assert "Results" not in response.content.decode()
+
+
+def test_excerpts_escape_post_text(client, forum, author):
+    services.topic_create(
+        forum=forum, author=author, title="Escaping", body="orcid <img src=x onerror=alert(1)>"
+    )
+    page = client.get("/forums/search/?q=orcid").content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img" in page
