@@ -207,7 +207,7 @@ def topic_create(*, forum: Forum, author, title: str, body: str) -> Topic:
 def post_create(*, topic: Topic, author, body: str) -> Post:
     """Reply to a topic."""
     # Lock the topic row: a lock or a move by a moderator cannot cross a reply.
-    topic = Topic.objects.select_for_update().select_related("forum").get(pk=topic.pk)
+    topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
     if not permissions.can_post_in(author, topic.forum):
         raise NotAllowed(_("You cannot post in this forum."))
     if topic.is_locked and not permissions.can_moderate(author, topic.forum):
@@ -228,7 +228,9 @@ def post_create(*, topic: Topic, author, body: str) -> Post:
 @transaction.atomic
 def post_edit(*, post: Post, editor, body: str) -> Post:
     """Edit a post; the previous version is kept and the post marked as edited."""
-    post = Post.objects.select_for_update().select_related("topic__forum").get(pk=post.pk)
+    post = (
+        Post.objects.select_for_update(of=("self",)).select_related("topic__forum").get(pk=post.pk)
+    )
     if not permissions.can_edit_post(editor, post):
         raise NotAllowed(_("You cannot edit this post."))
     body = _clean_body(body)
@@ -246,7 +248,9 @@ def post_edit(*, post: Post, editor, body: str) -> Post:
 @transaction.atomic
 def answer_accept(*, post: Post, user) -> Topic:
     """Mark a reply as the accepted answer of its topic."""
-    topic = Topic.objects.select_for_update().select_related("forum").get(pk=post.topic_id)
+    topic = (
+        Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=post.topic_id)
+    )
     if not permissions.can_accept_answer(user, topic):
         raise NotAllowed(_("Only the topic's author or a moderator can accept an answer."))
     if post.is_first:
@@ -274,7 +278,9 @@ def answer_unaccept(*, topic: Topic, user) -> Topic:
 @transaction.atomic
 def post_hide(*, post: Post, moderator, note: str = "") -> Post:
     """Hide a post (a moderator's decision: open flags on it are upheld)."""
-    post = Post.objects.select_for_update().select_related("topic__forum").get(pk=post.pk)
+    post = (
+        Post.objects.select_for_update(of=("self",)).select_related("topic__forum").get(pk=post.pk)
+    )
     _require_moderator(moderator, post.topic.forum)
     post.is_hidden, post.hidden_reason = True, Post.HiddenReason.MODERATOR
     post.save(update_fields=["is_hidden", "hidden_reason"])
@@ -290,7 +296,9 @@ def post_hide(*, post: Post, moderator, note: str = "") -> Post:
 @transaction.atomic
 def post_restore(*, post: Post, moderator, note: str = "") -> Post:
     """Show a hidden post again (open flags on it are dismissed)."""
-    post = Post.objects.select_for_update().select_related("topic__forum").get(pk=post.pk)
+    post = (
+        Post.objects.select_for_update(of=("self",)).select_related("topic__forum").get(pk=post.pk)
+    )
     _require_moderator(moderator, post.topic.forum)
     post.is_hidden, post.hidden_reason = False, Post.HiddenReason.NOT_HIDDEN
     post.save(update_fields=["is_hidden", "hidden_reason"])
@@ -330,7 +338,7 @@ def topic_pin(*, topic: Topic, moderator, pinned: bool) -> Topic:
 @transaction.atomic
 def topic_move(*, topic: Topic, moderator, forum: Forum) -> Topic:
     """Move a topic to another forum the moderator also moderates."""
-    topic = Topic.objects.select_for_update().select_related("forum").get(pk=topic.pk)
+    topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
     source = topic.forum
     _require_moderator(moderator, source)
     _require_moderator(moderator, forum)
@@ -351,7 +359,11 @@ def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
     """Flag a post; three different people flagging it hide it until a moderator decides."""
     from mail.services import deliver
 
-    post = Post.objects.select_for_update().select_related("topic__forum", "author").get(pk=post.pk)
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("topic__forum", "author")
+        .get(pk=post.pk)
+    )
     if not user.is_authenticated or not permissions.can_see_forum(user, post.topic.forum):
         raise NotAllowed(_("Sign in to flag a post."))
     if post.author_id == user.pk:
@@ -413,7 +425,7 @@ def _recount_votes(idea: Topic) -> None:
 @transaction.atomic
 def idea_vote(*, idea: Topic, user) -> Topic:
     """Vote for an idea (once; a second vote changes nothing)."""
-    idea = Topic.objects.select_for_update().select_related("forum").get(pk=idea.pk)
+    idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
     _require_idea(idea)
     if not permissions.can_post_in(user, idea.forum):
         raise NotAllowed(_("Sign in to vote."))
@@ -427,7 +439,7 @@ def idea_vote(*, idea: Topic, user) -> Topic:
 @transaction.atomic
 def idea_unvote(*, idea: Topic, user) -> Topic:
     """Withdraw one's vote for an idea."""
-    idea = Topic.objects.select_for_update().select_related("forum").get(pk=idea.pk)
+    idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
     _require_idea(idea)
     Vote.objects.filter(idea=idea, user=user).delete()
     _recount_votes(idea)
@@ -439,7 +451,7 @@ def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusC
     """Set an idea's status with a note, shown on the idea and mailed to its voters."""
     from mail.services import deliver
 
-    idea = Topic.objects.select_for_update().select_related("forum").get(pk=idea.pk)
+    idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
     _require_idea(idea)
     if not permissions.can_set_idea_status(user):
         raise NotAllowed(_("Only staff and the steering group set the status of ideas."))
@@ -476,7 +488,9 @@ def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
     ids = sorted([duplicate.pk, target.pk])
     locked = {
         t.pk: t
-        for t in Topic.objects.select_for_update().select_related("forum").filter(pk__in=ids)
+        for t in Topic.objects.select_for_update(of=("self",))
+        .select_related("forum")
+        .filter(pk__in=ids)
     }
     duplicate, target = locked[duplicate.pk], locked[target.pk]
     _require_idea(duplicate)

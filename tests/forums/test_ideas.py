@@ -46,7 +46,8 @@ def test_the_database_holds_one_vote_per_person_per_idea(idea, reader):
 
 def test_anonymous_visitors_cannot_vote(client, idea):
     response = client.post(f"/forums/t/{idea.pk}/vote/", {"vote": "1"})
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
     assert not Vote.objects.exists()
 
 
@@ -66,7 +67,8 @@ def test_ideas_sort_by_votes_newest_and_status(client, ideas):
     by_status = client.get("/forums/ideas/?sort=status").content.decode()
     assert by_status.index(popular.title) < by_status.index(done.title)
     only_done = client.get("/forums/ideas/?status=done").content.decode()
-    assert done.title in only_done and popular.title not in only_done
+    assert done.title in only_done
+    assert popular.title not in only_done
     assert client.get("/forums/ideas/?sort=<script>&status=nope").status_code == 200
 
 
@@ -144,7 +146,9 @@ def test_merging_moves_votes_without_counting_anyone_twice(client, ideas, staff)
         only_dup.pk,
         only_target.pk,
     }
-    assert duplicate.vote_count == 0 and duplicate.merged_into == target and duplicate.is_locked
+    assert duplicate.vote_count == 0
+    assert duplicate.merged_into == target
+    assert duplicate.is_locked
     assert duplicate.title not in client.get("/forums/ideas/").content.decode()
     assert "merged into" in client.get(duplicate.get_absolute_url()).content.decode()
 
