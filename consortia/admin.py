@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -18,6 +19,9 @@ from consortia.models import (
 )
 from core.errors import DomainError
 
+# Django 6 makes https the default scheme of URL fields; say so now.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
 
 class OrganizationContactInline(admin.TabularInline):
     model = OrganizationContact
@@ -28,6 +32,7 @@ class OrganizationContactInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "ror_id", "country", "org_type", "created_at"]
+    formfield_overrides = URL_FIELDS
     list_filter = ["org_type", "country"]
     search_fields = ["name", "ror_id"]
     inlines = [OrganizationContactInline]
@@ -64,6 +69,7 @@ class ConsortiumAdmin(admin.ModelAdmin):
         "agreement_finalized_at",
     ]
     list_filter = ["status", "kind", "region", "below_minimum"]
+    formfield_overrides = URL_FIELDS
     search_fields = ["name", "slug", "lead_organization__name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["lead_organization"]

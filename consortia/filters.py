@@ -1,10 +1,20 @@
 import django_filters
+import django_filters.constants
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from consortia import selectors
 from consortia.models import Consortium
 from consortia.regions import Region
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ties (same member count) keep the same order from page to page."""
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "name", "pk")
 
 
 class ConsortiumFilter(django_filters.FilterSet):
@@ -30,7 +40,7 @@ class ConsortiumFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Consortium.Status.choices, empty_label=_("Any status")
     )
-    sort = django_filters.OrderingFilter(
+    sort = StableOrderingFilter(
         label=_("Sort by"),
         empty_label=_("Name"),
         fields=(("name", "name"), ("member_count", "members"), ("created_at", "created")),

@@ -36,6 +36,8 @@ def directory_queryset() -> QuerySet[Consortium]:
         .prefetch_related(
             Prefetch("country_links", queryset=ConsortiumCountry.objects.order_by("country"))
         )
+        # Explicit: Meta.ordering does not apply to a GROUP BY query.
+        .order_by("name", "pk")
     )
 
 

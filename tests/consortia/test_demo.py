@@ -1,0 +1,50 @@
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from consortia.models import ChecklistEntry, Consortium, Membership
+from consortia.services import consortium_membership_shortfalls
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_consortia_cover_the_regions_kinds_and_states_and_seed_idempotently(client):
+    call_command("seed_demo", quiet_accounts=True)
+    counts = (Consortium.objects.count(), Membership.objects.count())
+    call_command("seed_demo", quiet_accounts=True)
+    assert (Consortium.objects.count(), Membership.objects.count()) == counts
+
+    consortia = Consortium.objects.annotate(
+        members=Count("memberships", filter=Q(memberships__state="active"))
+    )
+    assert consortia.count() >= 12
+    assert set(consortia.values_list("region", flat=True)) == {"americas", "emea", "apac"}
+    assert set(consortia.values_list("kind", flat=True)) == {"national", "regional"}
+    assert all(5 <= c.members <= 25 for c in consortia), [(c.slug, c.members) for c in consortia]
+    forming = consortia.filter(status="forming")
+    assert forming.count() >= 2
+    for consortium in forming:
+        done = ChecklistEntry.objects.filter(consortium=consortium, done=True).count()
+        assert 0 < done < 12
+    below = consortia.filter(below_minimum=True)
+    assert below.count() >= 1
+    for consortium in consortia.filter(status="active"):
+        assert bool(consortium_membership_shortfalls(consortium)) == consortium.below_minimum
+
+    assert client.get("/consortia/").status_code == 200
+    assert "Below minimum" in client.get("/consortia/?status=active").content.decode()
+    for consortium in consortia:
+        assert client.get(f"/consortia/{consortium.slug}/").status_code == 200
+
+
+def test_the_demo_lead_manages_irel_and_the_demo_member_belongs_to_australia(client):
+    call_command("seed_demo", quiet_accounts=True)
+    from accounts.models import User
+
+    client.force_login(User.objects.get(email="lead@example.org"))
+    html = client.get("/consortia/irel/manage/").content.decode()
+    assert "Technological University of the Shannon" in html  # a pending request
+    client.force_login(User.objects.get(email="member@example.org"))
+    html = client.get("/consortia/mine/").content.decode()
+    assert "University of Melbourne" in html
+    assert "Australian ORCID Consortium" in html

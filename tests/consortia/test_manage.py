@@ -1,0 +1,270 @@
+"""The manage page: checklist, progress reports mailed to members, CSV export, contacts;
+the propose page; the admin actions."""
+
+import csv
+import io
+
+import pytest
+from django.core import mail
+
+from consortia.models import ChecklistEntry, ChecklistItem, Consortium, Membership, ProgressReport
+from mail.models import Delivery
+from tests.factories.accounts import UserFactory
+from tests.factories.consortia import (
+    ConsortiumContactFactory,
+    ConsortiumFactory,
+    MembershipFactory,
+    OrganizationContactFactory,
+    OrganizationFactory,
+    add_members,
+    complete_checklist,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def consortium():
+    return ConsortiumFactory(slug="irel", name="IReL ORCID", status="forming")
+
+
+@pytest.fixture
+def lead(consortium, client):
+    user = ConsortiumContactFactory(consortium=consortium, role="main").user
+    client.force_login(user)
+    return user
+
+
+def test_the_manage_page_shows_the_checklist_with_its_progress(client, consortium, lead):
+    item = ChecklistItem.objects.get(title="Funding model decided")
+    ChecklistEntry.objects.create(consortium=consortium, item=item, done=True, done_by=lead)
+    html = client.get("/consortia/irel/manage/").content.decode()
+    assert '<progress id="checklist-progress" max="12" value="1">' in html
+    assert "1 of 12 done" in html
+    assert "Web page about the consortium published" in html
+    assert "Before the agreement can be finalized:" in html
+
+
+def test_marking_a_checklist_item_done_records_who_and_when(client, consortium, lead):
+    item = ChecklistItem.objects.get(title="Call for participation issued")
+    response = client.post(
+        f"/consortia/irel/manage/checklist/{item.pk}/", {"done": "on", "note": "Sent 3 May"}
+    )
+    assert response.status_code == 302
+    entry = ChecklistEntry.objects.get(consortium=consortium, item=item)
+    assert entry.done
+    assert entry.done_by == lead
+    assert entry.done_at is not None
+    assert entry.note == "Sent 3 May"
+    client.post(f"/consortia/irel/manage/checklist/{item.pk}/", {"note": "Reopened"})
+    entry.refresh_from_db()
+    assert not entry.done
+    assert entry.done_by is None
+
+
+def test_a_checklist_item_cannot_point_at_another_consortiums_document(client, consortium, lead):
+    from consortia.models import Document
+
+    other = ConsortiumFactory()
+    document = Document.objects.create(
+        consortium=other,
+        title="x",
+        file="x.pdf",
+        original_name="x.pdf",
+        content_type="application/pdf",
+        size=1,
+    )
+    item = ChecklistItem.objects.first()
+    response = client.post(
+        f"/consortia/irel/manage/checklist/{item.pk}/", {"done": "on", "document": document.pk}
+    )
+    assert response.status_code == 400
+    assert not ChecklistEntry.objects.filter(consortium=consortium, done=True).exists()
+
+
+def test_a_published_report_is_mailed_to_member_contacts_after_commit(
+    client, consortium, lead, django_capture_on_commit_callbacks
+):
+    members = add_members(consortium, ["IE", "IE"])
+    contacts = [OrganizationContactFactory(organization=m.organization).user for m in members]
+    left = MembershipFactory(consortium=consortium, state="left")
+    former = OrganizationContactFactory(organization=left.organization).user
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/consortia/irel/manage/reports/",
+            {"title": "Spring 2026", "body": "We **onboarded** two members.\n\n<script>x</script>"},
+        )
+    assert response.status_code == 302
+    report = ProgressReport.objects.get()
+    recipients = {m.to[0] for m in mail.outbox}
+    assert recipients == {c.email for c in contacts} | {lead.email}
+    assert former.email not in recipients
+    message = mail.outbox[0]
+    assert message.subject == "IReL ORCID: Spring 2026"
+    html = message.alternatives[0][0]
+    assert "<strong>onboarded</strong>" in html
+    assert "<script>" not in html
+    page = client.get("/consortia/irel/").content.decode()
+    assert "Spring 2026" in page
+    assert "<strong>onboarded</strong>" in page
+    # The task is idempotent: running it again mails nobody twice.
+    from consortia.tasks import send_progress_report
+
+    assert send_progress_report(report.pk) == 0
+    assert Delivery.objects.filter(kind="consortia.progress_report").count() == 3
+
+
+def test_an_empty_report_is_refused(client, consortium, lead):
+    response = client.post("/consortia/irel/manage/reports/", {"title": "x", "body": ""})
+    assert response.status_code == 400
+    assert not ProgressReport.objects.exists()
+
+
+def test_the_csv_export_lists_members_with_their_contacts(client, consortium, lead):
+    organization = OrganizationFactory(name="=HYPERLINK(evil)", ror_id="03265fv13", country="IE")
+    MembershipFactory(consortium=consortium, organization=organization)
+    OrganizationContactFactory(
+        organization=organization, user__name="Ciara Contact", role="technical"
+    )
+    response = client.get("/consortia/irel/manage/members.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["Organization", "ROR ID", "Country"]
+    row = next(r for r in rows if "Ciara Contact" in r)
+    assert row[0] == "'=HYPERLINK(evil)"  # not a formula in a spreadsheet
+    assert row[1] == "https://ror.org/03265fv13"
+    assert row[2] == "Ireland"
+    assert row[-1] == "Technical contact"
+    assert len(rows) == 3  # header, lead organization (no contact), the member's contact
+
+
+def test_lead_contacts_can_be_added_by_email_and_removed_but_not_the_last(client, consortium, lead):
+    person = UserFactory(email="new.lead@example.org")
+    response = client.post(
+        "/consortia/irel/manage/contacts/", {"email": "NEW.lead@example.org", "role": "support"}
+    )
+    assert response.status_code == 302
+    assert consortium.contacts.filter(user=person, role="support").exists()
+    response = client.post(
+        "/consortia/irel/manage/contacts/", {"email": "nobody@example.org", "role": "staff"}
+    )
+    assert response.status_code == 400
+    assert "Nobody has a portal account" in response.content.decode()
+    added = consortium.contacts.get(user=person)
+    assert client.post(f"/consortia/irel/manage/contacts/{added.pk}/remove/").status_code == 302
+    last = consortium.contacts.get()
+    assert client.post(f"/consortia/irel/manage/contacts/{last.pk}/remove/").status_code == 409
+    assert consortium.contacts.count() == 1
+
+
+def test_the_propose_page_creates_a_forming_consortium_with_a_new_lead_organization(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert client.get("/consortia/propose/").status_code == 200
+    response = client.post(
+        "/consortia/propose/",
+        {
+            "name": "ORCID South-East Asia",
+            "kind": "regional",
+            "countries": ["SG", "MY", "TH"],
+            "description": "A *regional* consortium.",
+            "new_name": "National University of Singapore",
+            "new_ror_id": "01tgyzw49",
+            "new_country": "SG",
+            "new_org_type": "higher_education",
+        },
+    )
+    assert response.status_code == 302
+    consortium = Consortium.objects.get(name="ORCID South-East Asia")
+    assert response["Location"] == f"/consortia/{consortium.slug}/manage/"
+    assert consortium.status == "forming"
+    assert consortium.region == "apac"
+    assert consortium.lead_organization.ror_id == "01tgyzw49"
+    assert consortium.contacts.get().user == user
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "countries", "message"),
+    [
+        ("national", ["SG", "MY"], "exactly one country"),
+        ("regional", ["SG"], "two or more countries"),
+        ("regional", ["SG", "ZZ"], "Select a valid choice"),
+    ],
+)
+def test_proposing_with_bad_countries_is_a_400_and_saves_nothing(client, kind, countries, message):
+    client.force_login(UserFactory())
+    response = client.post(
+        "/consortia/propose/",
+        {
+            "name": "Bad",
+            "kind": kind,
+            "countries": countries,
+            "new_name": "Org",
+            "new_ror_id": "01tgyzw49",
+            "new_country": "SG",
+            "new_org_type": "higher_education",
+        },
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Consortium.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_to_propose(client):
+    assert client.get("/consortia/propose/")["Location"].startswith("/accounts/login/")
+
+
+def test_staff_finalize_the_agreement_from_the_admin(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    ready = ConsortiumFactory(status="forming", name="Ready")
+    add_members(ready, ["IE"] * 4)
+    complete_checklist(ready)
+    not_ready = ConsortiumFactory(status="forming", name="Not ready")
+    response = client.post(
+        "/admin/consortia/consortium/",
+        {"action": "finalize_agreement", "_selected_action": [ready.pk, not_ready.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "1 agreement finalized." in html
+    assert "cannot be finalized yet" in html
+    ready.refresh_from_db()
+    not_ready.refresh_from_db()
+    assert ready.status == "active"
+    assert not_ready.status == "forming"
+
+
+def test_staff_mark_consortia_inactive_from_the_admin(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    consortium = ConsortiumFactory()
+    client.post(
+        "/admin/consortia/consortium/",
+        {"action": "mark_inactive", "_selected_action": [consortium.pk]},
+    )
+    consortium.refresh_from_db()
+    assert consortium.status == "inactive"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/consortia/consortium/",
+        "/admin/consortia/organization/",
+        "/admin/consortia/membership/",
+        "/admin/consortia/checklistitem/",
+        "/admin/consortia/checklistentry/",
+        "/admin/consortia/document/",
+        "/admin/consortia/progressreport/",
+        "/admin/consortia/organizationcontact/",
+    ],
+)
+def test_admin_lists_answer(client, url):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    consortium = ConsortiumFactory()
+    MembershipFactory(consortium=consortium)
+    assert client.get(url + "?q=x").status_code == 200
+    assert client.get(url).status_code == 200
+    assert Membership.objects.exists()
+    assert client.get(f"/admin/consortia/consortium/{consortium.pk}/change/").status_code == 200
