@@ -1,11 +1,12 @@
 """An Atom feed per forum: its newest topics. Private forums answer 404 to outsiders."""
 
 from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from forums import permissions
-from forums.models import Forum, Topic
+from forums.models import Forum, Post, Topic
 
 
 class ForumFeed(Feed):
@@ -27,7 +28,9 @@ class ForumFeed(Feed):
         return (
             Topic.objects.filter(forum=forum, merged_into__isnull=True)
             .select_related("author")
-            .prefetch_related("posts")
+            .prefetch_related(
+                Prefetch("posts", queryset=Post.objects.filter(is_first=True), to_attr="first")
+            )
             .order_by("-created_at")[:30]
         )
 
@@ -35,7 +38,7 @@ class ForumFeed(Feed):
         return topic.title
 
     def item_description(self, topic: Topic) -> str:
-        first = next((p for p in topic.posts.all() if p.is_first), None)
+        first = topic.first[0] if topic.first else None
         if first is None or first.is_hidden:
             return ""
         return first.body_html

@@ -193,6 +193,7 @@ class Post(models.Model):
         indexes = [
             models.Index(fields=["topic", "created_at"], name="forums_post_topic"),
             models.Index(fields=["author", "created_at"], name="forums_post_author"),
+            models.Index(fields=["-created_at"], name="forums_post_recent"),
         ]
         constraints = [
             models.CheckConstraint(

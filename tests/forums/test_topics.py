@@ -205,3 +205,11 @@ def test_an_inactive_person_cannot_post(forum):
     gone = person(is_active=False)
     with pytest.raises(NotAllowed):
         services.topic_create(forum=forum, author=gone, title="Hello", body="x")
+
+
+def test_the_forum_feed_is_atom_with_the_newest_topics(client, forum, topic):
+    response = client.get(f"/forums/{forum.slug}/feed/")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    body = response.content.decode()
+    assert topic.title in body
+    assert "&lt;strong&gt;401&lt;/strong&gt;" in body
