@@ -290,8 +290,10 @@ def membership_request(
 
 
 def _locked_membership(membership: Membership) -> Membership:
+    # Lock the membership row only ("self"): PostgreSQL cannot lock the nullable side of
+    # the outer join to requested_by.
     return (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("organization", "consortium", "requested_by")
         .get(pk=membership.pk)
     )

@@ -55,7 +55,25 @@ def ring(arcs: list, indices: list[int]) -> list[tuple[float, float]]:
     for index in indices:
         arc = arcs[index] if index >= 0 else list(reversed(arcs[~index]))
         points.extend(arc if not points else arc[1:])
-    return points
+    return unwrap(points)
+
+
+def unwrap(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Rings that cross the antimeridian (Fiji, Chukotka) would draw a line across the
+    whole map: make their longitudes continuous, then clip them to the map's edge."""
+    if not points:
+        return points
+    result = [points[0]]
+    for lon, lat in points[1:]:
+        previous = result[-1][0]
+        while lon - previous > 180:
+            lon -= 360
+        while previous - lon > 180:
+            lon += 360
+        result.append((lon, lat))
+    mean = sum(lon for lon, _ in result) / len(result)
+    shift = -360 if mean > 180 else 360 if mean < -180 else 0
+    return [(max(-180.0, min(180.0, lon + shift)), lat) for lon, lat in result]
 
 
 class Command(BaseCommand):
