@@ -257,9 +257,9 @@ def search_posts(
         posts = posts.order_by("-created_at")
     offset = (page - 1) * RESULTS_PER_PAGE
     rows = list(
-        posts.select_related("topic", "topic__forum", "author").defer(
-            "search_vector", "body_html"
-        )[offset : offset + RESULTS_PER_PAGE + 1]
+        posts.select_related("topic", "topic__forum", "author").defer("search_vector", "body_html")[
+            offset : offset + RESULTS_PER_PAGE + 1
+        ]
     )
     for post in rows:
         raw = getattr(post, "excerpt_raw", None)

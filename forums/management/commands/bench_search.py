@@ -38,18 +38,18 @@ TERMS = [
     "zzzznotfound",
     "funding grant number",
 ]
-COMMON = (
+COMMON = str.split(
     "the a to of and in is for on with that this it we our my you can how do does when not "
     "from by be are was have has but or if at as what why"
-).split()
-TOPICAL = (
+)
+TOPICAL = str.split(
     "orcid api token oauth scope authenticate read-public read-limited member sandbox record "
     "works work put-code affiliation employment education funding grant peer review webhook "
     "callback notification client credentials redirect_uri mismatch refresh expire expired "
     "json xml schema search expanded paging rate limit error 401 403 404 409 500 doi crossref "
     "datacite ror ringgold grid researcher institution repository cris integration library "
     "python java javascript curl request response header bearer"
-).split()
+)
 
 
 def _sentence(rng: random.Random, words: int) -> str:
@@ -139,7 +139,9 @@ class Command(BaseCommand):
                     for n in range(POSTS_PER_TOPIC):
                         if made + len(rows) >= count:
                             break
-                        body = " ".join(_sentence(rng, rng.randint(8, 25)) for _ in range(rng.randint(1, 6)))
+                        body = " ".join(
+                            _sentence(rng, rng.randint(8, 25)) for _ in range(rng.randint(1, 6))
+                        )
                         rows.append(
                             Post(
                                 topic=topic,
