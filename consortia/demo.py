@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.demo import demo_orcid
 from accounts.models import User
 from consortia.models import (
     ChecklistEntry,
@@ -150,8 +151,11 @@ def _organization(name: str, country: str, org_type: str, ror: str = "") -> Orga
 
 
 def _person(email: str, name: str, affiliation: str) -> User:
+    # A stable, checksum-valid ORCID iD per address, far from the other demo people's.
+    n = 10**7 + int(hashlib.sha1(email.encode()).hexdigest(), 16) % 10**10
     user, created = User.objects.get_or_create(
-        email=email, defaults={"name": name, "affiliation": affiliation}
+        email=email,
+        defaults={"name": name, "affiliation": affiliation, "orcid_id": demo_orcid(n)},
     )
     if created:
         user.set_unusable_password()

@@ -4,6 +4,7 @@ and progress reports (see shared/DOMAIN.md, Consortia)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Count, Q
@@ -195,6 +196,15 @@ class Consortium(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("consortia:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError(
+                {
+                    "slug": _("“%(slug)s” is the address of a page; choose another slug.")
+                    % {"slug": self.slug}
+                }
+            )
 
 
 class ConsortiumCountry(models.Model):

@@ -1,0 +1,81 @@
+"""Every consortia page: strict CSP (no inline script or style), landmarks and labels."""
+
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from consortia.models import Consortium
+from tests.factories.accounts import UserFactory
+from tests.factories.consortia import (
+    ConsortiumContactFactory,
+    ConsortiumFactory,
+    MembershipFactory,
+    ProgressReportFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lead_client(client):
+    consortium = ConsortiumFactory(slug="irel", status="forming")
+    MembershipFactory(consortium=consortium, state="requested")
+    lead = ConsortiumContactFactory(consortium=consortium, role="main").user
+    lead.is_staff = True  # staff see the finalize buttons too
+    lead.save()
+    ProgressReportFactory(consortium=consortium)
+    client.force_login(lead)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/consortia/",
+        "/consortia/?page=1&region=emea",
+        "/consortia/irel/",
+        "/consortia/irel/join/",
+        "/consortia/irel/manage/",
+        "/consortia/propose/",
+        "/consortia/mine/",
+    ],
+)
+def test_pages_have_no_inline_script_or_style_and_label_every_field(lead_client, url):
+    response = lead_client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert " style=" not in html
+    assert "<style" not in html
+    for script in re.findall(r"<script[^>]*>", html):
+        assert "src=" in script
+    assert not re.search(r"<[^>]+\son[a-z]+=", html)
+    assert html.count("<h1") == 1
+    # Every visible input, select and textarea has a label.
+    ids = re.findall(
+        r'<(?:input|select|textarea)(?![^>]*type="(?:hidden|submit)")[^>]*\sid="([^"]+)"', html
+    )
+    for field_id in ids:
+        assert f'for="{field_id}"' in html, field_id
+
+
+def test_a_report_has_its_own_page(client):
+    report = ProgressReportFactory(consortium__slug="irel", title="Spring", body="**Bold**")
+    html = client.get(f"/consortia/irel/reports/{report.pk}/").content.decode()
+    assert "<strong>Bold</strong>" in html
+    assert client.get(f"/consortia/other/reports/{report.pk}/").status_code == 404
+
+
+def test_a_consortium_cannot_take_the_slug_of_a_page():
+    consortium = ConsortiumFactory.build(slug="propose", lead_organization=None)
+    with pytest.raises(ValidationError, match="address of a page"):
+        consortium.clean()
+
+
+def test_the_dashboard_needs_sign_in(client):
+    assert client.get("/consortia/mine/").status_code == 302
+    client.force_login(UserFactory())
+    assert (
+        "Your organizations have no memberships" in client.get("/consortia/mine/").content.decode()
+    )
+    assert Consortium.objects.count() == 0
