@@ -121,6 +121,22 @@ class ProposeForm(OrganizationChoiceForm):
         return data
 
 
+class DetailsForm(forms.Form):
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        help_text=_("Markdown."),
+    )
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    countries = forms.MultipleChoiceField(
+        label=_("Countries"),
+        choices=countries,
+        help_text=_("One country for a national consortium, several for a regional one."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+
 class DecisionForm(forms.Form):
     note = forms.CharField(
         label=_("Note to the requester"),

@@ -138,6 +138,15 @@ def consortium_agreement_shortfalls(consortium: Consortium) -> list[str]:
     )
 
 
+def _full_clean(instance) -> None:
+    """Model validation as a domain error: a clear 400, never a 500."""
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        messages = exc.messages
+        raise InvalidInput(messages[0], details=messages) from exc
+
+
 def _lock(consortium: Consortium) -> Consortium:
     # Membership changes of one consortium take its row lock first, so two members leaving
     # at the same time are counted one after the other and the flag is never missed.
@@ -191,7 +200,7 @@ def organization_register(*, user, data: NewOrganization) -> Organization:
         org_type=data.org_type,
         website=data.website,
     )
-    organization.full_clean()
+    _full_clean(organization)
     try:
         with transaction.atomic():
             organization.save()
@@ -525,7 +534,7 @@ def consortium_propose(
         status=Consortium.Status.FORMING,
         proposed_by=user,
     )
-    consortium.full_clean()
+    _full_clean(consortium)
     consortium.save()
     ConsortiumCountry.objects.bulk_create(
         [ConsortiumCountry(consortium=consortium, country=code) for code in codes]
@@ -546,6 +555,27 @@ def consortium_propose(
     ChecklistEntry.objects.bulk_create(
         [ChecklistEntry(consortium=consortium, item=item) for item in items]
     )
+    return consortium
+
+
+@transaction.atomic
+def consortium_update_details(
+    *,
+    consortium: Consortium,
+    user,
+    description: str,
+    website: str,
+    countries: Sequence[str],
+) -> Consortium:
+    """Lead contacts edit what the consortium page says, and the countries it serves."""
+    _require_lead_or_staff(user, consortium)
+    consortium = _lock(consortium)
+    codes = _clean_countries(consortium.kind, countries)
+    consortium.description = description
+    consortium.website = website
+    _full_clean(consortium)
+    consortium.save(update_fields=["description", "website"])
+    consortium_set_countries(consortium=consortium, countries=codes)
     return consortium
 
 

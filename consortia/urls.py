@@ -33,6 +33,7 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
+    path("consortia/<slug:slug>/manage/details/", views.details_update, name="details_update"),
     path("consortia/<slug:slug>/manage/contacts/", views.contact_add, name="contact_add"),
     path(
         "consortia/<slug:slug>/manage/contacts/<int:pk>/remove/",

@@ -18,6 +18,7 @@ from consortia.forms import (
     ChecklistEntryForm,
     ContactForm,
     DecisionForm,
+    DetailsForm,
     DocumentForm,
     JoinForm,
     ProgressReportForm,
@@ -236,8 +237,16 @@ def _render_manage(
         if consortium.status == Consortium.Status.FORMING
         else services.consortium_membership_shortfalls(consortium),
         "contact_form": forms.get("contact_form") or ContactForm(),
-        "document_form": forms.get("document_form") or DocumentForm(),
-        "report_form": forms.get("report_form") or ProgressReportForm(),
+        "document_form": forms.get("document_form") or DocumentForm(prefix="document"),
+        "report_form": forms.get("report_form") or ProgressReportForm(prefix="report"),
+        "details_form": forms.get("details_form")
+        or DetailsForm(
+            initial={
+                "description": consortium.description,
+                "website": consortium.website,
+                "countries": [str(link.country) for link in consortium.country_links.all()],
+            }
+        ),
         "decision_form": DecisionForm(),
         "checklist_error": forms.get("checklist_error"),
     }
@@ -313,6 +322,28 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def details_update(request: HttpRequest, slug: str) -> HttpResponse:
+    consortium = permissions.get_consortium_for_lead(request.user, slug)
+    form = DetailsForm(request.POST)
+    if not form.is_valid():
+        return _render_manage(request, consortium, status=400, details_form=form)
+    try:
+        services.consortium_update_details(
+            consortium=consortium,
+            user=request.user,
+            description=form.cleaned_data["description"],
+            website=form.cleaned_data["website"],
+            countries=form.cleaned_data["countries"],
+        )
+    except DomainError as error:
+        _add_domain_error(form, error)
+        return _render_manage(request, consortium, status=error.status_code, details_form=form)
+    messages.success(request, _("The consortium's details were saved."))
+    return redirect("consortia:manage", slug=consortium.slug)
+
+
+@login_required
+@require_POST
 def contact_add(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
     form = ContactForm(request.POST)
@@ -379,7 +410,8 @@ def checklist_update(request: HttpRequest, slug: str, item_pk: int) -> HttpRespo
 @require_POST
 def document_upload(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
-    form = DocumentForm(request.POST, request.FILES)
+    # Prefixed: the manage page has two "title" fields (documents and reports).
+    form = DocumentForm(request.POST, request.FILES, prefix="document")
     if not form.is_valid():
         return _render_manage(request, consortium, status=400, document_form=form)
     try:
@@ -416,7 +448,7 @@ def document_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def report_publish(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
-    form = ProgressReportForm(request.POST)
+    form = ProgressReportForm(request.POST, prefix="report")
     if not form.is_valid():
         return _render_manage(request, consortium, status=400, report_form=form)
     try:

@@ -89,9 +89,9 @@ def upload(client, name, content, visibility="members"):
     return client.post(
         "/consortia/irel/manage/documents/",
         {
-            "title": "A document",
-            "visibility": visibility,
-            "file": SimpleUploadedFile(name, content),
+            "document-title": "A document",
+            "document-visibility": visibility,
+            "document-file": SimpleUploadedFile(name, content),
         },
     )
 

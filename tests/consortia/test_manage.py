@@ -92,7 +92,10 @@ def test_a_published_report_is_mailed_to_member_contacts_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/consortia/irel/manage/reports/",
-            {"title": "Spring 2026", "body": "We **onboarded** two members.\n\n<script>x</script>"},
+            {
+                "report-title": "Spring 2026",
+                "report-body": "We **onboarded** two members.\n\n<script>x</script>",
+            },
         )
     assert response.status_code == 302
     report = ProgressReport.objects.get()
@@ -115,7 +118,9 @@ def test_a_published_report_is_mailed_to_member_contacts_after_commit(
 
 
 def test_an_empty_report_is_refused(client, consortium, lead):
-    response = client.post("/consortia/irel/manage/reports/", {"title": "x", "body": ""})
+    response = client.post(
+        "/consortia/irel/manage/reports/", {"report-title": "x", "report-body": ""}
+    )
     assert response.status_code == 400
     assert not ProgressReport.objects.exists()
 
@@ -268,3 +273,27 @@ def test_admin_lists_answer(client, url):
     assert client.get(url).status_code == 200
     assert Membership.objects.exists()
     assert client.get(f"/admin/consortia/consortium/{consortium.pk}/change/").status_code == 200
+
+
+def test_lead_contacts_edit_the_description_website_and_countries(client, consortium, lead):
+    response = client.post(
+        "/consortia/irel/manage/details/",
+        {"description": "New *text*", "website": "irel.example.ie", "countries": ["IE"]},
+    )
+    assert response.status_code == 302
+    consortium.refresh_from_db()
+    assert consortium.description == "New *text*"
+    assert consortium.website == "https://irel.example.ie"
+    assert "<em>text</em>" in client.get("/consortia/irel/").content.decode()
+
+
+def test_a_national_consortium_keeps_one_country(client, consortium, lead):
+    response = client.post(
+        "/consortia/irel/manage/details/",
+        {"description": "Changed", "countries": ["IE", "GB"]},
+    )
+    assert response.status_code == 400
+    assert "exactly one country" in response.content.decode()
+    consortium.refresh_from_db()
+    assert consortium.description == ""
+    assert [str(c.country) for c in consortium.country_links.all()] == ["IE"]

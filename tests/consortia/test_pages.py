@@ -51,6 +51,8 @@ def test_pages_have_no_inline_script_or_style_and_label_every_field(lead_client,
         assert "src=" in script
     assert not re.search(r"<[^>]+\son[a-z]+=", html)
     assert html.count("<h1") == 1
+    all_ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(all_ids) == len(set(all_ids)), "duplicate ids"
     # Every visible input, select and textarea has a label.
     ids = re.findall(
         r'<(?:input|select|textarea)(?![^>]*type="(?:hidden|submit)")[^>]*\sid="([^"]+)"', html

@@ -75,6 +75,11 @@ def manage_requests(world):
             "/consortia/irel/manage/contacts/",
             {"email": world["users"]["member"].email, "role": "staff"},
         ),
+        "details": (
+            "post",
+            "/consortia/irel/manage/details/",
+            {"description": "Ours", "countries": ["IE"]},
+        ),
         "remove_contact": (
             "post",
             f"/consortia/irel/manage/contacts/{world['second_lead'].pk}/remove/",
@@ -88,13 +93,17 @@ def manage_requests(world):
         "upload": (
             "post",
             "/consortia/irel/manage/documents/",
-            {"title": "Policy", "visibility": "public", "file": _text_file()},
+            {
+                "document-title": "Policy",
+                "document-visibility": "public",
+                "document-file": _text_file(),
+            },
         ),
         "delete_document": ("post", f"/consortia/irel/manage/documents/{document.pk}/delete/", {}),
         "report": (
             "post",
             "/consortia/irel/manage/reports/",
-            {"title": "Spring", "body": "We grew."},
+            {"report-title": "Spring", "report-body": "We grew."},
         ),
     }
 
@@ -112,6 +121,7 @@ ACTIONS = [
     "decline",
     "remove_member",
     "add_contact",
+    "details",
     "remove_contact",
     "checklist",
     "upload",
