@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -694,11 +695,11 @@ def document_upload(
     limit = settings.DOCUMENTS_MAX_UPLOAD_BYTES
     if upload.size > limit:
         raise InvalidInput(
-            _("%(name)s is %(size)s MB; documents may be at most %(limit)s MB.")
+            _("%(name)s is %(size)s; documents may be at most %(limit)s.")
             % {
                 "name": upload.name,
-                "size": f"{upload.size / 1024 / 1024:.1f}",
-                "limit": f"{limit / 1024 / 1024:.1f}",
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(limit),
             }
         )
     if upload.size == 0:
