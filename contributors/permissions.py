@@ -1,9 +1,113 @@
-"""Access decisions of the contributors app (filled in by the contributors issue)."""
+"""Access decisions of the contributors app: one place answers who may see and do what.
+
+Views fetch their objects through the ``get_…`` helpers here, which answer 404 for what
+does not exist and 403 for what the person may not see.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from contributors.models import Group, Level, Membership, Nomination, Profile
+from core.identifiers import normalize_orcid
 
 
 def can_review_nominations(user) -> bool:
     """Whether ``user`` sees the review pages: steering-group members with a current term.
 
-    The steering group does not exist yet (contributors issue), so nobody does.
+    Called on every page (the "Review" link), so it is one cheap query.
     """
-    return False
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        Membership.objects.current(timezone.localdate())
+        .filter(user=user, group__kind=Group.Kind.STEERING)
+        .exists()
+    )
+
+
+def can_see_votes(user, nomination: Nomination) -> bool:
+    """The steering group sees votes; the nominee never does, whatever else they are."""
+    if nomination.nominee_id == getattr(user, "pk", None):
+        return False
+    return can_review_nominations(user)
+
+
+def can_verify_contributions(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_staff)
+
+
+def can_add_contribution(user, owner: User) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.pk == owner.pk or user.is_staff
+
+
+def get_nomination_for_reviewer(user, nomination_id: int) -> Nomination:
+    """The nomination a steering-group member reviews: 403 for others, 404 if unknown."""
+    if not can_review_nominations(user):
+        raise PermissionDenied(
+            _("Only members of the technical steering group review nominations.")
+        )
+    nomination = get_object_or_404(
+        Nomination.objects.select_related("nominee", "nominated_by"), pk=nomination_id
+    )
+    if not can_see_votes(user, nomination):
+        raise PermissionDenied(_("You cannot review your own nomination."))
+    return nomination
+
+
+def require_reviewer(user) -> None:
+    if not can_review_nominations(user):
+        raise PermissionDenied(
+            _("Only members of the technical steering group review nominations.")
+        )
+
+
+def get_person_for_profile(viewer, orcid_id: str) -> User:
+    """The person whose public profile is shown: contributors and OST members for all;
+    a person at the user level only to themselves and staff (404 for the others)."""
+    try:
+        bare = normalize_orcid(orcid_id)
+    except ValidationError as exc:
+        raise Http404(_("No contributor has this ORCID iD.")) from exc
+    person = User.objects.filter(orcid_id=bare, is_active=True).first()
+    if person is None:
+        raise Http404(_("No contributor has this ORCID iD."))
+    if getattr(viewer, "pk", None) == person.pk or getattr(viewer, "is_staff", False):
+        return person
+    level = Profile.objects.filter(user=person).values_list("level", flat=True).first()
+    if level in (Level.CONTRIBUTOR, Level.OST):
+        return person
+    raise Http404(_("No contributor has this ORCID iD."))
+
+
+def get_group(slug: str) -> Group:
+    return get_object_or_404(Group, slug=slug)
+
+
+def get_contribution_to_verify(user, person: User, contribution_id: int):
+    """A contribution of ``person`` that staff verify (403 for others, 404 if unknown)."""
+    from contributors.models import Contribution
+
+    if not can_verify_contributions(user):
+        raise PermissionDenied(_("Only ORCID staff verify contributions."))
+    return get_object_or_404(Contribution, pk=contribution_id, user=person)
+
+
+def require_can_add_contribution(user, person: User) -> None:
+    if not can_add_contribution(user, person):
+        raise PermissionDenied(_("You may only add your own contributions."))
+
+
+def get_nomination_to_sign(user, nomination_id: int) -> Nomination:
+    """The nomination a person signs the agreement for: only their own (403), if it exists."""
+    nomination = get_object_or_404(Nomination.objects.select_related("nominee"), pk=nomination_id)
+    if nomination.nominee_id != user.pk:
+        raise PermissionDenied(_("Only the nominee can sign the agreement for this nomination."))
+    return nomination

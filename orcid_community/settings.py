@@ -291,6 +291,17 @@ LOGGING = {
 # Shown on the sign-in page and printed by `make run`; never in production.
 DEMO_PASSWORD = "orcid-demo-2026"
 
+# --- Contributors ---------------------------------------------------------------------
+# OST nominations: the deadline defaults to 14 days after opening and may not be sooner
+# than 72 hours, so every member of the steering group has time to read and vote.
+CONTRIBUTORS_NOMINATION_DAYS = 14
+CONTRIBUTORS_NOMINATION_MIN_HOURS = 72
+# Decide nominations whose deadline has passed (idempotent; a decided one is left alone).
+CELERY_BEAT_SCHEDULE["contributors-decide-due-nominations"] = {
+    "task": "contributors.tasks.decide_due_nominations",
+    "schedule": 5 * 60,
+}
+
 # --- Consortia ---------------------------------------------------------------------------
 # django-countries: country fields and country names in every language.
 INSTALLED_APPS.append("django_countries")

@@ -1,0 +1,360 @@
+"""Staff work here: nominate, verify contributions, mark OST staff, keep groups and agreements.
+
+State changes go through ``contributors.services``; history rows (level changes, votes,
+the audit trail, signatures) are read-only.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from contributors import rules, selectors, services
+from contributors.models import (
+    Agreement,
+    Contribution,
+    Group,
+    Level,
+    LevelChange,
+    Membership,
+    Nomination,
+    NominationEvent,
+    Profile,
+    RollEntry,
+    Signature,
+    Vote,
+)
+from core.errors import DomainError
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Profiles and levels ------------------------------------------------------------------
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "user_orcid", "level", "level_since"]
+    list_filter = ["level"]
+    search_fields = ["user__email", "user__name", "user__orcid_id"]
+    readonly_fields = ["user", "level", "level_since", "history"]
+    actions = ["nominate_for_ost"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("ORCID iD"))
+    def user_orcid(self, obj: Profile) -> str:
+        return obj.user.orcid_id or "—"
+
+    @admin.display(description=_("Level history"))
+    def history(self, obj: Profile):
+        changes = LevelChange.objects.filter(user=obj.user).select_related("changed_by")
+        return format_html_join(
+            "",
+            "<p>{}: {} → {} ({}) {} — {}</p>",
+            (
+                (
+                    f"{c.changed_at:%Y-%m-%d}",
+                    c.get_from_level_display(),
+                    c.get_to_level_display(),
+                    c.get_basis_display(),
+                    c.reason,
+                    c.changed_by or "—",
+                )
+                for c in changes
+            ),
+        )
+
+    @admin.action(description=_("Nominate for OST"))
+    def nominate_for_ost(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Nominate one person at a time."), level=messages.WARNING)
+            return None
+        profile = queryset.select_related("user").get()
+        if profile.level != Level.CONTRIBUTOR:
+            self.message_user(
+                request,
+                _("Only technical contributors can be nominated; %(name)s is not one.")
+                % {"name": profile.user},
+                level=messages.ERROR,
+            )
+            return None
+        url = reverse("admin:contributors_nomination_add")
+        return HttpResponseRedirect(f"{url}?nominee={profile.user_id}")
+
+
+class LevelChangeForm(forms.ModelForm):
+    class Meta:
+        model = LevelChange
+        fields = ["user", "to_level", "basis", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["basis"].choices = [
+            (LevelChange.Basis.STAFF_DECISION, LevelChange.Basis.STAFF_DECISION.label),
+            (LevelChange.Basis.DEVELOPMENT_STAFF, LevelChange.Basis.DEVELOPMENT_STAFF.label),
+            (LevelChange.Basis.VENDOR, LevelChange.Basis.VENDOR.label),
+        ]
+        self.fields["reason"].required = True
+        self.fields["basis"].help_text = _(
+            "OST without a vote only for ORCID development staff or contracted vendors."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("to_level"):
+            try:
+                services.level_change_basis(
+                    level=data["to_level"], basis=data.get("basis"), reason=data.get("reason", "")
+                )
+            except DomainError as exc:
+                raise ValidationError(exc.message) from exc
+            if data.get("user") and selectors.user_level(data["user"]) == data["to_level"]:
+                raise ValidationError(_("This person is already at that level."))
+        return data
+
+    def _post_clean(self):
+        # The service builds the row; the form only collects what staff typed.
+        pass
+
+
+@admin.register(LevelChange)
+class LevelChangeAdmin(admin.ModelAdmin):
+    """Add a row here to set a level by staff decision (the history is never edited)."""
+
+    form = LevelChangeForm
+    list_display = ["user", "from_level", "to_level", "basis", "changed_by", "changed_at"]
+    list_filter = ["to_level", "basis"]
+    search_fields = ["user__email", "user__name", "reason"]
+    raw_id_fields = ["user"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        result = services.level_set_by_staff(
+            user=data["user"],
+            level=data["to_level"],
+            basis=data["basis"],
+            reason=data["reason"],
+            by=request.user,
+        )
+        obj.pk = result.pk
+
+
+# --- Contributions ------------------------------------------------------------------------
+
+
+@admin.register(Contribution)
+class ContributionAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "kind", "date", "verified_at", "verified_by"]
+    list_filter = ["kind", ("verified_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "user__email", "user__name"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["added_by", "verified_by", "verified_at", "created_at"]
+    date_hierarchy = "date"
+    actions = ["verify"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.contribution_add(
+            user=obj.user,
+            by=request.user,
+            kind=obj.kind,
+            title=obj.title,
+            link=obj.link,
+            date=obj.date,
+        )
+        obj.pk = created.pk
+
+    @admin.action(description=_("Verify the selected contributions"))
+    def verify(self, request, queryset):
+        verified = sum(
+            services.contribution_verify(contribution=c, by=request.user) for c in queryset
+        )
+        self.message_user(
+            request, _("%(n)s contributions verified.") % {"n": verified}, level=messages.SUCCESS
+        )
+
+
+# --- Groups -------------------------------------------------------------------------------
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    raw_id_fields = ["user"]
+    fields = ["user", "role", "term_start", "term_end"]
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "starts_on", "ends_on"]
+    list_filter = ["kind"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "group", "role", "term_start", "term_end"]
+    list_filter = ["group", "role"]
+    search_fields = ["user__email", "user__name"]
+    raw_id_fields = ["user"]
+
+
+# --- Nominations --------------------------------------------------------------------------
+
+
+class NominationAddForm(forms.ModelForm):
+    deadline = forms.DateTimeField(
+        label=_("Deadline"),
+        required=False,
+        help_text=_("Empty: 14 days from now. At least 72 hours from now."),
+    )
+
+    class Meta:
+        model = Nomination
+        fields = ["nominee", "rationale", "deadline"]
+
+    def clean(self):
+        data = super().clean()
+        nominee = data.get("nominee")
+        if nominee is None:
+            return data
+        now = timezone.now()
+        deadline = data.get("deadline") or rules.default_deadline(now)
+        try:
+            services.nomination_check(nominee=nominee, deadline=deadline, now=now)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        return data
+
+    def _post_clean(self):
+        # The service builds and validates the nomination when it opens it.
+        pass
+
+
+class RollInline(ReadOnlyInline):
+    model = RollEntry
+    fields = ["voter", "recused_at", "recusal_reason"]
+    readonly_fields = fields
+
+
+class VoteInline(ReadOnlyInline):
+    model = Vote
+    fields = ["voter", "choice", "comment", "cast_at", "changed_at"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = NominationEvent
+    fields = ["created_at", "kind", "actor", "detail", "data"]
+    readonly_fields = fields
+
+
+@admin.register(Nomination)
+class NominationAdmin(admin.ModelAdmin):
+    list_display = ["nominee", "state", "opened_at", "deadline", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["nominee__email", "nominee__name"]
+    raw_id_fields = ["nominee"]
+    inlines = [RollInline, VoteInline, EventInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = NominationAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["nominee", "rationale", "deadline"]
+        return [
+            "nominee",
+            "rationale",
+            "nominated_by",
+            "state",
+            "opened_at",
+            "deadline",
+            "decided_at",
+            "roll_size",
+            "approvals",
+            "rejections",
+            "abstentions",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj) if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        opened = services.nomination_open(
+            nominee=form.cleaned_data["nominee"],
+            rationale=form.cleaned_data["rationale"],
+            deadline=form.cleaned_data.get("deadline"),
+            by=request.user,
+        )
+        obj.pk = opened.pk
+        obj.opened_at, obj.deadline = opened.opened_at, opened.deadline
+
+    def save_related(self, request, form, formsets, change):
+        # Roll, votes and the trail are written by the services only.
+        pass
+
+
+# --- The agreement ------------------------------------------------------------------------
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["version", "title", "published_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A version somebody signed is what they signed: it is never edited again.
+        if obj is not None and obj.signatures.exists():
+            return ["version", "title", "body", "published_at"]
+        return []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or not obj.signatures.exists()
+
+
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    list_display = ["signer", "agreement", "full_name", "signed_at", "ip_address"]
+    readonly_fields = ["nomination", "signer", "agreement", "full_name", "signed_at", "ip_address"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

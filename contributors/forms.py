@@ -1,0 +1,45 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contributors.models import Contribution, Vote
+
+
+class ContributionForm(forms.ModelForm):
+    class Meta:
+        model = Contribution
+        fields = ["kind", "title", "link", "date"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+
+class VoteForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("Your vote"), choices=Vote.Choice.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required when you reject: the reason is shared with the steering group."),
+    )
+
+
+class RecuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Conflict of interest"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recusing takes you off the voter roll of this nomination."),
+    )
+
+
+class SignForm(forms.Form):
+    nomination = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.CharField(widget=forms.HiddenInput)
+    full_name = forms.CharField(
+        label=_("Your full name"),
+        max_length=200,
+        help_text=_("Typing your name is your signature."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I have read the agreement and accept it."), required=False
+    )

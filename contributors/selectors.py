@@ -1,0 +1,298 @@
+"""Read queries of the contributors app; other apps (forums) use the group functions here."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from contributors.models import (
+    Contribution,
+    Group,
+    Level,
+    LevelChange,
+    Membership,
+    Nomination,
+    NominationEvent,
+    Profile,
+    RollEntry,
+    Vote,
+)
+from contributors.rules import Tally
+
+logger = logging.getLogger(__name__)
+
+
+# --- Groups (public API for other apps) ---------------------------------------------------
+
+
+def group_for_slug(slug: str) -> Group | None:
+    return Group.objects.filter(slug=slug).first()
+
+
+def steering_group() -> Group | None:
+    return Group.objects.filter(kind=Group.Kind.STEERING).first()
+
+
+def is_group_member(user, group: Group, today: date | None = None) -> bool:
+    """Whether ``user`` holds a current term in ``group`` (chairs are members too)."""
+    if not getattr(user, "is_authenticated", False) or group is None:
+        return False
+    return Membership.objects.current(today).filter(group=group, user=user).exists()
+
+
+def is_group_chair(user, group: Group, today: date | None = None) -> bool:
+    if not getattr(user, "is_authenticated", False) or group is None:
+        return False
+    return (
+        Membership.objects.current(today)
+        .filter(group=group, user=user, role=Membership.Role.CHAIR)
+        .exists()
+    )
+
+
+def current_member_ids(group: Group, today: date | None = None) -> set[int]:
+    return set(
+        Membership.objects.current(today).filter(group=group).values_list("user_id", flat=True)
+    )
+
+
+def current_steering_member_ids(today: date | None = None) -> set[int]:
+    return set(
+        Membership.objects.current(today)
+        .filter(group__kind=Group.Kind.STEERING)
+        .values_list("user_id", flat=True)
+    )
+
+
+def user_level(user) -> str:
+    """``"user"``, ``"contributor"`` or ``"ost"`` (see ``contributors.models.Level``)."""
+    if not getattr(user, "pk", None):
+        return Level.USER
+    level = Profile.objects.filter(user_id=user.pk).values_list("level", flat=True).first()
+    return level or Level.USER
+
+
+def groups_overview() -> list[Group]:
+    today = timezone.localdate()
+    current = Membership.objects.current(today).select_related("user")
+    return list(
+        Group.objects.prefetch_related(
+            Prefetch("memberships", queryset=current, to_attr="current_memberships")
+        )
+    )
+
+
+def group_detail(slug: str) -> Group | None:
+    today = timezone.localdate()
+    group = (
+        Group.objects.filter(slug=slug)
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("user").order_by(
+                    "-role", "-term_end", "user__name"
+                ),
+                to_attr="all_memberships",
+            )
+        )
+        .first()
+    )
+    if group is None:
+        return None
+    group.current_memberships = [m for m in group.all_memberships if m.is_current(today)]
+    group.past_memberships = [m for m in group.all_memberships if m.term_end <= today]
+    group.future_memberships = [m for m in group.all_memberships if m.term_start > today]
+    chairs = [m for m in group.current_memberships if m.role == Membership.Role.CHAIR]
+    group.current_chair = chairs[0].user if chairs else None
+    return group
+
+
+# --- Contributors -------------------------------------------------------------------------
+
+
+def contributor_directory() -> QuerySet[Profile]:
+    """Technical contributors and OST members, with their verified contribution counts."""
+    verified = Q(user__contributions__verified_at__isnull=False)
+    return (
+        Profile.objects.filter(level__in=[Level.CONTRIBUTOR, Level.OST])
+        .select_related("user")
+        .annotate(verified_count=Count("user__contributions", filter=verified))
+        .order_by("user__name", "user__email")
+    )
+
+
+def has_contribution_of_kind(kind: str):
+    return Exists(Contribution.objects.verified().filter(user_id=OuterRef("user_id"), kind=kind))
+
+
+def directory_facets() -> dict:
+    """Counts beside the filters: people per level and per contribution kind."""
+    levels = dict(
+        Profile.objects.filter(level__in=[Level.CONTRIBUTOR, Level.OST])
+        .values_list("level")
+        .annotate(n=Count("pk"))
+    )
+    kinds = dict(
+        Contribution.objects.verified()
+        .filter(user__contributor_profile__level__in=[Level.CONTRIBUTOR, Level.OST])
+        .values_list("kind")
+        .annotate(n=Count("user_id", distinct=True))
+    )
+    return {"levels": levels, "kinds": kinds}
+
+
+def profile_page(user) -> dict:
+    """Everything the public profile shows, in a fixed number of queries."""
+    profile = Profile.objects.filter(user=user).first()
+    contributions = list(
+        Contribution.objects.filter(user=user).select_related("verified_by").order_by("-date")
+    )
+    history = list(LevelChange.objects.filter(user=user).select_related("changed_by"))
+    today = timezone.localdate()
+    memberships = list(Membership.objects.current(today).filter(user=user).select_related("group"))
+    outcomes = list(Nomination.objects.decided().filter(nominee=user).order_by("-decided_at"))
+    return {
+        "profile": profile,
+        "level": profile.level if profile else Level.USER,
+        "level_label": (profile.get_level_display() if profile else Level.USER.label),
+        "contributions": contributions,
+        "verified_count": sum(1 for c in contributions if c.is_verified),
+        "history": history,
+        "memberships": memberships,
+        "outcomes": outcomes,
+        "forum_activity": forum_activity([user.pk]).get(user.pk),
+    }
+
+
+def forum_activity(user_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Posts, accepted answers and ideas per person, from the forums app if it has them.
+
+    Only through ``forums.selectors.activity_counts``; while the forums app does not offer
+    it, forum activity is simply not shown (an empty dict).
+    """
+    try:
+        from forums.selectors import activity_counts
+    except (ImportError, AttributeError):
+        return {}
+    try:
+        # A savepoint: if the forums app fails, the page's transaction stays usable.
+        with transaction.atomic():
+            return activity_counts(list(user_ids)) or {}
+    except Exception:
+        logger.exception("forums.selectors.activity_counts failed; forum activity not shown")
+        return {}
+
+
+# --- Nominations --------------------------------------------------------------------------
+
+
+def tally(nomination: Nomination) -> Tally:
+    """The tally over the eligible (not recused) voters of the roll."""
+    eligible = RollEntry.objects.filter(nomination=nomination, recused_at__isnull=True)
+    counts = dict(
+        Vote.objects.filter(nomination=nomination, voter_id__in=eligible.values("voter_id"))
+        .values_list("choice")
+        .annotate(n=Count("pk"))
+    )
+    return Tally(
+        roll_size=eligible.count(),
+        approvals=counts.get(Vote.Choice.APPROVE, 0),
+        rejections=counts.get(Vote.Choice.REJECT, 0),
+        abstentions=counts.get(Vote.Choice.ABSTAIN, 0),
+    )
+
+
+def review_queue(viewer) -> dict:
+    """Open and decided nominations for the review list (the viewer's own excluded)."""
+    base = (
+        Nomination.objects.exclude(nominee=viewer)
+        .select_related("nominee")
+        .annotate(
+            eligible_count=Count("roll", filter=Q(roll__recused_at__isnull=True), distinct=True),
+            vote_count=Count("votes", distinct=True),
+            my_vote=Exists(Vote.objects.filter(nomination=OuterRef("pk"), voter=viewer)),
+            on_my_roll=Exists(
+                RollEntry.objects.filter(
+                    nomination=OuterRef("pk"), voter=viewer, recused_at__isnull=True
+                )
+            ),
+        )
+    )
+    return {
+        "open": list(base.open().order_by("deadline")),
+        "decided": list(base.decided().order_by("-decided_at")[:50]),
+    }
+
+
+def nomination_review(nomination: Nomination, viewer) -> dict:
+    """The evidence, roll, votes and audit trail of one nomination, in fixed queries."""
+    nominee = nomination.nominee
+    roll = list(RollEntry.objects.filter(nomination=nomination).select_related("voter"))
+    votes = list(Vote.objects.filter(nomination=nomination).select_related("voter"))
+    by_voter = {v.voter_id: v for v in votes}
+    for entry in roll:
+        entry.vote = by_voter.get(entry.voter_id)
+    eligible_ids = {r.voter_id for r in roll if r.recused_at is None}
+    counted = [v for v in votes if v.voter_id in eligible_ids]
+    result = Tally(
+        roll_size=len(eligible_ids),
+        approvals=sum(v.choice == Vote.Choice.APPROVE for v in counted),
+        rejections=sum(v.choice == Vote.Choice.REJECT for v in counted),
+        abstentions=sum(v.choice == Vote.Choice.ABSTAIN for v in counted),
+    )
+    by_kind = dict(
+        Contribution.objects.filter(user=nominee).values_list("kind").annotate(n=Count("pk"))
+    )
+    by_year_rows = (
+        Contribution.objects.filter(user=nominee)
+        .annotate(year=ExtractYear("date"))
+        .values_list("year", "kind")
+        .annotate(n=Count("pk"))
+        .order_by("year")
+    )
+    by_year: dict[int, dict[str, int]] = defaultdict(dict)
+    for year, kind, n in by_year_rows:
+        by_year[year][kind] = n
+    kinds = Contribution.Kind
+    my_entry = next((r for r in roll if r.voter_id == viewer.pk), None)
+    return {
+        "nomination": nomination,
+        "nominee": nominee,
+        "roll": roll,
+        "votes": votes,
+        "tally": result,
+        "kinds": kinds,
+        "by_kind": [(k.label, by_kind.get(k.value, 0)) for k in kinds],
+        "by_year": [
+            (year, [counts.get(k.value, 0) for k in kinds], sum(counts.values()))
+            for year, counts in sorted(by_year.items())
+        ],
+        "recent_contributions": list(
+            Contribution.objects.filter(user=nominee).select_related("verified_by")[:20]
+        ),
+        "forum_activity": forum_activity([nominee.pk]).get(nominee.pk),
+        "events": list(
+            NominationEvent.objects.filter(nomination=nomination).select_related("actor")
+        ),
+        "my_entry": my_entry,
+        "my_vote": next((v for v in votes if v.voter_id == viewer.pk), None),
+    }
+
+
+def approved_unsigned_nomination(user) -> Nomination | None:
+    """The approved nomination ``user`` has yet to sign the agreement for, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Nomination.objects.filter(
+            nominee=user, state=Nomination.State.APPROVED, signature__isnull=True
+        )
+        .order_by("-decided_at")
+        .first()
+    )

@@ -1,0 +1,543 @@
+"""Every state change of the contributors app: atomic, keyword-only, audited.
+
+Levels change only here (``_level_change``), and OST only from an approved nomination
+with a signed agreement (``agreement_sign``) or a staff marking with a reason
+(``level_set_by_staff``). Nominations open, collect votes and are decided here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from contributors import rules, selectors
+from contributors.models import (
+    Agreement,
+    Contribution,
+    Group,
+    Level,
+    LevelChange,
+    Membership,
+    Nomination,
+    NominationEvent,
+    Profile,
+    RollEntry,
+    Signature,
+    Vote,
+    one_year_after,
+)
+from core.errors import InvalidInput, NotAllowed, RuleViolation
+from mail.services import deliver
+
+logger = logging.getLogger(__name__)
+
+LIST_ID = "governance"
+
+
+def _require_staff(by) -> None:
+    if not (by and by.is_authenticated and by.is_staff):
+        raise NotAllowed(_("Only ORCID staff may do this."))
+
+
+# --- Levels -------------------------------------------------------------------------------
+
+
+def _level_change(
+    *, user: User, to_level: str, basis: str, reason: str, by: User | None, now: datetime
+) -> LevelChange | None:
+    # Lock the profile row: two verifications at once record one level change.
+    profile, _created = Profile.objects.get_or_create(user=user)
+    profile = Profile.objects.select_for_update().get(pk=profile.pk)
+    if profile.level == to_level:
+        return None
+    change = LevelChange(
+        user=user,
+        from_level=profile.level,
+        to_level=to_level,
+        basis=basis,
+        reason=reason,
+        changed_by=by,
+        changed_at=now,
+    )
+    change.full_clean()
+    change.save()
+    profile.level = to_level
+    profile.level_since = now
+    profile.save(update_fields=["level", "level_since"])
+    return change
+
+
+def level_change_basis(*, level: str, basis: str | None, reason: str) -> str:
+    """The basis of a staff level change, or the domain error refusing it."""
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say why the level changes."))
+    if level == Level.OST:
+        if basis not in (LevelChange.Basis.DEVELOPMENT_STAFF, LevelChange.Basis.VENDOR):
+            raise RuleViolation(
+                _(
+                    "Without a vote, only ORCID development staff and contracted vendors "
+                    "become OST members. Nominate anyone else."
+                )
+            )
+        return basis
+    if level in (Level.USER, Level.CONTRIBUTOR):
+        return LevelChange.Basis.STAFF_DECISION
+    raise InvalidInput(_("Unknown level."))
+
+
+@transaction.atomic
+def level_set_by_staff(
+    *, user: User, level: str, reason: str, by: User, basis: str | None = None
+) -> LevelChange | None:
+    """Staff set a person's level; OST without a vote only for development staff or vendors."""
+    _require_staff(by)
+    reason = (reason or "").strip()
+    basis = level_change_basis(level=level, basis=basis, reason=reason)
+    return _level_change(
+        user=user, to_level=level, basis=basis, reason=reason, by=by, now=timezone.now()
+    )
+
+
+# --- Contributions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contribution_add(
+    *, user: User, by: User, kind: str, title: str, date: date, link: str = ""
+) -> Contribution:
+    """Record a contribution: people add their own (unverified); staff's are verified."""
+    if by.pk != user.pk and not by.is_staff:
+        raise NotAllowed(_("You may only add your own contributions."))
+    contribution = Contribution(
+        user=user, kind=kind, title=title.strip(), link=link.strip(), date=date, added_by=by
+    )
+    contribution.full_clean()
+    if contribution.date > timezone.localdate():
+        raise InvalidInput(_("A contribution cannot be dated in the future."))
+    contribution.save()
+    if by.is_staff:
+        contribution_verify(contribution=contribution, by=by)
+        contribution.refresh_from_db()
+    return contribution
+
+
+@transaction.atomic
+def contribution_verify(*, contribution: Contribution, by: User) -> bool:
+    """Staff verify a contribution; a person's first verified one makes them a contributor."""
+    _require_staff(by)
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    if contribution.verified_at is not None:
+        return False
+    now = timezone.now()
+    contribution.verified_by = by
+    contribution.verified_at = now
+    contribution.save(update_fields=["verified_by", "verified_at"])
+    if selectors.user_level(contribution.user) == Level.USER:
+        _level_change(
+            user=contribution.user,
+            to_level=Level.CONTRIBUTOR,
+            basis=LevelChange.Basis.CONTRIBUTION_VERIFIED,
+            reason=str(contribution.title),
+            by=by,
+            now=now,
+        )
+    return True
+
+
+# --- Groups -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    group: Group,
+    user: User,
+    role: str = Membership.Role.MEMBER,
+    term_start: date | None = None,
+    by: User | None = None,
+) -> Membership:
+    """Give a person a one-year term in a group (a chair replaces no one: one at a time)."""
+    if by is not None:
+        _require_staff(by)
+    start = term_start or timezone.localdate()
+    membership = Membership(
+        group=group, user=user, role=role, term_start=start, term_end=one_year_after(start)
+    )
+    membership.full_clean()
+    overlapping = Membership.objects.filter(
+        group=group, term_start__lt=membership.term_end, term_end__gt=start
+    )
+    if overlapping.filter(user=user).exists():
+        raise RuleViolation(_("This person already has a term in this group for that time."))
+    if role == Membership.Role.CHAIR and overlapping.filter(role=Membership.Role.CHAIR).exists():
+        raise RuleViolation(_("The group already has a chair for that time."))
+    if group.max_members and overlapping.count() >= group.max_members:
+        raise RuleViolation(_("The group is full."))
+    membership.save()
+    return membership
+
+
+# --- Nominations --------------------------------------------------------------------------
+
+
+def _event(nomination: Nomination, kind: str, *, actor=None, detail="", data=None, now=None):
+    NominationEvent.objects.create(
+        nomination=nomination,
+        kind=kind,
+        actor=actor,
+        detail=detail,
+        data=data or {},
+        created_at=now or timezone.now(),
+    )
+
+
+def _review_url(nomination: Nomination) -> str:
+    return reverse("contributors:nomination_review", args=[nomination.pk])
+
+
+@transaction.atomic
+def nomination_open(
+    *,
+    nominee: User,
+    rationale: str,
+    by: User,
+    deadline: datetime | None = None,
+    now: datetime | None = None,
+) -> Nomination:
+    """Staff nominate a technical contributor; the voter roll is frozen and emailed."""
+    _require_staff(by)
+    now = now or timezone.now()
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise InvalidInput(_("Give the steering group a rationale for the nomination."))
+    deadline = deadline or rules.default_deadline(now)
+    nomination_check(nominee=nominee, deadline=deadline, now=now)
+    roll_ids = selectors.current_steering_member_ids(timezone.localdate(now)) - {nominee.pk}
+    nomination = Nomination(
+        nominee=nominee, rationale=rationale, nominated_by=by, opened_at=now, deadline=deadline
+    )
+    try:
+        # The savepoint lets a concurrent duplicate fail cleanly on the partial unique index.
+        with transaction.atomic():
+            nomination.save()
+    except IntegrityError as exc:
+        raise RuleViolation(
+            _("%(name)s already has an open nomination.") % {"name": nominee}
+        ) from exc
+    RollEntry.objects.bulk_create(RollEntry(nomination=nomination, voter_id=i) for i in roll_ids)
+    _event(
+        nomination,
+        NominationEvent.Kind.OPENED,
+        actor=by,
+        detail=str(_("Voter roll: %(n)s members.") % {"n": len(roll_ids)}),
+        data={"roll": sorted(roll_ids), "deadline": deadline.isoformat()},
+        now=now,
+    )
+    deliver(
+        recipients=User.objects.filter(pk__in=roll_ids),
+        kind="contributors.nomination_opened",
+        about=nomination,
+        subject=_("OST nomination of %(name)s: your vote by %(deadline)s"),
+        subject_params={"name": str(nominee), "deadline": f"{deadline:%Y-%m-%d %H:%M} UTC"},
+        template="contributors/email/nomination_opened",
+        context={
+            "nomination": nomination,
+            "nominee": nominee,
+            "review_url": _review_url(nomination),
+        },
+        list_id=LIST_ID,
+    )
+    return nomination
+
+
+def nomination_check(*, nominee: User, deadline: datetime, now: datetime) -> None:
+    """Raise the domain error that would refuse this nomination (the admin form shows it)."""
+    level = selectors.user_level(nominee)
+    if level == Level.OST:
+        raise RuleViolation(_("%(name)s is already an OST member.") % {"name": nominee})
+    if level != Level.CONTRIBUTOR:
+        raise RuleViolation(
+            _("Only technical contributors can be nominated; %(name)s is not one yet.")
+            % {"name": nominee}
+        )
+    if deadline < rules.earliest_deadline(now):
+        raise InvalidInput(
+            _("The deadline must be at least %(hours)s hours after the nomination opens.")
+            % {"hours": settings.CONTRIBUTORS_NOMINATION_MIN_HOURS}
+        )
+    if Nomination.objects.open().filter(nominee=nominee).exists():
+        raise RuleViolation(_("%(name)s already has an open nomination.") % {"name": nominee})
+    if not selectors.current_steering_member_ids(timezone.localdate(now)) - {nominee.pk}:
+        raise RuleViolation(
+            _("The steering group has no member with a current term to vote on this nomination.")
+        )
+
+
+def _locked_open_nomination(nomination_id: int, now: datetime) -> Nomination:
+    # The nomination row lock serializes every vote, recusal and decision of one nomination.
+    nomination = (
+        Nomination.objects.select_for_update().select_related("nominee").get(pk=nomination_id)
+    )
+    if not nomination.is_open:
+        raise RuleViolation(_("This nomination has been decided; votes are closed."))
+    if now >= nomination.deadline:
+        raise RuleViolation(
+            _("The deadline of this nomination has passed (%(deadline)s UTC); votes are closed.")
+            % {"deadline": f"{nomination.deadline:%Y-%m-%d %H:%M}"}
+        )
+    return nomination
+
+
+@transaction.atomic
+def vote_cast(
+    *,
+    nomination: Nomination,
+    voter: User,
+    choice: str,
+    comment: str = "",
+    now: datetime | None = None,
+) -> Vote:
+    """Record (or change) a member's vote; a reject needs a reason. Decides when all voted."""
+    now = now or timezone.now()
+    if choice not in Vote.Choice.values:
+        raise InvalidInput(_("Choose approve, reject or abstain."))
+    comment = (comment or "").strip()
+    if choice == Vote.Choice.REJECT and not comment:
+        raise InvalidInput(_("Give a reason when you reject a nomination."))
+    nomination = _locked_open_nomination(nomination.pk, now)
+    entry = RollEntry.objects.filter(nomination=nomination, voter=voter).first()
+    if entry is None:
+        raise NotAllowed(_("You are not on the voter roll of this nomination."))
+    if entry.recused_at is not None:
+        raise NotAllowed(_("You recused yourself from this nomination."))
+    vote = Vote.objects.filter(nomination=nomination, voter=voter).first()
+    if vote is None:
+        vote = Vote(
+            nomination=nomination,
+            voter=voter,
+            choice=choice,
+            comment=comment,
+            cast_at=now,
+            changed_at=now,
+        )
+        vote.save()
+        kind = NominationEvent.Kind.VOTED
+    else:
+        if vote.choice == choice and vote.comment == comment:
+            return vote
+        vote.choice, vote.comment, vote.changed_at = choice, comment, now
+        vote.save(update_fields=["choice", "comment", "changed_at"])
+        kind = NominationEvent.Kind.VOTE_CHANGED
+    _event(nomination, kind, actor=voter, detail=comment, data={"choice": choice}, now=now)
+    _decide_if_due(nomination, now=now)
+    return vote
+
+
+@transaction.atomic
+def vote_recuse(
+    *, nomination: Nomination, voter: User, reason: str, now: datetime | None = None
+) -> RollEntry:
+    """A member declares a conflict of interest and leaves this nomination's roll."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say briefly why you recuse yourself."))
+    nomination = _locked_open_nomination(nomination.pk, now)
+    entry = RollEntry.objects.filter(nomination=nomination, voter=voter).first()
+    if entry is None:
+        raise NotAllowed(_("You are not on the voter roll of this nomination."))
+    if entry.recused_at is not None:
+        raise RuleViolation(_("You have already recused yourself from this nomination."))
+    entry.recused_at, entry.recusal_reason = now, reason
+    entry.save(update_fields=["recused_at", "recusal_reason"])
+    # A recused member's earlier vote no longer counts; it is removed, the trail keeps it.
+    Vote.objects.filter(nomination=nomination, voter=voter).delete()
+    _event(nomination, NominationEvent.Kind.RECUSED, actor=voter, detail=reason, now=now)
+    _decide_if_due(nomination, now=now)
+    return entry
+
+
+def _decide_if_due(nomination: Nomination, *, now: datetime) -> bool:
+    """Decide a locked open nomination when its deadline passed or every eligible voted."""
+    result = selectors.tally(nomination)
+    if now < nomination.deadline and not result.everyone_voted:
+        return False
+    nomination.state = Nomination.State.APPROVED if result.approved else Nomination.State.REJECTED
+    nomination.decided_at = now
+    nomination.roll_size = result.roll_size
+    nomination.approvals = result.approvals
+    nomination.rejections = result.rejections
+    nomination.abstentions = result.abstentions
+    nomination.save(
+        update_fields=[
+            "state",
+            "decided_at",
+            "roll_size",
+            "approvals",
+            "rejections",
+            "abstentions",
+        ]
+    )
+    _event(
+        nomination,
+        NominationEvent.Kind.DECIDED,
+        detail=str(nomination.get_state_display()),
+        data={
+            "state": nomination.state,
+            "roll_size": result.roll_size,
+            "approvals": result.approvals,
+            "rejections": result.rejections,
+            "abstentions": result.abstentions,
+            "quorum": result.has_quorum,
+        },
+        now=now,
+    )
+    _send_decision(nomination)
+    return True
+
+
+def _send_decision(nomination: Nomination) -> None:
+    nominee = nomination.nominee
+    approved = nomination.state == Nomination.State.APPROVED
+    deliver(
+        recipients=[nominee],
+        kind="contributors.nomination_decided",
+        about=nomination,
+        subject=_("Your OST nomination was approved: please sign the agreement")
+        if approved
+        else _("Your OST nomination was not approved"),
+        template="contributors/email/nomination_decided_nominee",
+        context={
+            "nomination": nomination,
+            "approved": approved,
+            "agreement_url": reverse("contributors:agreement"),
+        },
+        list_id=LIST_ID,
+    )
+    deliver(
+        recipients=User.objects.filter(is_staff=True, is_active=True),
+        kind="contributors.nomination_decided_staff",
+        about=nomination,
+        subject=_("OST nomination of %(name)s: %(outcome)s"),
+        subject_params={"name": str(nominee), "outcome": str(nomination.get_state_display())},
+        template="contributors/email/nomination_decided_staff",
+        context={
+            "nomination": nomination,
+            "approved": approved,
+            "admin_url": reverse("admin:contributors_nomination_change", args=[nomination.pk]),
+        },
+        list_id=LIST_ID,
+    )
+
+
+@transaction.atomic
+def nomination_decide(*, nomination_id: int, now: datetime | None = None) -> bool:
+    """Decide one nomination if it is due (idempotent: a decided one is left alone)."""
+    now = now or timezone.now()
+    nomination = (
+        Nomination.objects.select_for_update()
+        .select_related("nominee")
+        .filter(pk=nomination_id)
+        .first()
+    )
+    if nomination is None or not nomination.is_open:
+        return False
+    return _decide_if_due(nomination, now=now)
+
+
+def nominations_decide_due(*, now: datetime | None = None) -> int:
+    """Decide every open nomination whose deadline has passed; return how many."""
+    now = now or timezone.now()
+    ids = list(Nomination.objects.open().filter(deadline__lte=now).values_list("pk", flat=True))
+    decided = 0
+    for pk in ids:
+        # One transaction each: a failure on one nomination does not hold up the others.
+        if nomination_decide(nomination_id=pk, now=now):
+            decided += 1
+    return decided
+
+
+# --- The OST agreement --------------------------------------------------------------------
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+@transaction.atomic
+def agreement_sign(
+    *,
+    signer: User,
+    nomination: Nomination,
+    agreement_version: str,
+    full_name: str,
+    confirmed: bool,
+    ip_address: str | None,
+    now: datetime | None = None,
+) -> Signature:
+    """An approved nominee signs the current agreement and so becomes an OST member."""
+    now = now or timezone.now()
+    nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
+    if nomination.nominee_id != signer.pk:
+        raise NotAllowed(_("Only the nominee can sign the agreement for this nomination."))
+    if Signature.objects.filter(nomination=nomination).exists():
+        raise RuleViolation(_("You have already signed the OST agreement."))
+    if nomination.state != Nomination.State.APPROVED:
+        raise RuleViolation(_("Only an approved nomination can be signed for."))
+    agreement = Agreement.objects.current(now)
+    if agreement is None:
+        raise RuleViolation(_("No OST agreement is in force yet; ORCID staff will tell you."))
+    if agreement.version != agreement_version:
+        raise RuleViolation(
+            _("The agreement changed while you were reading it. Please read version %(v)s.")
+            % {"v": agreement.version}
+        )
+    if not confirmed:
+        raise InvalidInput(_("Confirm that you have read and accept the agreement."))
+    full_name = " ".join((full_name or "").split())
+    if not full_name:
+        raise InvalidInput(_("Type your full name to sign."))
+    if signer.name and not _same_name(full_name, signer.name):
+        raise InvalidInput(
+            _("Type your own full name as on your profile: %(name)s.") % {"name": signer.name}
+        )
+    signature = Signature(
+        nomination=nomination,
+        signer=signer,
+        agreement=agreement,
+        full_name=full_name,
+        signed_at=now,
+        ip_address=ip_address or None,
+    )
+    try:
+        with transaction.atomic():
+            signature.save()
+    except IntegrityError as exc:
+        raise RuleViolation(_("You have already signed the OST agreement.")) from exc
+    _event(
+        nomination,
+        NominationEvent.Kind.SIGNED,
+        actor=signer,
+        detail=agreement.version,
+        data={"version": agreement.version, "ip": ip_address},
+        now=now,
+    )
+    _level_change(
+        user=signer,
+        to_level=Level.OST,
+        basis=LevelChange.Basis.AGREEMENT_SIGNED,
+        reason=str(
+            _("Nomination approved on %(date)s; agreement %(version)s signed.")
+            % {"date": f"{nomination.decided_at:%Y-%m-%d}", "version": agreement.version}
+        ),
+        by=signer,
+        now=now,
+    )
+    return signature

@@ -1,0 +1,242 @@
+"""Pages of the contributors app: thin, each fetching its object through ``permissions``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from contributors import permissions, selectors, services
+from contributors.filters import ContributorFilter
+from contributors.forms import ContributionForm, RecuseForm, SignForm, VoteForm
+from contributors.models import Agreement, Contribution, Level, Signature
+from core.errors import DomainError
+
+PAGE_SIZE = 60
+
+
+def _refused(request: HttpRequest, exc: DomainError) -> int:
+    messages.error(request, exc.message)
+    return exc.status_code
+
+
+# --- The directory and profiles -----------------------------------------------------------
+
+
+@require_GET
+def contributor_list(request: HttpRequest) -> HttpResponse:
+    filterset = ContributorFilter(request.GET or None, queryset=selectors.contributor_directory())
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    facets = selectors.directory_facets()
+    context = {
+        "filter": filterset,
+        "page": page,
+        "people": page.object_list,
+        "level_counts": [
+            (level, facets["levels"].get(level.value, 0))
+            for level in (Level.CONTRIBUTOR, Level.OST)
+        ],
+        "kind_counts": [(kind, facets["kinds"].get(kind.value, 0)) for kind in Contribution.Kind],
+        "query_without_page": _query_without_page(request),
+    }
+    status = 400 if filterset.is_bound and not filterset.is_valid() else 200
+    return render(request, "contributors/contributor_list.html", context, status=status)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def my_profile(request: HttpRequest) -> HttpResponse:
+    if not request.user.orcid_id:
+        messages.info(request, _("Add your ORCID iD to your profile to have a contributor page."))
+        return redirect("accounts:profile")
+    return redirect("contributors:profile", orcid_id=request.user.orcid_id)
+
+
+def _profile_context(request: HttpRequest, person, form=None) -> dict:
+    viewer = request.user
+    return {
+        "person": person,
+        **selectors.profile_page(person),
+        "is_owner": viewer.is_authenticated and viewer.pk == person.pk,
+        "can_add": permissions.can_add_contribution(viewer, person),
+        "can_verify": permissions.can_verify_contributions(viewer),
+        "form": form or ContributionForm(),
+    }
+
+
+@require_GET
+def profile(request: HttpRequest, orcid_id: str) -> HttpResponse:
+    person = permissions.get_person_for_profile(request.user, orcid_id)
+    if person.orcid_id != orcid_id:
+        return redirect("contributors:profile", orcid_id=person.orcid_id, permanent=True)
+    return render(request, "contributors/profile.html", _profile_context(request, person))
+
+
+@require_POST
+@login_required
+def contribution_add(request: HttpRequest, orcid_id: str) -> HttpResponse:
+    person = permissions.get_person_for_profile(request.user, orcid_id)
+    permissions.require_can_add_contribution(request.user, person)
+    form = ContributionForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.contribution_add(user=person, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            status = _refused(request, exc)
+        else:
+            if request.user.is_staff:
+                messages.success(request, _("The contribution was added and verified."))
+            else:
+                messages.success(
+                    request, _("Your contribution was added; ORCID staff will verify it.")
+                )
+            return redirect("contributors:profile", orcid_id=person.orcid_id)
+    context = _profile_context(request, person, form=form)
+    return render(request, "contributors/profile.html", context, status=status)
+
+
+@require_POST
+@login_required
+def contribution_verify(request: HttpRequest, orcid_id: str, contribution_id: int) -> HttpResponse:
+    person = permissions.get_person_for_profile(request.user, orcid_id)
+    contribution = permissions.get_contribution_to_verify(request.user, person, contribution_id)
+    if services.contribution_verify(contribution=contribution, by=request.user):
+        messages.success(request, _("The contribution was verified."))
+    else:
+        messages.info(request, _("The contribution was already verified."))
+    return redirect("contributors:profile", orcid_id=person.orcid_id)
+
+
+# --- Groups -------------------------------------------------------------------------------
+
+
+@require_GET
+def group_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "contributors/group_list.html", {"groups": selectors.groups_overview()})
+
+
+@require_GET
+def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    group = permissions.get_group(slug)
+    return render(
+        request, "contributors/group_detail.html", {"group": selectors.group_detail(group.slug)}
+    )
+
+
+# --- Review by the steering group ---------------------------------------------------------
+
+
+@login_required
+@require_GET
+def review_list(request: HttpRequest) -> HttpResponse:
+    permissions.require_reviewer(request.user)
+    return render(request, "contributors/review_list.html", selectors.review_queue(request.user))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
+    nomination = permissions.get_nomination_for_reviewer(request.user, nomination_id)
+    vote_form = recuse_form = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "vote":
+                vote_form = VoteForm(request.POST)
+                if vote_form.is_valid():
+                    services.vote_cast(
+                        nomination=nomination,
+                        voter=request.user,
+                        choice=vote_form.cleaned_data["choice"],
+                        comment=vote_form.cleaned_data["comment"],
+                    )
+                    messages.success(request, _("Your vote was recorded."))
+                    return redirect(nomination)
+                status = 400
+            elif action == "recuse":
+                recuse_form = RecuseForm(request.POST)
+                if recuse_form.is_valid():
+                    services.vote_recuse(
+                        nomination=nomination,
+                        voter=request.user,
+                        reason=recuse_form.cleaned_data["reason"],
+                    )
+                    messages.success(request, _("You recused yourself from this nomination."))
+                    return redirect(nomination)
+                status = 400
+            else:
+                messages.error(request, _("Unknown action."))
+                status = 400
+        except DomainError as exc:
+            status = _refused(request, exc)
+        nomination.refresh_from_db()
+    context = selectors.nomination_review(nomination, request.user)
+    my_vote = context["my_vote"]
+    context["vote_form"] = vote_form or VoteForm(
+        initial={"choice": my_vote.choice, "comment": my_vote.comment} if my_vote else None
+    )
+    context["recuse_form"] = recuse_form or RecuseForm()
+    context["voting_closed"] = nomination.voting_closed()
+    return render(request, "contributors/nomination_review.html", context, status=status)
+
+
+# --- The OST agreement --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def agreement(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    current = Agreement.objects.current()
+    to_sign = selectors.approved_unsigned_nomination(request.user)
+    form = None
+    status = 200
+    if request.method == "POST":
+        form = SignForm(request.POST)
+        if not form.is_valid():
+            status = 400
+            messages.error(request, _("Type your full name and confirm to sign."))
+        else:
+            nomination = permissions.get_nomination_to_sign(
+                request.user, form.cleaned_data["nomination"]
+            )
+            try:
+                services.agreement_sign(
+                    signer=request.user,
+                    nomination=nomination,
+                    agreement_version=form.cleaned_data["version"],
+                    full_name=form.cleaned_data["full_name"],
+                    confirmed=form.cleaned_data["confirm"],
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                )
+            except DomainError as exc:
+                status = _refused(request, exc)
+            else:
+                messages.success(request, _("Thank you for signing. You are now an OST member."))
+                return redirect("contributors:agreement")
+    elif to_sign and current:
+        form = SignForm(initial={"nomination": to_sign.pk, "version": current.version})
+    signatures = (
+        list(Signature.objects.filter(signer=request.user).select_related("agreement"))
+        if request.user.is_authenticated
+        else []
+    )
+    context = {
+        "agreement": current,
+        "to_sign": to_sign,
+        "form": form if (to_sign and current) else None,
+        "signatures": signatures,
+    }
+    return render(request, "contributors/agreement.html", context, status=status)

@@ -1,0 +1,44 @@
+import pytest
+
+from contributors import services
+from tests.factories.accounts import UserFactory
+from tests.factories.contributors import AgreementFactory, contributor, steering_members
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Many people per test: the default PBKDF2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def staff():
+    return UserFactory(is_staff=True, name="Olivia Staff")
+
+
+@pytest.fixture
+def steering():
+    """Seven steering-group members with a current term; the first chairs."""
+    return steering_members(7)
+
+
+@pytest.fixture
+def nominee():
+    return contributor(name="Mei Chen")
+
+
+@pytest.fixture
+def agreement():
+    return AgreementFactory(version="2026.1")
+
+
+@pytest.fixture
+def nomination(staff, steering, nominee, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.nomination_open(nominee=nominee, rationale="Years of **help**.", by=staff)
+
+
+def vote(nomination, voter, choice, comment="", **kwargs):
+    return services.vote_cast(
+        nomination=nomination, voter=voter, choice=choice, comment=comment, **kwargs
+    )
