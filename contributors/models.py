@@ -268,14 +268,14 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.group} ({self.term_start}–{self.term_end})"
 
-    def clean(self) -> None:
-        if self.term_start and not self.term_end:
-            self.term_end = one_year_after(self.term_start)
-
     def save(self, *args, **kwargs):
         if self.term_start and not self.term_end:
             self.term_end = one_year_after(self.term_start)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.term_start and not self.term_end:
+            self.term_end = one_year_after(self.term_start)
 
     def is_current(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
