@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Outreach meetings")
+
+    def ready(self) -> None:
+        from mail.services import register_list
+
+        register_list("events", _("Outreach meetings"))

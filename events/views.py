@@ -1,0 +1,289 @@
+"""Thin views: authorize (first line), parse a form, call one service or selector, render."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import DomainError, InvalidInput, NotAllowed, RuleViolation
+from events import calendar, permissions, selectors, services
+from events.forms import AcceptForm, DeclineForm, ProposalForm, RegionFilterForm, SlidesForm
+from events.models import Meeting, Region
+
+
+def _refused(request: HttpRequest, error: DomainError, meeting: Meeting | None = None):
+    """A refused action: the reason, a way back, and the error's 4xx status."""
+    return render(
+        request,
+        "events/refused.html",
+        {"message": error.message, "meeting": meeting},
+        status=error.status_code,
+    )
+
+
+def _explain_denial(view):
+    """A 403 from a permission helper is shown with its reason, not a bare status page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as denial:
+            return _refused(request, NotAllowed(str(denial) or None))
+
+    return wrapper
+
+
+def _form_error(form, error: DomainError) -> None:
+    form.add_error(None, str(error.message))
+    for detail in error.details:
+        form.add_error(None, str(detail))
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Public pages --------------------------------------------------------------------------
+
+
+@require_GET
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    form = RegionFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        context = {"form": form, "meetings": selectors.MeetingList([], []), "region": None}
+        return render(request, "events/list.html", context, status=400)
+    region = form.cleaned_data.get("region", "") if form.is_bound else ""
+    context = {
+        "form": form,
+        "meetings": selectors.meeting_list(region=region),
+        "region": Region(region).label if region else None,
+    }
+    return render(request, "events/list.html", context)
+
+
+@require_GET
+def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = selectors.meeting_page(slug=slug, user=request.user)
+    return render(request, "events/detail.html", {"page": page, "meeting": page.meeting})
+
+
+@require_GET
+def meeting_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = selectors.meeting_for_calendar(slug)
+    return _ics(calendar.meeting_ics(meeting), f"{meeting.slug}.ics")
+
+
+@require_GET
+def session_detail(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
+    session = permissions.get_session_for_user(request.user, slug, session_id)
+    context = {
+        "session": session,
+        "meeting": session.meeting,
+        "can_edit": permissions.can_edit_session(request.user, session),
+        "can_mark_held": permissions.can_manage_programme(request.user),
+        "slides_form": SlidesForm(initial={"slides_url": session.slides_url}),
+    }
+    return render(request, "events/session.html", context)
+
+
+@require_GET
+def session_calendar(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
+    session = permissions.get_session_for_user(request.user, slug, session_id)
+    if not session.is_on_programme:
+        return _refused(
+            request,
+            DomainError(_("A proposal has no time slot yet, so it has no calendar file.")),
+            session.meeting,
+        )
+    return _ics(calendar.session_ics(session), f"{session.meeting.slug}-session-{session.pk}.ics")
+
+
+# --- Sign-up -------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def meeting_register(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = permissions.get_meeting(slug)
+    try:
+        registration = services.meeting_register(meeting=meeting, user=request.user)
+    except DomainError as error:
+        return _refused(request, error, meeting)
+    if registration.state == registration.State.CONFIRMED:
+        messages.success(request, _("You are registered for this meeting."))
+    else:
+        messages.info(
+            request,
+            _(
+                "The meeting is full: you are on the waiting list. We will email you if a "
+                "seat becomes free."
+            ),
+        )
+    return redirect(meeting)
+
+
+@require_POST
+@login_required
+def registration_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = permissions.get_meeting(slug)
+    try:
+        services.registration_cancel(meeting=meeting, user=request.user)
+    except DomainError as error:
+        return _refused(request, error, meeting)
+    messages.success(request, _("Your registration is cancelled."))
+    return redirect(meeting)
+
+
+# --- Call for sessions ---------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_propose(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = permissions.get_meeting(slug)
+    if not meeting.call_is_open():
+        return _refused(
+            request,
+            RuleViolation(_("The call for sessions of this meeting is not open.")),
+            meeting,
+        )
+    form = ProposalForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                session = services.session_propose(
+                    meeting=meeting,
+                    by=request.user,
+                    title=form.cleaned_data["title"],
+                    abstract=form.cleaned_data["abstract"],
+                    co_speakers=form.cleaned_data["co_speakers"],
+                )
+            except DomainError as error:
+                _form_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(
+                    request,
+                    _("Thank you: your proposal is in. You will hear from the reviewers by email."),
+                )
+                return redirect(session)
+        else:
+            status = 400
+    return render(request, "events/propose.html", {"form": form, "meeting": meeting}, status=status)
+
+
+@require_GET
+@_explain_denial
+def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
+    permissions.require_reviewer(request.user)
+    meeting = permissions.get_meeting(slug)
+    context = {"meeting": meeting, **selectors.proposals_for_review(meeting)}
+    if permissions.can_manage_programme(request.user):
+        context["registrations"] = selectors.registrations_of(meeting)
+    return render(request, "events/proposals.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@_explain_denial
+def proposal_review(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
+    session = permissions.get_session_for_reviewer(request.user, slug, session_id)
+    meeting = session.meeting
+    action = request.POST.get("action") if request.method == "POST" else None
+    accept_form = AcceptForm(
+        request.POST if action == "accept" else None, meeting=meeting, prefix="accept"
+    )
+    decline_form = DeclineForm(request.POST if action == "decline" else None, prefix="decline")
+    status = 200
+    if request.method == "POST":
+        form = {"accept": accept_form, "decline": decline_form}.get(action)
+        if form is None:
+            return _refused(request, InvalidInput(_("Choose accept or decline.")), meeting)
+        if form.is_valid():
+            try:
+                if action == "accept":
+                    services.session_accept(
+                        session=session,
+                        by=request.user,
+                        starts_at=form.cleaned_data["starts_at"],
+                        ends_at=form.cleaned_data["ends_at"],
+                        room=form.cleaned_data["room"],
+                        note=form.cleaned_data["note"],
+                    )
+                    messages.success(request, _("The session is on the programme."))
+                else:
+                    services.session_decline(
+                        session=session, by=request.user, note=form.cleaned_data["note"]
+                    )
+                    messages.success(request, _("The proposal is declined."))
+            except DomainError as error:
+                _form_error(form, error)
+                status = error.status_code
+            else:
+                return redirect("events:proposals", meeting.slug)
+        else:
+            status = 400
+    context = {
+        "session": session,
+        "meeting": meeting,
+        "accept_form": accept_form,
+        "decline_form": decline_form,
+    }
+    return render(request, "events/review.html", context, status=status)
+
+
+# --- After the session ---------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def session_slides(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
+    session = permissions.get_session_for_user(request.user, slug, session_id)
+    if not permissions.can_edit_session(request.user, session):
+        return _refused(
+            request,
+            NotAllowed(_("Only the speakers and ORCID staff add the slides.")),
+            session.meeting,
+        )
+    form = SlidesForm(request.POST)
+    if not form.is_valid():
+        return _refused(
+            request, InvalidInput(_("Give a valid link to the slides.")), session.meeting
+        )
+    try:
+        services.session_set_slides(
+            session=session, by=request.user, slides_url=form.cleaned_data["slides_url"]
+        )
+    except DomainError as error:
+        return _refused(request, error, session.meeting)
+    messages.success(request, _("The slides link is saved."))
+    return redirect(session)
+
+
+@require_POST
+@_explain_denial
+def session_mark_held(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
+    permissions.require_staff(request.user)
+    session = permissions.get_session_for_user(request.user, slug, session_id)
+    try:
+        recorded = services.session_mark_held(session=session, by=request.user)
+    except DomainError as error:
+        return _refused(request, error, session.meeting)
+    if recorded:
+        messages.success(
+            request,
+            _("The session is marked as held; the talk is on each speaker's profile."),
+        )
+    else:
+        messages.info(request, _("The session was already marked as held."))
+    return redirect(session)

@@ -1,0 +1,37 @@
+import pytest
+
+from tests.factories.accounts import UserFactory
+from tests.factories.contributors import steering_members
+from tests.factories.events import MeetingFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Many people per test: the default PBKDF2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def staff():
+    return UserFactory(is_staff=True, name="Olivia Staff")
+
+
+@pytest.fixture
+def reviewer():
+    """A member of the technical steering group with a current term (not staff)."""
+    return steering_members(1, chair=False)[0]
+
+
+@pytest.fixture
+def member():
+    return UserFactory(name="Raj Patel")
+
+
+@pytest.fixture
+def speaker():
+    return UserFactory(name="Mei Chen")
+
+
+@pytest.fixture
+def meeting():
+    return MeetingFactory(slug="emea-2026", title="ORCID EMEA outreach meeting")
