@@ -33,6 +33,13 @@ from contributors.models import (
 from core.errors import DomainError
 
 
+def _take_over(obj, saved) -> None:
+    """Make the admin's unsaved ``obj`` the row a service saved (for the log and redirect)."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -159,7 +166,7 @@ class LevelChangeAdmin(admin.ModelAdmin):
             reason=data["reason"],
             by=request.user,
         )
-        obj.pk = result.pk
+        _take_over(obj, result)
 
 
 # --- Contributions ------------------------------------------------------------------------
@@ -187,7 +194,7 @@ class ContributionAdmin(admin.ModelAdmin):
             link=obj.link,
             date=obj.date,
         )
-        obj.pk = created.pk
+        _take_over(obj, created)
 
     @admin.action(description=_("Verify the selected contributions"))
     def verify(self, request, queryset):
@@ -323,8 +330,7 @@ class NominationAdmin(admin.ModelAdmin):
             deadline=form.cleaned_data.get("deadline"),
             by=request.user,
         )
-        obj.pk = opened.pk
-        obj.opened_at, obj.deadline = opened.opened_at, opened.deadline
+        _take_over(obj, opened)
 
     def save_related(self, request, form, formsets, change):
         # Roll, votes and the trail are written by the services only.

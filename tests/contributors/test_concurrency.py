@@ -1,0 +1,68 @@
+"""Two votes from the same member at the same moment record one (PostgreSQL only)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from contributors import services
+from contributors.models import NominationEvent, Vote
+from core.errors import DomainError
+from tests.factories.accounts import UserFactory
+from tests.factories.contributors import contributor, steering_members
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="real concurrent writers need PostgreSQL"
+    ),
+]
+
+
+def run_at_once(*calls):
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def worker(call):
+        try:
+            barrier.wait()
+            call()
+        except DomainError as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return errors
+
+
+def test_two_simultaneous_votes_of_one_member_record_one():
+    staff = UserFactory(is_staff=True)
+    members = steering_members(5)
+    nomination = services.nomination_open(nominee=contributor(), rationale="r", by=staff)
+    voter = members[0]
+
+    def cast():
+        services.vote_cast(nomination=nomination, voter=voter, choice="approve")
+
+    for _ in range(3):
+        assert run_at_once(cast, cast, cast) == []
+    assert Vote.objects.filter(nomination=nomination, voter=voter).count() == 1
+    assert NominationEvent.objects.filter(nomination=nomination, kind="voted").count() == 1
+
+
+def test_two_simultaneous_nominations_of_one_person_open_one():
+    staff = UserFactory(is_staff=True)
+    steering_members(3)
+    nominee = contributor()
+
+    def nominate():
+        services.nomination_open(nominee=nominee, rationale="r", by=staff)
+
+    errors = run_at_once(nominate, nominate)
+    assert len(errors) == 1
+    assert nominee.nominations.count() == 1
