@@ -171,6 +171,9 @@ _START, _STOP = "\ue000", "\ue001"  # private-use characters: cannot be typed in
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+_INTRAWORD_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+
+
 def clean_query(q: str | None) -> str:
     """Hostile input is tamed here: control bytes go, whitespace folds, length is capped."""
     q = _CONTROL.sub(" ", q or "")
@@ -228,7 +231,12 @@ def search_posts(
         posts = posts.filter(created_at__lt=end)
     terms = q.split()[:10]
     if connection.vendor == "postgresql":
-        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        # "read-public" would become a phrase query ('read-public' <-> 'read' <-> 'public')
+        # that PostgreSQL checks row by row (~400 ms at 200,000 posts); as separate words
+        # it is an index lookup, and the ranking still favours posts with the compound.
+        query = SearchQuery(
+            _INTRAWORD_HYPHEN.sub(" ", q), search_type="websearch", config=SEARCH_CONFIG
+        )
         # Rank only the most recent RANK_WINDOW matches: a word found in half the posts
         # would otherwise rank 100,000 rows per search. The inner query walks the
         # created_at index for frequent words and the GIN index for rare ones.

@@ -122,3 +122,17 @@ def test_excerpts_escape_post_text(client, forum, author):
     page = client.get("/forums/search/?q=orcid").content.decode()
     assert "<img src=x" not in page
     assert "&lt;img" in page
+
+
+@pytest.mark.parametrize("q", ["read-public", "read public"])
+def test_hyphenated_terms_find_the_compound_word(client, forum, author, q):
+    topic = services.topic_create(
+        forum=forum,
+        author=author,
+        title="Scopes",
+        body="Which token do I need for the read-public scope?",
+    )
+    services.topic_create(forum=forum, author=author, title="Other", body="Nothing related.")
+    html = client.get("/forums/search/", {"q": q}).content.decode()
+    assert link(topic) in html
+    assert html.count('href="/forums/p/') == 1
