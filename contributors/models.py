@@ -459,6 +459,11 @@ class NominationEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
 
+    @property
+    def choice_label(self) -> str:
+        choice = (self.data or {}).get("choice")
+        return Vote.Choice(choice).label if choice in Vote.Choice.values else ""
+
 
 class AgreementQuerySet(models.QuerySet):
     def current(self, now=None) -> Agreement | None:
