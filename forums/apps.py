@@ -12,3 +12,4 @@ class ForumsConfig(AppConfig):
         register_list("ideas", _("iDeas forum: status changes of ideas you voted for"))
         register_list("forums", _("Forum notices about your posts"))
         register_list("api-users", _("ORCID API Users list"))
+        register_list("forum-watch", _("Forums and topics you watch"))

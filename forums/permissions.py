@@ -128,3 +128,27 @@ def get_post_for_user(user, post_id: int) -> Post:
     if post.is_hidden and not can_see_hidden_post(user, post):
         raise Http404("No such post.")
     return post
+
+
+def get_forum_by_id_for_user(user, forum_id: int) -> Forum:
+    forum = Forum.objects.filter(pk=forum_id).first()
+    if forum is None or not can_see_forum(user, forum):
+        raise Http404("No such forum.")
+    return forum
+
+
+def private_forum_readers(forums) -> dict[int, set[int]]:
+    """For each private forum among ``forums``: the ids of its group's current members.
+
+    Staff see every forum too; callers check ``is_staff`` themselves. One query per private
+    forum (there are a handful), whatever the number of readers: mail to many people asks
+    this once instead of ``can_see_forum`` per person.
+    """
+    check = _contributors_selector("current_member_ids")
+    readers = {}
+    for forum in forums:
+        if not forum.is_private:
+            continue
+        group = _group_of(forum)
+        readers[forum.pk] = set(check(group)) if group is not None and check else set()
+    return readers

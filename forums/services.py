@@ -27,6 +27,7 @@ from forums.models import (
     Topic,
     Vote,
 )
+from forums.notifications import post_notify
 
 TITLE_MIN, TITLE_MAX = 3, 200
 BODY_MAX = 50_000
@@ -200,6 +201,7 @@ def topic_create(*, forum: Forum, author, title: str, body: str) -> Topic:
     post_index(post, title)
     Subscription.objects.get_or_create(user=author, topic=topic)
     forum_refresh(forum)
+    post_notify(post=post)  # mail of watchers in mode "each", written with the post
     return topic
 
 
@@ -222,6 +224,7 @@ def post_create(*, topic: Topic, author, body: str) -> Post:
     post_index(post)
     topic_refresh(topic)
     forum_refresh(topic.forum)
+    post_notify(post=post)  # mail of watchers in mode "each", written with the post
     return post
 
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from mail.models import Delivery, Unsubscription
+from mail import services
+from mail.models import Delivery, DigestRun, Unsubscription
 
 
 @admin.register(Delivery)
@@ -17,11 +19,34 @@ class DeliveryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["state", "kind", "list_id"]
     search_fields = ["to_email", "about", "subject"]
-    readonly_fields = [f.name for f in Delivery._meta.fields]
+    readonly_fields = [f.name for f in Delivery._meta.fields] + ["digest_text"]
     date_hierarchy = "created_at"
+    list_select_related = ["recipient"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("digest as sent (text part)"))
+    def digest_text(self, obj: Delivery) -> str:
+        if not obj.digest_run_id:
+            return "—"
+        return services.digest_bodies(obj)[0]
+
+
+@admin.register(DigestRun)
+class DigestRunAdmin(admin.ModelAdmin):
+    """A running digest shows how far it is: deliveries sent out of those written so far."""
+
+    list_display = ["kind", "period", "since", "until", "progress_shown", "built_at", "created_at"]
+    list_filter = ["kind"]
+    readonly_fields = [f.name for f in DigestRun._meta.fields] + ["progress_shown"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("progress (sent / written)"))
+    def progress_shown(self, obj: DigestRun) -> str:
+        return obj.progress
 
 
 @admin.register(Unsubscription)

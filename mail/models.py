@@ -32,6 +32,18 @@ class Delivery(models.Model):
     body_text = models.TextField(_("text part"))
     body_html = models.TextField(_("HTML part"))
     reply_to = models.EmailField(_("reply to"), blank=True)
+    # Digests: the body is assembled at send time from the run's shared sections (the same
+    # for every subscriber of a forum) in the order ``parts`` names them; body_text and
+    # body_html stay empty. Storing 20,000 copies of the same sections would be the cost.
+    digest_run = models.ForeignKey(
+        "mail.DigestRun",
+        verbose_name=_("digest run"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    parts = models.TextField(_("digest parts"), blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
     )
@@ -74,3 +86,59 @@ class Unsubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ✕ {self.list_id}"
+
+
+class DigestRun(models.Model):
+    """One run of a digest (e.g. the daily forum digest of 2026-11-23) and its progress.
+
+    The run fixes its window [since, until): a rerun of the same period covers the same
+    posts, and the next period starts where this one ended, so nothing falls between two
+    digests even when a day is missed.
+    """
+
+    kind = models.CharField(_("kind"), max_length=64)
+    period = models.CharField(_("period"), max_length=32)
+    since = models.DateTimeField(_("since"))
+    until = models.DateTimeField(_("until"))
+    total = models.PositiveIntegerField(_("deliveries"), default=0)
+    sent = models.PositiveIntegerField(_("sent"), default=0)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    built_at = models.DateTimeField(_("all deliveries written"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("digest run")
+        verbose_name_plural = _("digest runs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "period"], name="digest_run_once_per_period"),
+            models.CheckConstraint(
+                condition=models.Q(since__lt=models.F("until")), name="digest_run_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period}"
+
+    @property
+    def progress(self) -> str:
+        if not self.total:
+            return "0/0"
+        return f"{self.sent}/{self.total} ({100 * self.sent // self.total}%)"
+
+
+class DigestSection(models.Model):
+    """A piece of a digest rendered once per run and language, shared by its recipients."""
+
+    run = models.ForeignKey(DigestRun, on_delete=models.CASCADE, related_name="sections")
+    language = models.CharField(max_length=10)
+    key = models.CharField(max_length=64)
+    text = models.TextField()
+    html = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "language", "key"], name="digest_section_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.language}/{self.key}"

@@ -15,23 +15,27 @@ wait; ``deliveries_requeue_stale`` (beat) sends them when it is back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import models, transaction
+from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
 
-from mail.models import Delivery, Unsubscription
+from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 STALE_AFTER = timedelta(minutes=5)
+BATCH_SIZE = 500  # deliveries sent over one connection by one task
 UNSUBSCRIBE_SALT = "mail.unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 90  # a token in an old mail works for 90 days
 
@@ -199,8 +203,61 @@ def enqueue_deliveries(ids: list[int]) -> None:
             return
 
 
-def build_message(delivery: Delivery) -> EmailMultiAlternatives:
+# --- digests: bodies assembled from shared sections ------------------------------------
+# The placeholders of a digest's head and foot sections (rendered from our templates only,
+# never from what people wrote), filled in per recipient at send time.
+RECIPIENT_SLOT = "@@recipient@@"
+UNSUBSCRIBE_SLOT = "@@unsubscribe@@"
+_SECTIONS: OrderedDict[int, dict[tuple[str, str], tuple[str, str]]] = OrderedDict()
+_SECTIONS_KEPT = 4  # runs whose sections a process keeps in memory
+
+
+def digest_sections(run_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], tuple[str, str]]]:
+    """The sections of these runs, {(language, key): (text, html)}, loaded once a process."""
+    missing = [pk for pk in set(run_ids) if pk not in _SECTIONS]
+    if missing:
+        loaded: dict[int, dict] = {pk: {} for pk in missing}
+        for run_id, language, key, text, html in DigestSection.objects.filter(
+            run_id__in=missing
+        ).values_list("run_id", "language", "key", "text", "html"):
+            loaded[run_id][(language, key)] = (text, html)
+        for pk, sections in loaded.items():
+            _SECTIONS[pk] = sections
+        while len(_SECTIONS) > _SECTIONS_KEPT:
+            _SECTIONS.popitem(last=False)
+    return {pk: _SECTIONS[pk] for pk in set(run_ids)}
+
+
+def digest_sections_forget() -> None:
+    _SECTIONS.clear()
+
+
+def digest_parts(*, language: str, keys: Sequence[str]) -> str:
+    """What a digest delivery stores instead of its body: its language and section keys."""
+    return " ".join([language, *keys])
+
+
+def digest_bodies(delivery: Delivery, sections: dict | None = None) -> tuple[str, str]:
+    """Assemble a digest's text and HTML parts for its recipient: string joins only."""
+    if sections is None:
+        sections = digest_sections([delivery.digest_run_id])[delivery.digest_run_id]
+    language, *keys = delivery.parts.split()
+    pieces = [sections[(language, key)] for key in keys]
+    text = "".join(p[0] for p in pieces)
+    html = "".join(p[1] for p in pieces)
+    name = delivery.recipient.name or delivery.recipient.email
+    link = unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)
+    text = text.replace(RECIPIENT_SLOT, name).replace(UNSUBSCRIBE_SLOT, link)
+    html = html.replace(RECIPIENT_SLOT, escape(name)).replace(UNSUBSCRIBE_SLOT, escape(link))
+    return text, html
+
+
+def build_message(delivery: Delivery, sections: dict | None = None) -> EmailMultiAlternatives:
     headers = {"X-Portal-Delivery": str(delivery.pk)}
+    if delivery.digest_run_id:
+        body_text, body_html = digest_bodies(delivery, sections)
+    else:
+        body_text, body_html = delivery.body_text, delivery.body_html
     if delivery.list_id != ACCOUNT_LIST:
         link = unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)
         headers.update(
@@ -212,13 +269,13 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
         )
     message = EmailMultiAlternatives(
         subject=delivery.subject,
-        body=delivery.body_text,
+        body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.to_email],
         reply_to=[delivery.reply_to] if delivery.reply_to else None,
         headers=headers,
     )
-    message.attach_alternative(delivery.body_html, "text/html")
+    message.attach_alternative(body_html, "text/html")
     return message
 
 
@@ -231,7 +288,12 @@ def delivery_send(*, delivery_id: int) -> str:
     error = None
     with transaction.atomic():
         # The row lock makes a second task for the same delivery wait, then see it sent.
-        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=delivery_id)
+            .first()
+        )
         if delivery is None or delivery.state != Delivery.State.PENDING:
             return delivery.state if delivery else "missing"
         if (
@@ -256,6 +318,8 @@ def delivery_send(*, delivery_id: int) -> str:
             delivery.state = Delivery.State.SENT
             delivery.sent_at = timezone.now()
             delivery.last_error = ""
+            if delivery.digest_run_id:
+                DigestRun.objects.filter(pk=delivery.digest_run_id).update(sent=F("sent") + 1)
         delivery.save(update_fields=["attempts", "state", "sent_at", "last_error"])
     if error is not None and delivery.state == Delivery.State.PENDING:
         raise TransientMailError(delivery.last_error) from error
@@ -271,8 +335,117 @@ def deliveries_requeue_stale(*, older_than: timedelta = STALE_AFTER, limit: int 
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    enqueue_deliveries(ids)
+    for start in range(0, len(ids), BATCH_SIZE):
+        enqueue_batch(ids[start : start + BATCH_SIZE])
     return len(ids)
+
+
+def enqueue_batch(ids: list[int]) -> None:
+    """Hand a batch of deliveries to one task; if the broker is down they wait for the sweep."""
+    from mail.tasks import send_delivery_batch
+
+    if not ids:
+        return
+    Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    try:
+        send_delivery_batch.delay(list(ids))
+    except Exception:
+        logger.warning(
+            "Broker unavailable; %d deliveries wait for the sweep", len(ids), exc_info=True
+        )
+
+
+def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]]:
+    """Send pending deliveries over one mail connection; each at most once.
+
+    A fixed number of queries whatever the batch size: lock the pending rows, read the
+    unsubscriptions, (once a process) the digest sections, then one update per outcome.
+    Returns the ids by outcome; ``retry`` are the ones an error left pending.
+    """
+    outcome: dict[str, list[int]] = {"sent": [], "skipped": [], "failed": [], "retry": []}
+    with transaction.atomic():
+        # The row locks make a concurrent task for the same rows wait, then find them sent.
+        rows = list(
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk__in=list(delivery_ids), state=Delivery.State.PENDING)
+            .order_by("pk")
+        )
+        if not rows:
+            return outcome
+        opted_out = set(
+            Unsubscription.objects.filter(user_id__in={d.recipient_id for d in rows}).values_list(
+                "user_id", "list_id"
+            )
+        )
+        runs = {d.digest_run_id for d in rows if d.digest_run_id}
+        sections = digest_sections(runs) if runs else {}
+        errors: dict[int, str] = {}
+        connection = None
+        try:
+            connection = get_connection()
+            connection.open()
+            for delivery in rows:
+                if (
+                    delivery.list_id != ACCOUNT_LIST
+                    and (delivery.recipient_id, delivery.list_id) in opted_out
+                ):
+                    outcome["skipped"].append(delivery.pk)
+                    continue
+                try:
+                    message = build_message(delivery, sections.get(delivery.digest_run_id))
+                    connection.send_messages([message])
+                except Exception as exc:
+                    errors[delivery.pk] = f"{type(exc).__name__}: {exc}"[:2000]
+                else:
+                    outcome["sent"].append(delivery.pk)
+        except Exception as exc:  # the connection itself failed: every unsent row waits
+            done = set(outcome["sent"]) | set(outcome["skipped"])
+            for delivery in rows:
+                if delivery.pk not in done:
+                    errors.setdefault(delivery.pk, f"{type(exc).__name__}: {exc}"[:2000])
+        finally:
+            if connection is not None:
+                try:
+                    connection.close()
+                except Exception:
+                    logger.warning("Closing the mail connection failed", exc_info=True)
+        now = timezone.now()
+        if outcome["sent"]:
+            Delivery.objects.filter(pk__in=outcome["sent"]).update(
+                state=Delivery.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+            )
+            per_run: dict[int, int] = {}
+            for delivery in rows:
+                if delivery.digest_run_id and delivery.pk in set(outcome["sent"]):
+                    per_run[delivery.digest_run_id] = per_run.get(delivery.digest_run_id, 0) + 1
+            for run_id, count in per_run.items():
+                DigestRun.objects.filter(pk=run_id).update(sent=F("sent") + count)
+        if outcome["skipped"]:
+            Delivery.objects.filter(pk__in=outcome["skipped"]).update(state=Delivery.State.SKIPPED)
+        if errors:
+            for delivery in rows:
+                if delivery.pk not in errors:
+                    continue
+                delivery.attempts += 1
+                delivery.last_error = errors[delivery.pk]
+                if delivery.attempts >= MAX_ATTEMPTS:
+                    delivery.state = Delivery.State.FAILED
+                    outcome["failed"].append(delivery.pk)
+                    logger.error(
+                        "Delivery %s failed for good: %s", delivery.pk, errors[delivery.pk]
+                    )
+                else:
+                    outcome["retry"].append(delivery.pk)
+                delivery.save(update_fields=["attempts", "last_error", "state"])
+    return outcome
+
+
+@transaction.atomic
+def resubscribe(*, user_id: int, list_id: str) -> bool:
+    """Receive a list's mail again (undo an unsubscription); True if there was one."""
+    deleted, _ = Unsubscription.objects.filter(user_id=user_id, list_id=list_id).delete()
+    return bool(deleted)
 
 
 @transaction.atomic

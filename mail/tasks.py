@@ -15,3 +15,12 @@ def send_delivery(self, delivery_id: int) -> str:
 @shared_task
 def requeue_stale_deliveries() -> int:
     return services.deliveries_requeue_stale()
+
+
+@shared_task(bind=True, max_retries=services.MAX_ATTEMPTS, acks_late=True)
+def send_delivery_batch(self, delivery_ids: list[int]) -> dict[str, int]:
+    outcome = services.deliveries_send_batch(delivery_ids=delivery_ids)
+    if outcome["retry"]:
+        # Only the rows an error left pending go again: 30 s, 1 min, 2 min, 4 min …
+        raise self.retry(args=[outcome["retry"]], countdown=30 * 2**self.request.retries)
+    return {state: len(ids) for state, ids in outcome.items()}

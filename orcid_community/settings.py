@@ -332,3 +332,20 @@ else:
             "location": env.path("DOCUMENTS_ROOT", default=BASE_DIR / "private_documents"),
         },
     }
+
+# --- Mail and digests -------------------------------------------------------------------
+# Forum digests: daily at 06:00 UTC, weekly on Monday at 06:00 UTC (CELERY_TIMEZONE is
+# UTC). A rerun of the same period sends nothing twice (one Delivery per person, list and
+# period).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["forums-daily-digest"] = {
+    "task": "forums.tasks.send_digests",
+    "schedule": crontab(minute=0, hour=6),
+    "args": ("daily",),
+}
+CELERY_BEAT_SCHEDULE["forums-weekly-digest"] = {
+    "task": "forums.tasks.send_digests",
+    "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    "args": ("weekly",),
+}

@@ -1,0 +1,316 @@
+"""Daily and weekly digests of the forums: one mail per person and list with everything new.
+
+A run (``mail.DigestRun``, one per period: ``daily:2026-11-23``, ``weekly:2026-W48``)
+fixes its window — from where the previous run of that mode ended until now — and renders
+the shared pieces once: per forum and per topic, per language. Then it walks the
+subscribers in batches of a fixed number of queries, writes one Delivery per person and
+list that names the pieces that person may see (``parts``), and hands each batch to one
+task that sends it over one mail connection. The Delivery's unique constraint (recipient,
+kind, about, period) makes a rerun of the same period send nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from forums import permissions
+from forums.models import Forum, Post, Subscription
+from forums.notifications import LISTS, list_for_forum
+from mail import services as mail
+from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
+
+KIND = "forums.digest"
+MODES = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
+BATCH_SIZE = mail.BATCH_SIZE
+
+
+def digest_period(mode: str, until: datetime) -> str:
+    until = until.astimezone(UTC)
+    if mode == "daily":
+        return f"daily:{until.date().isoformat()}"
+    year, week, _weekday = until.isocalendar()
+    return f"weekly:{year}-W{week:02d}"
+
+
+@dataclass
+class Plan:
+    """What a run contains: forums and topics with new posts, in the order mail shows them."""
+
+    forums: list[int] = field(default_factory=list)
+    topics: dict[int, list[int]] = field(default_factory=dict)  # forum id → topic ids
+    lists: dict[int, str] = field(default_factory=dict)  # forum id → list id
+    private: dict[int, list[int]] = field(default_factory=dict)  # forum id → member ids
+    subjects: dict[str, str] = field(default_factory=dict)  # "language list" → subject
+    languages: list[str] = field(default_factory=list)
+
+    def dumps(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def loads(cls, text: str) -> Plan:
+        data = json.loads(text)
+        return cls(
+            forums=data["forums"],
+            topics={int(k): v for k, v in data["topics"].items()},
+            lists={int(k): v for k, v in data["lists"].items()},
+            private={int(k): v for k, v in data["private"].items()},
+            subjects=data["subjects"],
+            languages=data["languages"],
+        )
+
+    @property
+    def topic_ids(self) -> list[int]:
+        return [t for ids in self.topics.values() for t in ids]
+
+
+def _language(code: str) -> str:
+    return code or settings.LANGUAGE_CODE
+
+
+def _render_sections(run: DigestRun, mode: str, posts: list[Post], languages: set[str]):
+    """Render every shared piece of the run in every language; return (plan, sections)."""
+    plan = Plan()
+    forums: dict[int, Forum] = {}
+    by_topic: dict[int, list[Post]] = {}
+    for post in posts:
+        forum = post.topic.forum
+        forums[forum.pk] = forum
+        by_topic.setdefault(post.topic_id, []).append(post)
+    ordered = sorted(forums.values(), key=lambda f: (f.position, f.name, f.pk))
+    for forum in ordered:
+        plan.forums.append(forum.pk)
+        plan.lists[forum.pk] = list_for_forum(forum)
+        plan.topics[forum.pk] = [
+            topic_id for topic_id, items in by_topic.items() if items[0].topic.forum_id == forum.pk
+        ]
+    plan.private = {k: sorted(v) for k, v in permissions.private_forum_readers(ordered).items()}
+
+    site_url = settings.SITE_URL.rstrip("/")
+    sections: list[DigestSection] = []
+
+    def add(language: str, key: str, text: str, html: str) -> None:
+        sections.append(DigestSection(run=run, language=language, key=key, text=text, html=html))
+
+    plan.languages = sorted(languages)
+    for language in plan.languages:
+        with translation.override(language):
+            for list_id in sorted(set(plan.lists.values())):
+                list_name = str(mail.LIST_NAMES.get(list_id, list_id))
+                if mode == "daily":
+                    subject = _("Daily digest of %(list)s, %(date)s")
+                else:
+                    subject = _("Weekly digest of %(list)s, %(date)s")
+                subject = subject % {
+                    "list": list_name,
+                    "date": run.until.strftime("%Y-%m-%d"),
+                }
+                plan.subjects[f"{language} {list_id}"] = subject
+                ctx = {
+                    "language": language,
+                    "list_name": list_name,
+                    "since": run.since,
+                    "site_url": site_url,
+                    "subject": subject,
+                    "recipient": mail.RECIPIENT_SLOT,
+                    "unsubscribe_url": mail.UNSUBSCRIBE_SLOT,
+                }
+                for piece in ("head", "foot"):
+                    add(
+                        language,
+                        f"_{piece}:{list_id}",
+                        render_to_string(f"forums/email/digest_{piece}.txt", ctx),
+                        render_to_string(f"forums/email/digest_{piece}.html", ctx),
+                    )
+            for forum in ordered:
+                ctx = {"forum": forum, "site_url": site_url}
+                head = (
+                    render_to_string("forums/email/digest_forum.txt", ctx),
+                    render_to_string("forums/email/digest_forum.html", ctx),
+                )
+                add(language, f"H{forum.pk}", *head)
+                whole_text, whole_html = [head[0]], [head[1]]
+                for topic_id in plan.topics[forum.pk]:
+                    items = by_topic[topic_id]
+                    ctx = {"topic": items[0].topic, "posts": items, "site_url": site_url}
+                    text = render_to_string("forums/email/digest_topic.txt", ctx)
+                    html = render_to_string("forums/email/digest_topic.html", ctx)
+                    add(language, f"T{topic_id}", text, html)
+                    whole_text.append(text)
+                    whole_html.append(html)
+                add(language, f"F{forum.pk}", "".join(whole_text), "".join(whole_html))
+    return plan, sections
+
+
+def digest_prepare(*, mode: str, now: datetime | None = None) -> tuple[DigestRun, Plan]:
+    """Start (or find again) the run of this period; render its shared pieces once."""
+    if mode not in MODES:
+        raise ValueError(f"unknown digest mode {mode!r}")
+    now = now or timezone.now()
+    period = digest_period(mode, now)
+    with transaction.atomic():
+        run = DigestRun.objects.filter(kind=KIND, period=period).first()
+        if run is not None:
+            stored = DigestSection.objects.get(run=run, language="", key="_plan")
+            return run, Plan.loads(stored.text)
+        previous = (
+            DigestRun.objects.filter(kind=KIND, period__startswith=f"{mode}:", until__lt=now)
+            .order_by("-until")
+            .values_list("until", flat=True)
+            .first()
+        )
+        since = previous or now - MODES[mode]
+        run = DigestRun.objects.create(kind=KIND, period=period, since=since, until=now)
+        posts = list(
+            Post.objects.filter(created_at__gte=since, created_at__lt=now, is_hidden=False)
+            .select_related("topic__forum", "author")
+            .order_by("created_at", "pk")
+        )
+        languages = {settings.LANGUAGE_CODE}
+        if posts:
+            languages |= {
+                _language(code)
+                for code in get_user_model()
+                .objects.filter(forum_subscriptions__mode=mode)
+                .values_list("language", flat=True)
+                .distinct()
+            }
+        plan, sections = _render_sections(run, mode, posts, languages)
+        sections.append(
+            DigestSection(run=run, language="", key="_plan", text=plan.dumps(), html="")
+        )
+        DigestSection.objects.bulk_create(sections, batch_size=500)
+    return run, plan
+
+
+def _subscriber_page(mode: str, plan: Plan, after: int, size: int) -> list[int]:
+    return list(
+        Subscription.objects.filter(mode=mode, user_id__gt=after)
+        .filter(Q(forum_id__in=plan.forums) | Q(topic_id__in=plan.topic_ids))
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()[:size]
+    )
+
+
+def _parts_for(plan: Plan, mode: str, subs, is_staff: bool, user_id: int) -> dict[str, list]:
+    """The section keys of one person's digests, per list (only what they may see)."""
+    forums, topics, elsewhere = set(), set(), set()
+    for forum_id, topic_id, sub_mode in subs:
+        if forum_id is not None:
+            if sub_mode == mode:
+                forums.add(forum_id)
+        elif sub_mode == mode:
+            topics.add(topic_id)
+        else:
+            elsewhere.add(topic_id)  # a topic's own mode overrides its forum's
+    parts: dict[str, list] = {}
+    for forum_id in plan.forums:
+        members = plan.private.get(forum_id)
+        if members is not None and not is_staff and user_id not in members:
+            continue
+        topic_ids = plan.topics[forum_id]
+        if forum_id in forums and not elsewhere.intersection(topic_ids):
+            keys = [f"F{forum_id}"]
+        else:
+            chosen = [
+                t for t in topic_ids if t not in elsewhere and (forum_id in forums or t in topics)
+            ]
+            if not chosen:
+                continue
+            keys = [f"H{forum_id}", *(f"T{t}" for t in chosen)]
+        parts.setdefault(plan.lists[forum_id], []).extend(keys)
+    return parts
+
+
+def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[int]) -> int:
+    """Write the deliveries of a batch of people (a fixed number of queries); send on commit."""
+    subs: dict[int, list] = {}
+    for user_id, forum_id, topic_id, sub_mode in (
+        Subscription.objects.filter(user_id__in=user_ids)
+        .filter(Q(forum_id__in=plan.forums) | Q(topic_id__in=plan.topic_ids))
+        .values_list("user_id", "forum_id", "topic_id", "mode")
+    ):
+        subs.setdefault(user_id, []).append((forum_id, topic_id, sub_mode))
+    people = (
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .exclude(email="")
+        .values_list("pk", "email", "language", "is_staff")
+    )
+    opted_out = set(
+        Unsubscription.objects.filter(user_id__in=user_ids, list_id__in=LISTS).values_list(
+            "user_id", "list_id"
+        )
+    )
+    already = set(
+        Delivery.objects.filter(digest_run=run, recipient_id__in=user_ids).values_list(
+            "recipient_id", "list_id"
+        )
+    )
+    rows = []
+    for user_id, email, language, is_staff in people:
+        language = _language(language)
+        if language not in plan.languages:
+            language = settings.LANGUAGE_CODE  # chose a language after the run started
+        for list_id, keys in _parts_for(
+            plan, mode, subs.get(user_id, ()), is_staff, user_id
+        ).items():
+            if (user_id, list_id) in opted_out or (user_id, list_id) in already:
+                continue
+            rows.append(
+                Delivery(
+                    recipient_id=user_id,
+                    kind=KIND,
+                    about=f"{KIND}:{list_id}",
+                    period=run.period,
+                    list_id=list_id,
+                    to_email=email,
+                    subject=plan.subjects[f"{language} {list_id}"][:255],
+                    body_text="",
+                    body_html="",
+                    digest_run=run,
+                    parts=mail.digest_parts(
+                        language=language, keys=[f"_head:{list_id}", *keys, f"_foot:{list_id}"]
+                    ),
+                )
+            )
+    # A concurrent run of the same batch loses to the unique constraint, silently.
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2 * BATCH_SIZE)
+    pending = list(
+        Delivery.objects.filter(
+            digest_run=run, recipient_id__in=user_ids, state=Delivery.State.PENDING
+        ).values_list("pk", flat=True)
+    )
+    if rows:
+        DigestRun.objects.filter(pk=run.pk).update(total=F("total") + len(rows))
+    transaction.on_commit(partial(mail.enqueue_batch, pending))
+    return len(rows)
+
+
+def digest_send(
+    *, mode: str, now: datetime | None = None, batch_size: int = BATCH_SIZE
+) -> DigestRun:
+    """Run the digest of this period: every subscriber with something new gets one mail per list."""
+    run, plan = digest_prepare(mode=mode, now=now)
+    after = 0
+    while plan.forums:
+        with transaction.atomic():
+            user_ids = _subscriber_page(mode, plan, after, batch_size)
+            if not user_ids:
+                break
+            digest_batch_write(run=run, plan=plan, mode=mode, user_ids=user_ids)
+        after = user_ids[-1]
+    DigestRun.objects.filter(pk=run.pk, built_at__isnull=True).update(built_at=timezone.now())
+    run.refresh_from_db()
+    return run

@@ -1,0 +1,287 @@
+"""Daily and weekly digests: one mail per person, list and period, only what they may see."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail as outbox
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from contributors.services import membership_add
+from forums import digests
+from forums import services as forums
+from forums.models import Post
+from mail import services
+from mail.models import Delivery, DigestRun
+from tests.factories.contributors import GroupFactory
+from tests.forums.conftest import person
+from tests.mail.conftest import watch
+
+pytestmark = pytest.mark.django_db
+
+
+def soon():
+    return timezone.now() + timedelta(seconds=1)
+
+
+def run_digest(capture, mode="daily", now=None, **kwargs):
+    with capture(execute=True):
+        return digests.digest_send(mode=mode, now=now or soon(), **kwargs)
+
+
+def mails_to(user):
+    return [m for m in outbox.outbox if m.to == [user.email]]
+
+
+@pytest.fixture
+def busy(api_users, general, ana):
+    """Two topics in the API users forum, one in the general forum, all new today."""
+    tokens = forums.topic_create(forum=api_users, author=ana, title="Tokens", body="Token **401**")
+    forums.post_create(topic=tokens, author=ana, body="Solved: refresh the token")
+    scopes = forums.topic_create(forum=api_users, author=ana, title="Scopes", body="Which scope?")
+    chat = forums.topic_create(forum=general, author=ana, title="Hello all", body="Welcome!")
+    outbox.outbox.clear()
+    return {"tokens": tokens, "scopes": scopes, "chat": chat}
+
+
+def test_each_daily_subscriber_gets_exactly_one_digest_grouped_by_forum_and_topic(
+    busy, api_users, ben, django_capture_on_commit_callbacks
+):
+    watch(ben, "daily", forum=api_users)
+    now = soon()
+    run = run_digest(django_capture_on_commit_callbacks, now=now)
+    [message] = mails_to(ben)
+    assert message.subject == f"Daily digest of ORCID API Users list, {now:%Y-%m-%d}"
+    text = message.body
+    assert text.startswith("Hello Ben Reader,")
+    assert "== ORCID API Users ==" in text
+    assert text.index("--- Tokens ---") < text.index("--- Scopes ---")
+    assert "2 new messages: http://127.0.0.1:8000" + busy["tokens"].get_absolute_url() in text
+    assert "Solved: refresh the token" in text
+    assert "Welcome!" not in text  # the general forum is not Ben's
+    html, _mimetype = message.alternatives[0]
+    assert "<strong>401</strong>" in html
+    assert f'href="http://127.0.0.1:8000{busy["scopes"].get_absolute_url()}"' in html
+    assert message.extra_headers["List-Id"] == "<api-users.community.orcid.example>"
+    assert message.extra_headers["List-Unsubscribe"].startswith(
+        "<http://127.0.0.1:8000/mail/unsubscribe/"
+    )
+    delivery = Delivery.objects.get(recipient=ben)
+    assert (delivery.period, delivery.state) == (f"daily:{now:%Y-%m-%d}", "sent")
+    run.refresh_from_db()
+    assert (run.total, run.sent, run.progress) == (1, 1, "1/1 (100%)")
+
+
+def test_a_rerun_of_the_same_period_sends_nothing_twice(
+    busy, api_users, ben, cleo, django_capture_on_commit_callbacks
+):
+    watch(ben, "daily", forum=api_users)
+    now = soon()
+    run_digest(django_capture_on_commit_callbacks, now=now)
+    watch(cleo, "daily", forum=api_users)  # joins after the run: the rerun catches her up
+    run_digest(django_capture_on_commit_callbacks, now=now + timedelta(minutes=5))
+    assert len(mails_to(ben)) == 1
+    assert len(mails_to(cleo)) == 1
+    assert DigestRun.objects.count() == 1
+    assert Delivery.objects.count() == 2
+
+
+def test_nothing_new_means_no_mail(api_users, ben, django_capture_on_commit_callbacks):
+    watch(ben, "daily", forum=api_users)
+    run = run_digest(django_capture_on_commit_callbacks)
+    assert outbox.outbox == []
+    assert run.total == 0
+    assert not Delivery.objects.exists()
+
+
+def test_the_next_digest_has_only_what_is_new_since_the_last_one(
+    busy, api_users, ana, ben, django_capture_on_commit_callbacks
+):
+    watch(ben, "daily", forum=api_users)
+    first = soon()
+    run_digest(django_capture_on_commit_callbacks, now=first)
+    late = forums.post_create(topic=busy["scopes"], author=ana, body="Use /read-public")
+    Post.objects.filter(pk=late.pk).update(created_at=first + timedelta(hours=3))
+    outbox.outbox.clear()
+    run_digest(django_capture_on_commit_callbacks, now=first + timedelta(days=1))
+    [message] = mails_to(ben)
+    assert "Use /read-public" in message.body
+    assert "--- Tokens ---" not in message.body
+    assert "1 new message:" in message.body
+
+
+@pytest.mark.parametrize(
+    ("mode", "gets_daily", "gets_weekly"),
+    [
+        ("each", False, False),
+        ("none", False, False),
+        ("daily", True, False),
+        ("weekly", False, True),
+    ],
+)
+def test_the_delivery_mode_decides_which_digest(
+    busy, api_users, ben, mode, gets_daily, gets_weekly, django_capture_on_commit_callbacks
+):
+    watch(ben, mode, forum=api_users)
+    run_digest(django_capture_on_commit_callbacks, mode="daily")
+    assert len(mails_to(ben)) == int(gets_daily)
+    outbox.outbox.clear()
+    run_digest(django_capture_on_commit_callbacks, mode="weekly")
+    assert len(mails_to(ben)) == int(gets_weekly)
+    if gets_weekly:
+        assert mails_to(ben)[0].subject.startswith("Weekly digest of ORCID API Users list")
+        assert Delivery.objects.get().period.startswith("weekly:")
+
+
+def test_a_watched_topic_alone_brings_only_that_topic(
+    busy, ben, django_capture_on_commit_callbacks
+):
+    watch(ben, "daily", topic=busy["scopes"])
+    run_digest(django_capture_on_commit_callbacks)
+    [message] = mails_to(ben)
+    assert "== ORCID API Users ==" in message.body
+    assert "--- Scopes ---" in message.body
+    assert "--- Tokens ---" not in message.body
+
+
+def test_a_muted_topic_is_left_out_of_its_forums_digest(
+    busy, api_users, ben, django_capture_on_commit_callbacks
+):
+    watch(ben, "daily", forum=api_users)
+    watch(ben, "none", topic=busy["tokens"])
+    run_digest(django_capture_on_commit_callbacks)
+    [message] = mails_to(ben)
+    assert "--- Scopes ---" in message.body
+    assert "--- Tokens ---" not in message.body
+
+
+def test_each_list_has_its_own_digest(
+    busy, api_users, general, ben, django_capture_on_commit_callbacks
+):
+    watch(ben, "daily", forum=api_users)
+    watch(ben, "daily", forum=general)
+    run_digest(django_capture_on_commit_callbacks)
+    lists = sorted(m.extra_headers["List-Id"] for m in mails_to(ben))
+    assert lists == ["<api-users.community.orcid.example>", "<forum-watch.community.orcid.example>"]
+
+
+def test_private_posts_never_reach_a_non_member(
+    busy, api_users, ana, ben, cleo, django_capture_on_commit_callbacks
+):
+    group = GroupFactory(name="Steering", slug="steering", kind="steering")
+    private = forums.forum_create(
+        slug="steering", name="Steering", kind="group", group=group, is_private=True
+    )
+    membership_add(group=group, user=ana)
+    membership_add(group=group, user=cleo)
+    forums.topic_create(forum=private, author=ana, title="Confidential budget", body="secret")
+    watch(cleo, "daily", forum=private)
+    watch(ben, "daily", forum=api_users)
+    # Ben could watch it while he was a member; he no longer is.
+    membership_add(group=group, user=ben)
+    watch(ben, "daily", forum=private)
+    from contributors.models import Membership
+
+    Membership.objects.filter(user=ben).delete()
+    run_digest(django_capture_on_commit_callbacks)
+    ben_text = "".join(m.body + m.alternatives[0][0] for m in mails_to(ben))
+    assert "Tokens" in ben_text
+    assert "Confidential" not in ben_text
+    assert "secret" not in ben_text
+    [cleo_mail] = mails_to(cleo)
+    assert "Confidential budget" in cleo_mail.body
+
+
+def test_unsubscribing_stops_digests(busy, api_users, ben, django_capture_on_commit_callbacks):
+    watch(ben, "daily", forum=api_users)
+    services.unsubscribe(user_id=ben.pk, list_id="api-users")
+    run_digest(django_capture_on_commit_callbacks)
+    assert outbox.outbox == []
+
+
+def test_unsubscribing_between_writing_and_sending_skips_the_digest(
+    busy, api_users, ben, django_capture_on_commit_callbacks
+):
+    watch(ben, "daily", forum=api_users)
+    with django_capture_on_commit_callbacks(execute=False):
+        digests.digest_send(mode="daily", now=soon())
+    services.unsubscribe(user_id=ben.pk, list_id="api-users")
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    assert services.deliveries_send_batch(delivery_ids=ids)["sent"] == []
+    assert outbox.outbox == []
+    assert Delivery.objects.get().state == "skipped"
+
+
+def test_a_batch_sent_twice_sends_each_digest_once(
+    busy, api_users, ben, cleo, django_capture_on_commit_callbacks
+):
+    watch(ben, "daily", forum=api_users)
+    watch(cleo, "weekly", forum=api_users)
+    watch(cleo, "daily", topic=busy["scopes"])
+    with django_capture_on_commit_callbacks(execute=False):
+        digests.digest_send(mode="daily", now=soon())
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    assert len(services.deliveries_send_batch(delivery_ids=ids)["sent"]) == 2
+    # A worker that picked up the same batch (redelivery, the sweep) finds nothing to send.
+    assert services.deliveries_send_batch(delivery_ids=ids)["sent"] == []
+    assert services.delivery_send(delivery_id=ids[0]) == "sent"
+    assert sorted(m.to[0] for m in outbox.outbox) == sorted([ben.email, cleo.email])
+
+
+def test_a_digest_is_sent_by_the_single_delivery_path_too(
+    busy, api_users, ben, django_capture_on_commit_callbacks
+):
+    """The sweep may hand a digest row to send_delivery: it assembles the same mail."""
+    watch(ben, "daily", forum=api_users)
+    with django_capture_on_commit_callbacks(execute=False):
+        digests.digest_send(mode="daily", now=soon())
+    services.digest_sections_forget()  # another process: sections come from the database
+    assert services.delivery_send(delivery_id=Delivery.objects.get().pk) == "sent"
+    assert "--- Tokens ---" in outbox.outbox[0].body
+    assert DigestRun.objects.get().sent == 1
+
+
+def _batch_queries(run, plan, user_ids, capture):
+    services.digest_sections_forget()
+    with CaptureQueriesContext(connection) as queries, capture(execute=True):
+        digests.digest_batch_write(run=run, plan=plan, mode="daily", user_ids=user_ids)
+    return len(queries)
+
+
+def test_a_batch_runs_a_fixed_number_of_queries_whatever_its_size(
+    busy, api_users, general, django_capture_on_commit_callbacks
+):
+    people = [person(name=f"Reader {i}") for i in range(12)]
+    for i, reader in enumerate(people):
+        watch(reader, "daily", forum=api_users if i % 2 else general)
+        if i % 3 == 0:
+            watch(reader, "daily", topic=busy["scopes"])
+    with django_capture_on_commit_callbacks(execute=False):
+        run, plan = digests.digest_prepare(mode="daily", now=soon())
+    small = _batch_queries(
+        run, plan, [p.pk for p in people[:3]], django_capture_on_commit_callbacks
+    )
+    large = _batch_queries(
+        run, plan, [p.pk for p in people[3:]], django_capture_on_commit_callbacks
+    )
+    # Six read the API users list, six the general forum; two of those also watch Scopes.
+    assert len(outbox.outbox) == 14
+    assert small == large
+    # write: 7 queries; enqueue: 1; send: 5 and a savepoint pair.
+    assert small <= 15
+
+
+def test_staff_see_the_progress_of_a_run_in_the_admin(
+    busy, api_users, ben, client, django_capture_on_commit_callbacks
+):
+    watch(ben, "daily", forum=api_users)
+    run_digest(django_capture_on_commit_callbacks)
+    client.force_login(person(is_staff=True, is_superuser=True))
+    page = client.get("/admin/mail/digestrun/")
+    assert page.status_code == 200
+    assert "1/1 (100%)" in page.content.decode()
+    delivery = Delivery.objects.get()
+    detail = client.get(f"/admin/mail/delivery/{delivery.pk}/change/")
+    assert detail.status_code == 200
+    assert "--- Tokens ---" in detail.content.decode()
