@@ -349,3 +349,12 @@ CELERY_BEAT_SCHEDULE["forums-weekly-digest"] = {
     "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
     "args": ("weekly",),
 }
+
+# --- Events ----------------------------------------------------------------------------
+# Remind people registered for an outreach meeting a day before it starts. The task runs
+# often so a late registration is still reminded; each person gets the mail once (mail
+# delivery records are unique per person and meeting).
+CELERY_BEAT_SCHEDULE["events-send-due-reminders"] = {
+    "task": "events.tasks.send_due_reminders",
+    "schedule": 15 * 60,
+}

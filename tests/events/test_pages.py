@@ -1,0 +1,393 @@
+"""Every events page with each role (anonymous, member, speaker, reviewer, staff), the
+refusals with their reasons, accessible markup under a strict CSP, and constant queries."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from contributors.models import Contribution
+from events.models import Registration, Session
+from tests.factories.accounts import UserFactory
+from tests.factories.events import MeetingFactory, RegistrationFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "member", "speaker", "reviewer", "staff"]
+
+
+@pytest.fixture
+def people(member, speaker, reviewer, staff):
+    return {"member": member, "speaker": speaker, "reviewer": reviewer, "staff": staff}
+
+
+@pytest.fixture
+def as_role(client, people):
+    def login(role):
+        if role != "anonymous":
+            client.force_login(people[role])
+        return client
+
+    return login
+
+
+@pytest.fixture
+def programme(meeting, speaker):
+    """One session on the programme and one proposal, both by the speaker."""
+    on = SessionFactory(meeting=meeting, title="Sign in with ORCID", speakers=[speaker])
+    proposal = SessionFactory(
+        meeting=meeting, proposal=True, title="Batch updates", speakers=[speaker]
+    )
+    return on, proposal
+
+
+def check_markup(html: str) -> None:
+    assert " style=" not in html
+    assert "<style" not in html
+    for script in re.findall(r"<script[^>]*>", html):
+        assert "src=" in script
+    assert not re.search(r"<[^>]+\son[a-z]+=", html)
+    assert html.count("<h1") == 1
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    fields = re.findall(
+        r'<(?:input|select|textarea)(?![^>]*type="(?:hidden|submit)")[^>]*\sid="([^"]+)"', html
+    )
+    for field_id in fields:
+        assert f'for="{field_id}"' in html, f"no label for {field_id}"
+
+
+# --- Who sees what -------------------------------------------------------------------------
+
+EXPECTED = {
+    # page: status per role (anonymous, member, speaker, reviewer, staff)
+    "list": (200, 200, 200, 200, 200),
+    "detail": (200, 200, 200, 200, 200),
+    "calendar": (200, 200, 200, 200, 200),
+    "session": (200, 200, 200, 200, 200),
+    "session_calendar": (200, 200, 200, 200, 200),
+    "proposal": (404, 404, 200, 200, 200),
+    "propose": (302, 200, 200, 200, 200),
+    "proposals": (403, 403, 403, 200, 200),
+    "review": (403, 403, 403, 200, 200),
+}
+
+
+def url_of(page, meeting, on, proposal):
+    base = f"/events/{meeting.slug}/"
+    return {
+        "list": "/events/",
+        "detail": base,
+        "calendar": f"{base}calendar.ics",
+        "session": f"{base}sessions/{on.pk}/",
+        "session_calendar": f"{base}sessions/{on.pk}/calendar.ics",
+        "proposal": f"{base}sessions/{proposal.pk}/",
+        "propose": f"{base}propose/",
+        "proposals": f"{base}proposals/",
+        "review": f"{base}proposals/{proposal.pk}/",
+    }[page]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", list(EXPECTED))
+def test_each_page_answers_each_role(as_role, role, page, meeting, programme):
+    client = as_role(role)
+    response = client.get(url_of(page, meeting, *programme))
+    assert response.status_code == EXPECTED[page][ROLES.index(role)]
+    if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+        check_markup(response.content.decode())
+
+
+@pytest.mark.parametrize("role", ["anonymous", "member", "speaker"])
+def test_the_review_pages_say_who_may_review(as_role, role, meeting, programme):
+    response = as_role(role).get(f"/events/{meeting.slug}/proposals/")
+    assert response.status_code == 403
+    assert "steering group review session proposals" in response.content.decode()
+
+
+def test_the_detail_page_shows_the_programme_in_the_meetings_time_zone(client, meeting, programme):
+    on, proposal = programme
+    html = client.get(f"/events/{meeting.slug}/").content.decode()
+    local = on.starts_at.astimezone(meeting.tz)
+    assert local.strftime("%H:%M") in html
+    assert "Europe/Berlin" in html
+    assert on.title in html
+    assert on.speakers.first().user.orcid_id in html
+    assert proposal.title not in html  # a proposal is not on the programme
+    assert "Propose a session" in html
+
+
+def test_the_speaker_sees_their_proposal_and_the_reviewer_the_review_link(
+    as_role, meeting, programme
+):
+    html = as_role("speaker").get(f"/events/{meeting.slug}/").content.decode()
+    assert "Batch updates" in html
+    assert "Review proposals" not in html
+
+
+def test_the_reviewer_sees_how_many_proposals_wait(as_role, meeting, programme):
+    html = as_role("reviewer").get(f"/events/{meeting.slug}/").content.decode()
+    assert "Review proposals (1 waiting)" in html
+
+
+def test_the_list_filters_by_region_and_separates_past_from_upcoming(client):
+    MeetingFactory(title="Americas upcoming", region="americas")
+    MeetingFactory(title="EMEA upcoming", region="emea")
+    MeetingFactory(title="EMEA past", region="emea", past=True)
+    html = client.get("/events/?region=emea").content.decode()
+    assert "EMEA upcoming" in html
+    assert "Americas upcoming" not in html
+    upcoming, past = html.split('id="past-title"')
+    assert "EMEA upcoming" in upcoming
+    assert "EMEA past" in past
+
+
+def test_an_unknown_region_is_a_400(client):
+    response = client.get("/events/?region=mars")
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_an_unknown_meeting_or_session_is_a_404(client, meeting):
+    assert client.get("/events/nothing-here/").status_code == 404
+    assert client.get(f"/events/{meeting.slug}/sessions/999999/").status_code == 404
+    other = SessionFactory()
+    assert client.get(f"/events/{meeting.slug}/sessions/{other.pk}/").status_code == 404
+
+
+# --- Actions through the pages -------------------------------------------------------------
+
+
+def test_a_member_registers_and_cancels_from_the_page(as_role, meeting):
+    client = as_role("member")
+    response = client.post(f"/events/{meeting.slug}/register/", follow=True)
+    assert "You are registered for this meeting." in response.content.decode()
+    assert "Cancel my registration" in response.content.decode()
+    response = client.post(f"/events/{meeting.slug}/cancel/", follow=True)
+    assert "Your registration is cancelled." in response.content.decode()
+    assert Registration.objects.get().state == "cancelled"
+
+
+def test_registering_twice_is_a_409_with_the_reason(as_role, meeting):
+    client = as_role("member")
+    client.post(f"/events/{meeting.slug}/register/")
+    response = client.post(f"/events/{meeting.slug}/register/")
+    assert response.status_code == 409
+    assert "already registered" in response.content.decode()
+    assert Registration.objects.count() == 1
+
+
+def test_registering_after_the_meeting_is_a_409(as_role):
+    past = MeetingFactory(past=True)
+    response = as_role("member").post(f"/events/{past.slug}/register/")
+    assert response.status_code == 409
+    assert "registration is closed" in response.content.decode()
+    assert not Registration.objects.exists()
+
+
+def test_anonymous_people_are_sent_to_sign_in_to_register(client, meeting):
+    response = client.post(f"/events/{meeting.slug}/register/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    assert not Registration.objects.exists()
+
+
+def test_a_full_meeting_offers_the_waiting_list_and_shows_the_position(as_role):
+    full = MeetingFactory(capacity=1)
+    RegistrationFactory(meeting=full)
+    RegistrationFactory(meeting=full, state="waiting")
+    client = as_role("member")
+    assert "Join the waiting list" in client.get(f"/events/{full.slug}/").content.decode()
+    response = client.post(f"/events/{full.slug}/register/", follow=True)
+    html = response.content.decode()
+    assert "you are on the waiting list" in html
+    assert "number 2" in html
+
+
+def test_a_member_proposes_a_session_through_the_form(as_role, meeting, speaker):
+    response = as_role("member").post(
+        f"/events/{meeting.slug}/propose/",
+        {
+            "title": "Affiliations via the member API",
+            "abstract": "How we did it.",
+            "co_speakers": f"https://orcid.org/{speaker.orcid_id}",
+        },
+    )
+    session = Session.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == session.get_absolute_url()
+    assert session.speakers.count() == 2
+
+
+def test_an_unknown_co_speaker_is_a_400_and_saves_nothing(as_role, meeting):
+    response = as_role("member").post(
+        f"/events/{meeting.slug}/propose/",
+        {"title": "T", "abstract": "A", "co_speakers": "0000-0002-1825-0097"},
+    )
+    assert response.status_code == 400
+    assert "No one on the portal has the ORCID iD 0000-0002-1825-0097" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_a_proposal_after_the_call_closed_is_a_409(as_role):
+    closed = MeetingFactory(call_closed=True)
+    client = as_role("member")
+    assert client.get(f"/events/{closed.slug}/propose/").status_code == 409
+    response = client.post(
+        f"/events/{closed.slug}/propose/", {"title": "Late", "abstract": "Too late."}
+    )
+    assert response.status_code == 409
+    assert "call for sessions of this meeting is not open" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def review(client, meeting, proposal, **data):
+    return client.post(f"/events/{meeting.slug}/proposals/{proposal.pk}/", data)
+
+
+def test_a_reviewer_accepts_with_times_in_the_meetings_time_zone(
+    as_role, meeting, programme, reviewer, django_capture_on_commit_callbacks
+):
+    reviewer.time_zone = "America/Los_Angeles"  # the reviewer's own zone plays no part
+    reviewer.save()
+    _on, proposal = programme
+    start = meeting.starts_at.astimezone(meeting.tz) + timedelta(hours=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = review(
+            as_role("reviewer"),
+            meeting,
+            proposal,
+            action="accept",
+            **{
+                "accept-starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+                "accept-ends_at": (start + timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M"),
+                "accept-room": "Hall B",
+            },
+        )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.state == "accepted"
+    assert proposal.starts_at.astimezone(meeting.tz).strftime("%H:%M") == start.strftime("%H:%M")
+    assert proposal.starts_at.utcoffset() is not None
+    assert len(mail.outbox) == 1
+
+
+def test_an_overlapping_slot_is_a_409_with_the_clash_named(as_role, meeting, programme):
+    on, proposal = programme
+    start = on.starts_at.astimezone(meeting.tz) + timedelta(minutes=30)
+    response = review(
+        as_role("staff"),
+        meeting,
+        proposal,
+        action="accept",
+        **{
+            "accept-starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "accept-ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "accept-room": on.room,
+        },
+    )
+    assert response.status_code == 409
+    assert "is already taken at that time by “Sign in with ORCID”" in response.content.decode()
+    assert Session.objects.get(pk=proposal.pk).state == "proposed"
+
+
+def test_declining_without_a_note_is_a_400(as_role, meeting, programme):
+    _on, proposal = programme
+    response = review(as_role("staff"), meeting, proposal, action="decline", **{"decline-note": ""})
+    assert response.status_code == 400
+    assert Session.objects.get(pk=proposal.pk).state == "proposed"
+
+
+@pytest.mark.parametrize("role", ["member", "speaker"])
+def test_reviewing_without_the_right_is_a_403_and_changes_nothing(
+    as_role, role, meeting, programme
+):
+    _on, proposal = programme
+    response = review(as_role(role), meeting, proposal, action="decline", **{"decline-note": "No"})
+    assert response.status_code == 403
+    assert Session.objects.get(pk=proposal.pk).state == "proposed"
+
+
+def test_speakers_add_slides_once_the_session_started_and_others_cannot(as_role, staff):
+    speaker = UserFactory()
+    past = SessionFactory(meeting=MeetingFactory(past=True), speakers=[speaker])
+    url = f"/events/{past.meeting.slug}/sessions/{past.pk}/slides/"
+    client = as_role("member")
+    assert client.post(url, {"slides_url": "https://example.org/s"}).status_code == 403
+    client.force_login(speaker)
+    assert client.post(url, {"slides_url": "https://example.org/s"}).status_code == 302
+    assert Session.objects.get(pk=past.pk).slides_url == "https://example.org/s"
+    assert client.post(url, {"slides_url": "not a link"}).status_code == 400
+
+
+def test_slides_before_the_session_are_refused(as_role, meeting, programme):
+    on, _proposal = programme
+    response = as_role("speaker").post(
+        f"/events/{meeting.slug}/sessions/{on.pk}/slides/", {"slides_url": "https://e.org/s"}
+    )
+    assert response.status_code == 409
+    assert Session.objects.get(pk=on.pk).slides_url == ""
+
+
+@pytest.mark.parametrize(("role", "status"), [("member", 403), ("reviewer", 403), ("staff", 302)])
+def test_only_staff_mark_a_session_held_through_the_page(as_role, role, status):
+    past = SessionFactory(meeting=MeetingFactory(past=True))
+    response = as_role(role).post(f"/events/{past.meeting.slug}/sessions/{past.pk}/held/")
+    assert response.status_code == status
+    assert Contribution.objects.count() == (1 if status == 302 else 0)
+
+
+# --- Constant queries ----------------------------------------------------------------------
+
+
+def populate(n: int) -> None:
+    for i in range(n):
+        meeting = MeetingFactory(region=["americas", "emea", "apac"][i % 3], past=i % 2 == 0)
+        for j in range(n):
+            SessionFactory(
+                meeting=meeting,
+                room=f"Room {j}",
+                speakers=UserFactory.create_batch(2),
+            )
+            RegistrationFactory(meeting=meeting)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "reviewer"])
+@pytest.mark.parametrize("size", [1, 6])
+def test_the_list_page_runs_a_fixed_number_of_queries(
+    as_role, role, size, django_assert_max_num_queries
+):
+    populate(size)
+    client = as_role(role)
+    with django_assert_max_num_queries(5):
+        assert client.get("/events/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["anonymous", "speaker", "reviewer", "staff"])
+@pytest.mark.parametrize("size", [1, 8])
+def test_the_detail_pages_run_a_fixed_number_of_queries(
+    as_role, role, size, meeting, speaker, people, django_assert_max_num_queries
+):
+    for j in range(size):
+        SessionFactory(meeting=meeting, room=f"Room {j}", speakers=[speaker, UserFactory()])
+        SessionFactory(meeting=meeting, proposal=True, speakers=UserFactory.create_batch(2))
+        RegistrationFactory(meeting=meeting)
+    RegistrationFactory(meeting=meeting, user=people.get(role, speaker), state="waiting")
+    session = meeting.sessions.filter(state="accepted").first()
+    client = as_role(role)
+    for url in (
+        f"/events/{meeting.slug}/",
+        f"/events/{meeting.slug}/calendar.ics",
+        f"/events/{meeting.slug}/sessions/{session.pk}/",
+    ):
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200
+    if role in ("reviewer", "staff"):
+        proposal = meeting.sessions.filter(state="proposed").first()
+        for url in (
+            f"/events/{meeting.slug}/proposals/",
+            f"/events/{meeting.slug}/proposals/{proposal.pk}/",
+        ):
+            with django_assert_max_num_queries(12):
+                assert client.get(url).status_code == 200
