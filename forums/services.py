@@ -27,7 +27,7 @@ from forums.models import (
     Topic,
     Vote,
 )
-from forums.notifications import post_notify
+from forums.notifications import list_for_forum, post_notify
 
 TITLE_MIN, TITLE_MAX = 3, 200
 BODY_MAX = 50_000
@@ -542,4 +542,9 @@ def subscription_set(*, user, mode: str, forum: Forum | None = None, topic: Topi
     subscription, _created = Subscription.objects.update_or_create(
         user=user, **lookup, defaults={"mode": mode}
     )
+    if mode != Subscription.Mode.NONE:
+        # Asking for mail again undoes a one-click unsubscription of the list.
+        from mail.services import resubscribe
+
+        resubscribe(user_id=user.pk, list_id=list_for_forum(forum or topic.forum))
     return subscription
