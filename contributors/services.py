@@ -170,7 +170,8 @@ def membership_add(
     membership = Membership(
         group=group, user=user, role=role, term_start=start, term_end=one_year_after(start)
     )
-    membership.full_clean()
+    # The overlap checks below say more than the unique constraint's generic message.
+    membership.full_clean(validate_unique=False, validate_constraints=False)
     overlapping = Membership.objects.filter(
         group=group, term_start__lt=membership.term_end, term_end__gt=start
     )
