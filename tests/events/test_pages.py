@@ -391,3 +391,51 @@ def test_the_detail_pages_run_a_fixed_number_of_queries(
         ):
             with django_assert_max_num_queries(12):
                 assert client.get(url).status_code == 200
+
+
+def test_staff_manage_meetings_sessions_and_registrations_in_the_admin(client, meeting, programme):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    RegistrationFactory(meeting=meeting)
+    client.force_login(admin)
+    on, _proposal = programme
+    for url in (
+        "/admin/events/meeting/",
+        f"/admin/events/meeting/{meeting.pk}/change/",
+        "/admin/events/meeting/add/",
+        f"/admin/events/session/{on.pk}/change/",
+        "/admin/events/registration/",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_raising_the_capacity_in_the_admin_moves_the_waiting_list_up(client):
+    full = MeetingFactory(capacity=1)
+    RegistrationFactory(meeting=full)
+    waiting = RegistrationFactory(meeting=full, state="waiting")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    data = {
+        "title": full.title,
+        "slug": full.slug,
+        "region": full.region,
+        "starts_at_0": full.starts_at.strftime("%Y-%m-%d"),
+        "starts_at_1": full.starts_at.strftime("%H:%M:%S"),
+        "ends_at_0": full.ends_at.strftime("%Y-%m-%d"),
+        "ends_at_1": full.ends_at.strftime("%H:%M:%S"),
+        "time_zone": full.time_zone,
+        "place": full.place,
+        "online_url": "",
+        "description": full.description,
+        "capacity": 2,
+        "call_opens_at_0": "",
+        "call_opens_at_1": "",
+        "call_closes_at_0": "",
+        "call_closes_at_1": "",
+        "sessions-TOTAL_FORMS": 0,
+        "sessions-INITIAL_FORMS": 0,
+        "sessions-MIN_NUM_FORMS": 0,
+        "sessions-MAX_NUM_FORMS": 1000,
+    }
+    response = client.post(f"/admin/events/meeting/{full.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    waiting.refresh_from_db()
+    assert waiting.state == "confirmed"

@@ -62,3 +62,9 @@ def test_reminders_go_out_only_within_the_day_before(django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         assert services.reminders_send_due(now=now) == 1
     assert Delivery.objects.get().about == f"events.meeting:{just_inside.pk}"
+
+
+def test_the_reminder_task_is_on_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["events-send-due-reminders"]
+    assert entry["task"] == "events.tasks.send_due_reminders"
+    assert entry["schedule"] <= 60 * 60  # often enough that nobody is reminded late
