@@ -36,3 +36,22 @@ def test_demo_has_past_and_upcoming_meetings_across_regions_and_is_idempotent():
     assert (
         Contribution.objects.filter(pk__in=ids, kind="talk", verified_at__isnull=False).count() == 5
     )
+
+
+def test_every_demo_meeting_page_renders_for_visitors_and_staff(client):
+    from accounts.models import User
+
+    call_command("seed_demo", quiet_accounts=True)
+    for viewer in (None, User.objects.get(email="staff@example.org")):
+        if viewer:
+            client.force_login(viewer)
+        assert client.get("/").status_code == 200
+        assert client.get("/events/").status_code == 200
+        for meeting in Meeting.objects.all():
+            assert client.get(meeting.get_absolute_url()).status_code == 200
+            assert client.get(f"{meeting.get_absolute_url()}calendar.ics").status_code == 200
+            for session in meeting.sessions.on_programme():
+                assert client.get(session.get_absolute_url()).status_code == 200
+    html = client.get("/events/apac-2026/").content.decode()
+    assert "2 people on the waiting list" in html
+    assert "Review proposals (1 waiting)" in html
