@@ -237,27 +237,34 @@ def digest_parts(*, language: str, keys: Sequence[str]) -> str:
     return " ".join([language, *keys])
 
 
-def digest_bodies(delivery: Delivery, sections: dict | None = None) -> tuple[str, str]:
-    """Assemble a digest's text and HTML parts for its recipient: string joins only."""
+def digest_bodies(
+    delivery: Delivery, sections: dict | None = None, *, unsubscribe: str = ""
+) -> tuple[str, str]:
+    """Assemble a digest's text and HTML parts for its recipient: string joins only.
+
+    Only the head and foot sections (``_``-prefixed keys) carry the recipient's slots; the
+    large shared sections are joined as they are.
+    """
     if sections is None:
         sections = digest_sections([delivery.digest_run_id])[delivery.digest_run_id]
     language, *keys = delivery.parts.split()
-    pieces = [sections[(language, key)] for key in keys]
-    text = "".join(p[0] for p in pieces)
-    html = "".join(p[1] for p in pieces)
     name = delivery.recipient.name or delivery.recipient.email
-    link = unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)
-    text = text.replace(RECIPIENT_SLOT, name).replace(UNSUBSCRIBE_SLOT, link)
-    html = html.replace(RECIPIENT_SLOT, escape(name)).replace(UNSUBSCRIBE_SLOT, escape(link))
-    return text, html
+    link = unsubscribe or unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)
+    html_name, html_link = escape(name), escape(link)
+    texts, htmls = [], []
+    for key in keys:
+        text, html = sections[(language, key)]
+        if key.startswith("_"):
+            text = text.replace(RECIPIENT_SLOT, name).replace(UNSUBSCRIBE_SLOT, link)
+            html = html.replace(RECIPIENT_SLOT, html_name).replace(UNSUBSCRIBE_SLOT, html_link)
+        texts.append(text)
+        htmls.append(html)
+    return "".join(texts), "".join(htmls)
 
 
 def build_message(delivery: Delivery, sections: dict | None = None) -> EmailMultiAlternatives:
     headers = {"X-Portal-Delivery": str(delivery.pk)}
-    if delivery.digest_run_id:
-        body_text, body_html = digest_bodies(delivery, sections)
-    else:
-        body_text, body_html = delivery.body_text, delivery.body_html
+    link = ""
     if delivery.list_id != ACCOUNT_LIST:
         link = unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)
         headers.update(
@@ -267,6 +274,10 @@ def build_message(delivery: Delivery, sections: dict | None = None) -> EmailMult
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
         )
+    if delivery.digest_run_id:
+        body_text, body_html = digest_bodies(delivery, sections, unsubscribe=link)
+    else:
+        body_text, body_html = delivery.body_text, delivery.body_html
     message = EmailMultiAlternatives(
         subject=delivery.subject,
         body=body_text,

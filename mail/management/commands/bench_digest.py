@@ -1,0 +1,222 @@
+"""Time the daily digest through the real task code, next to a plain-message baseline.
+
+    python manage.py bench_digest --subscribers 20000 --posts 200
+
+Creates N subscribers and M new posts (spread over ten forums of its own: everybody reads
+the first daily, one in three a second forum too, one in four a topic elsewhere), runs the
+daily digest through ``forums.tasks.send_digests`` (tasks eager: the same code a worker
+runs) with Django's local-memory mail backend, then builds and sends as many plain
+two-part messages of the same size through the same backend, one connection per batch.
+Everything it created is deleted again. The last line printed is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import secrets
+import time
+from contextlib import contextmanager
+
+from django.contrib.auth import get_user_model
+from django.core import mail as django_mail
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from core.markdown import render_markdown
+from forums import digests
+from forums.models import Forum, Post, Subscription, Topic
+from mail import services
+from mail.models import Delivery, DigestRun
+from orcid_community.celery import app as celery_app
+
+BENCH_KIND = "bench.digest"
+POSTS_PER_TOPIC = 5
+FORUMS = 10  # the M posts are spread over ten forums of the bench's own
+BODY = (
+    "I call /v3.0/{orcid}/works with a /read-public token and get a 401 after an hour. "
+    "Do tokens from the client credentials flow expire, and should I cache them? "
+    "Reply {n}: the sandbox behaves the same."
+)
+
+
+class CountingOutbox(list):
+    """locmem's outbox that keeps the count, not the messages: 20,000 digests fit in RAM."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def append(self, message) -> None:
+        self.count += 1
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+@contextmanager
+def _count_queries():
+    counter = {"n": 0}
+
+    def wrapper(execute, sql, params, many, context):
+        counter["n"] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield counter
+
+
+class Command(BaseCommand):
+    help = "Benchmark the daily forum digest (prints JSON as its last line)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--subscribers", type=int, default=20_000)
+        parser.add_argument("--posts", type=int, default=200)
+
+    def handle(self, *args, subscribers: int, posts: int, **options):
+        tag = secrets.token_hex(3)
+        self.stdout.write(f"Creating {subscribers} subscribers and {posts} posts (bench {tag})…")
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            eager = celery_app.conf.task_always_eager
+            celery_app.conf.task_always_eager = True
+            created = self._create(tag, subscribers, posts)
+            try:
+                result = self._measure(subscribers)
+            finally:
+                celery_app.conf.task_always_eager = eager
+                self.stdout.write("Cleaning up…")
+                self._delete(created)
+        self.stdout.write(json.dumps(result))
+
+    # --- data ---------------------------------------------------------------------------
+    @transaction.atomic
+    def _create(self, tag: str, subscribers: int, posts: int) -> dict:
+        User = get_user_model()
+        User.objects.bulk_create(
+            [
+                User(email=f"bench-{tag}-{i}@example.org", name=f"Reader {i}", password="!")
+                for i in range(subscribers)
+            ],
+            batch_size=2000,
+        )
+        users = list(
+            User.objects.filter(email__startswith=f"bench-{tag}-")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        forums = [
+            Forum.objects.create(slug=f"bench-{tag}-{k}", name=f"Bench {tag} forum {k}", position=k)
+            for k in range(FORUMS)
+        ]
+        author = users[0]
+        now = timezone.now()
+        topics = Topic.objects.bulk_create(
+            [
+                Topic(
+                    forum=forums[i % FORUMS],
+                    title=f"Token expiry question {i}",
+                    slug=f"token-expiry-question-{i}",
+                    author_id=author,
+                    last_post_at=now,
+                )
+                for i in range(max(1, posts // POSTS_PER_TOPIC))
+            ]
+        )
+        body = [BODY.replace("{n}", str(n)) for n in range(posts)]
+        Post.objects.bulk_create(
+            [
+                Post(
+                    topic=topics[n % len(topics)],
+                    author_id=author,
+                    body=body[n],
+                    body_html=render_markdown(body[n]),
+                    is_first=n < len(topics),
+                )
+                for n in range(posts)
+            ],
+            batch_size=1000,
+        )
+        # Everybody reads forum 0 (the list) daily; a third also a second forum, a quarter
+        # also one topic elsewhere: digests of different sizes, most shared sections.
+        subs = []
+        for i, user_id in enumerate(users):
+            subs.append(Subscription(user_id=user_id, forum=forums[0], mode="daily"))
+            if i % 3 == 0:
+                subs.append(Subscription(user_id=user_id, forum=forums[1 + i % 4], mode="daily"))
+            if i % 4 == 1:
+                topic = topics[(i // 4) % len(topics)]
+                if topic.forum_id != forums[0].pk:
+                    subs.append(Subscription(user_id=user_id, topic=topic, mode="daily"))
+        Subscription.objects.bulk_create(subs, batch_size=5000)
+        return {"tag": tag, "forums": [f.pk for f in forums]}
+
+    def _delete(self, created: dict) -> None:
+        with transaction.atomic():
+            runs = DigestRun.objects.filter(kind=BENCH_KIND)
+            Delivery.objects.filter(digest_run__in=runs).delete()
+            runs.delete()
+            Subscription.objects.filter(forum_id__in=created["forums"]).delete()
+            Topic.objects.filter(forum_id__in=created["forums"]).delete()
+            Forum.objects.filter(pk__in=created["forums"]).delete()
+        people = get_user_model().objects.filter(email__startswith=f"bench-{created['tag']}-")
+        Subscription.objects.filter(user__in=people).delete()
+        people.delete()
+
+    # --- measures -------------------------------------------------------------------------
+    def _measure(self, subscribers: int) -> dict:
+        from forums.tasks import send_digests  # noqa: F401 - the real task is registered
+
+        django_mail.outbox = CountingOutbox()
+        services.digest_sections_forget()
+        started = time.perf_counter()
+        with _count_queries() as queries:
+            run = digests.digest_send(mode="daily", kind=BENCH_KIND)
+        seconds = time.perf_counter() - started
+        sent = django_mail.outbox.count
+        run.refresh_from_db()
+        # The baseline's messages have the sizes of real digests of this run: a sample of them.
+        sample = [
+            services.digest_bodies(d)
+            for d in Delivery.objects.select_related("recipient")
+            .filter(digest_run=run)
+            .order_by("?")[:25]
+        ] or [("", "")]
+        baseline = self._baseline(sent or subscribers, sample)
+        average_kb = sum(len((t + h).encode()) for t, h in sample) / len(sample) / 1024
+        return {
+            "subscribers": subscribers,
+            "digests": sent,
+            "seconds": round(seconds, 2),
+            "per_second": round(sent / seconds, 1) if seconds else None,
+            "peak_rss_mb": round(_rss_mb(), 1),
+            "queries": queries["n"],
+            "baseline_per_second": baseline,
+            "average_digest_kb": round(average_kb, 1),
+            "delivered_per_run": f"{run.sent}/{run.total}",
+        }
+
+    def _baseline(self, count: int, bodies: list[tuple[str, str]]) -> float:
+        """Build and send ``count`` plain two-part messages of that size, like the digest does."""
+        django_mail.outbox = CountingOutbox()
+        started = time.perf_counter()
+        for start in range(0, count, services.BATCH_SIZE):
+            backend = get_connection()
+            backend.open()
+            for i in range(start, min(count, start + services.BATCH_SIZE)):
+                text, html = bodies[i % len(bodies)]
+                message = EmailMultiAlternatives(
+                    subject="Daily digest",
+                    body=text,
+                    from_email="community@localhost",
+                    to=[f"reader{i}@example.org"],
+                    headers={"List-Id": "<bench.example>", "List-Unsubscribe": "<https://x/>"},
+                )
+                message.attach_alternative(html, "text/html")
+                backend.send_messages([message])
+            backend.close()
+        seconds = time.perf_counter() - started
+        return round(count / seconds, 1)
