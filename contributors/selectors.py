@@ -78,6 +78,13 @@ def user_level(user) -> str:
     return level or Level.USER
 
 
+def has_verified_contribution(user) -> bool:
+    """Whether staff verified at least one contribution of this person (forums ask this)."""
+    if not getattr(user, "pk", None):
+        return False
+    return Contribution.objects.filter(user_id=user.pk, verified_at__isnull=False).exists()
+
+
 def groups_overview() -> list[Group]:
     today = timezone.localdate()
     current = Membership.objects.current(today).select_related("user")

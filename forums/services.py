@@ -70,10 +70,8 @@ def is_new_user(user) -> bool:
         return False
     if user.date_joined and timezone.now() - user.date_joined >= NEW_ACCOUNT_AGE:
         return False
-    try:
-        from contributors.selectors import has_verified_contribution
-    except ImportError:
-        return True  # the contributors app cannot vouch yet: account age alone decides
+    from contributors.selectors import has_verified_contribution
+
     return not has_verified_contribution(user)
 
 

@@ -187,10 +187,6 @@ def test_an_account_older_than_a_day_is_not_rate_limited(forum):
     assert topic.posts.count() == 7
 
 
-@pytest.mark.skipif(
-    not hasattr(__import__("contributors.selectors").selectors, "has_verified_contribution"),
-    reason="contributors.selectors.has_verified_contribution does not exist yet",
-)
 def test_a_new_account_with_a_verified_contribution_is_not_rate_limited(forum):
     from tests.factories.contributors import contributor
 
@@ -199,6 +195,14 @@ def test_a_new_account_with_a_verified_contribution_is_not_rate_limited(forum):
     for n in range(6):
         services.post_create(topic=topic, author=fresh, body=f"more {n}")
     assert topic.posts.count() == 7
+
+
+def test_an_unverified_contribution_does_not_lift_the_limit(forum):
+    from tests.factories.contributors import ContributionFactory
+
+    fresh = UserFactory(date_joined=timezone.now())
+    ContributionFactory(user=fresh)
+    assert services.is_new_user(fresh)
 
 
 def test_an_inactive_person_cannot_post(forum):
