@@ -442,3 +442,20 @@ def test_the_settings_form_needs_a_signed_in_person(client, group):
     response = client.post("/mail/settings/briefings/", {"groups": [group.pk]})
     assert response.status_code == 302
     assert not BriefingSubscription.objects.exists()
+
+
+def test_staff_see_a_briefings_delivery_states_in_the_admin(
+    client, draft, chair, staff, subscribers, django_capture_on_commit_callbacks
+):
+    publish(draft, chair, django_capture_on_commit_callbacks)
+    staff.is_superuser = True  # the admin's model permissions, as in test_admin
+    staff.save()
+    client.force_login(staff)
+    page = client.get(f"/admin/contributors/briefing/{draft.pk}/change/").content.decode()
+    assert "sent: 3" in page
+    assert f"about=contributors.briefing:{draft.pk}" in page
+    listing = client.get(
+        f"/admin/mail/delivery/?kind=contributors.briefing&about=contributors.briefing:{draft.pk}"
+    )
+    assert listing.status_code == 200
+    assert subscribers[0].email in listing.content.decode()
