@@ -143,8 +143,11 @@ def test_staff_edit_and_publish_a_draft_of_the_chair(
     client, draft, staff, subscribers, django_capture_on_commit_callbacks
 ):
     client.force_login(staff)
+    assert "We **met** twice." in client.get(briefing_url(draft, "edit/")).content.decode()
     response = client.post(briefing_url(draft, "edit/"), {"title": "May, edited", "body": "B"})
     assert response.status_code == 302
+    confirm = client.get(briefing_url(draft, "publish/")).content.decode()
+    assert "mails it to 3 subscribers" in confirm
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(briefing_url(draft, "publish/"))
     assert response.status_code == 302
