@@ -9,15 +9,19 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from contributors import rules, selectors, services
 from contributors.models import (
     Agreement,
+    Briefing,
+    BriefingSubscription,
     Contribution,
     Group,
     Level,
@@ -31,6 +35,8 @@ from contributors.models import (
     Vote,
 )
 from core.errors import DomainError
+from mail.models import Delivery
+from mail.services import about_key
 
 
 def _take_over(obj, saved) -> None:
@@ -364,3 +370,67 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- Briefings ----------------------------------------------------------------------------
+
+
+@admin.register(Briefing)
+class BriefingAdmin(admin.ModelAdmin):
+    """Staff read briefings and how their mail went; chairs write them on the group's page."""
+
+    list_display = ["title", "group", "author", "published_at", "updated_at"]
+    list_filter = ["group", ("published_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "body"]
+    list_select_related = ["group", "author"]
+    readonly_fields = [
+        "group",
+        "author",
+        "title",
+        "body",
+        "shown_html",
+        "published_at",
+        "published_by",
+        "created_at",
+        "updated_at",
+        "delivery_states",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False  # written, and mailed, through contributors.services only
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("text as shown"))
+    def shown_html(self, obj: Briefing):
+        return format_html("<div>{}</div>", mark_safe(obj.body_html))  # noqa: S308 - sanitized
+
+    @admin.display(description=_("mail deliveries"))
+    def delivery_states(self, obj: Briefing):
+        key = about_key(obj)
+        counts = dict(
+            Delivery.objects.filter(kind=services.BRIEFING_KIND, about=key)
+            .values_list("state")
+            .annotate(n=Count("pk"))
+        )
+        if not counts:
+            return _("No mail (a draft, or nobody was subscribed).")
+        url = (
+            reverse("admin:mail_delivery_changelist")
+            + f"?kind={services.BRIEFING_KIND}&about={key}"
+        )
+        summary = ", ".join(
+            f"{Delivery.State(state).label}: {n}" for state, n in sorted(counts.items())
+        )
+        return format_html('{} — <a href="{}">{}</a>', summary, url, _("see the deliveries"))
+
+
+@admin.register(BriefingSubscription)
+class BriefingSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["user", "group", "created_at"]
+    list_filter = ["group"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user", "group"]
+    raw_id_fields = ["user"]

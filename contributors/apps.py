@@ -7,6 +7,11 @@ class ContributorsConfig(AppConfig):
     verbose_name = _("Contributors")
 
     def ready(self) -> None:
-        from mail.services import register_list
+        from contributors.selectors import BRIEFINGS_LIST_PREFIX, briefing_list_name
+        from mail.services import register_list, register_list_family
 
         register_list("governance", _("Governance"))
+        # One list per group (``briefings-<slug>``), so a one-click unsubscribe from a
+        # briefing stops that group's briefings only. Groups are rows, not known at start-up:
+        # the list is named from its slug when a mail or the unsubscribe page needs it.
+        register_list_family(BRIEFINGS_LIST_PREFIX, briefing_list_name)

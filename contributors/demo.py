@@ -1,4 +1,4 @@
-"""Demo data for `manage.py seed_demo`: groups, 30+ contributors, two nominations.
+"""Demo data for `manage.py seed_demo`: groups, 30+ contributors, two nominations, briefings.
 
 Idempotent: people are keyed by email, groups by slug, and every step is skipped when
 what it would create is already there. State changes go through the services.
@@ -17,6 +17,8 @@ from accounts.models import User
 from contributors import services
 from contributors.models import (
     Agreement,
+    Briefing,
+    BriefingSubscription,
     Contribution,
     Group,
     Level,
@@ -243,11 +245,69 @@ def seed(stdout, context: dict) -> None:
         )
         services.vote_cast(nomination=open_one, voter=roll[3], choice="abstain")
 
+    _briefings(steering, api, people)
+
     levels = dict.fromkeys(Level.values, 0)
     for level in Profile.objects.values_list("level", flat=True):
         levels[level] += 1
     stdout.write(
         f"  contributors: {levels['contributor']} technical contributors, "
         f"{levels['ost']} OST members, {Group.objects.count()} groups, "
-        f"{Nomination.objects.count()} nominations"
+        f"{Nomination.objects.count()} nominations, "
+        f"{Briefing.objects.published().count()} published briefings"
     )
+
+
+BRIEFINGS = [
+    (
+        "steering",
+        "chair",
+        120,
+        "Steering group: priorities for the year",
+        "The technical steering group met in March and agreed on three priorities:\n\n"
+        "1. **Affiliation data quality**: the member API working group reports by autumn.\n"
+        "2. **Documentation for newcomers**: a documentation working group starts now.\n"
+        "3. **The open source team**: two nominations are under review.\n\n"
+        "Questions are welcome in the steering group's forum.",
+    ),
+    (
+        "steering",
+        "chair",
+        20,
+        "Steering group: OST nomination decided",
+        "The steering group approved the nomination of *Lucía Fernández* to the open source "
+        "team; she has signed the agreement. Thank you to everyone who voted.",
+    ),
+    (
+        "api",
+        "steering2",
+        45,
+        "Member API working group: first findings",
+        "We reviewed 2,000 affiliation records. The most common problems:\n\n"
+        "| problem | share |\n| --- | --- |\n| missing ROR ID | 41% |\n"
+        "| department in the organization name | 17% |\n\n"
+        "Our draft proposal for the v4 endpoints follows next month.",
+    ),
+]
+
+
+def _briefings(steering: Group, api: Group, people: dict) -> None:
+    """Published briefings (no one is subscribed yet, so nothing is mailed), then readers."""
+    groups = {"steering": steering, "api": api}
+    now = timezone.now()
+    for group_key, author_key, days_ago, title, body in BRIEFINGS:
+        group, author = groups[group_key], people[author_key]
+        if Briefing.objects.filter(group=group, title=title).exists():
+            continue
+        briefing = services.briefing_create(group=group, author=author, title=title, body=body)
+        services.briefing_publish(briefing=briefing, by=author, now=now - timedelta(days=days_ago))
+    for key, group_keys in (
+        ("user", ["steering"]),
+        ("member", ["steering", "api"]),
+        ("contributor2", ["api"]),
+        ("ost", ["steering"]),
+    ):
+        for group_key in group_keys:
+            group = groups[group_key]
+            if not BriefingSubscription.objects.filter(user=people[key], group=group).exists():
+                services.briefing_subscribe(user=people[key], group=group)

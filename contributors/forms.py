@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contributors.models import Contribution, Vote
+from contributors.models import Contribution, Group, Vote
 
 
 class ContributionForm(forms.ModelForm):
@@ -42,4 +42,22 @@ class SignForm(forms.Form):
     )
     confirm = forms.BooleanField(
         label=_("I have read the agreement and accept it."), required=False
+    )
+
+
+class BriefingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text=_("Markdown: **bold**, *italic*, [links](https://orcid.org), lists, tables."),
+    )
+
+
+class BriefingChoicesForm(forms.Form):
+    """The briefings section of the mail settings page: the groups a person follows."""
+
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Groups"), queryset=Group.objects.all(), required=False
     )

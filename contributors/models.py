@@ -530,3 +530,106 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} — {self.agreement.version}"
+
+
+# --- Briefings ----------------------------------------------------------------------------
+
+
+class BriefingQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False)
+
+    def drafts(self):
+        return self.filter(published_at__isnull=True)
+
+
+class Briefing(models.Model):
+    """A group chair's account of the group's activities, mailed to its subscribers once.
+
+    A draft until ``published_at`` is set; publishing is final (the mail has gone out).
+    """
+
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="briefings", verbose_name=_("group")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="briefings",
+        verbose_name=_("author"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), help_text=_("Markdown."))
+    # Rendered and sanitized by the services (core.markdown) whenever the body changes.
+    body_html = models.TextField(_("text as HTML"), editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = BriefingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("briefing")
+        verbose_name_plural = _("briefings")
+        ordering = ["-published_at", "-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["group", "-published_at"], name="briefing_group_published"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="briefing_has_title"),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(published_by__isnull=False),
+                name="briefing_published_has_publisher",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("contributors:briefing_detail", args=[self.group.slug, self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class BriefingSubscription(models.Model):
+    """A person receives the briefings of one group by mail."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="briefing_subscriptions",
+        verbose_name=_("person"),
+    )
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.CASCADE,
+        related_name="briefing_subscriptions",
+        verbose_name=_("group"),
+    )
+    created_at = models.DateTimeField(_("subscribed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("briefing subscription")
+        verbose_name_plural = _("briefing subscriptions")
+        ordering = ["group", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="briefing_subscription_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.group}"

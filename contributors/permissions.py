@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from contributors.models import Group, Level, Membership, Nomination, Profile
+from contributors.models import Briefing, Group, Level, Membership, Nomination, Profile
 from core.identifiers import normalize_orcid
 
 
@@ -111,3 +111,48 @@ def get_nomination_to_sign(user, nomination_id: int) -> Nomination:
     if nomination.nominee_id != user.pk:
         raise PermissionDenied(_("Only the nominee can sign the agreement for this nomination."))
     return nomination
+
+
+# --- Briefings ----------------------------------------------------------------------------
+
+
+def can_write_briefings(user, group: Group) -> bool:
+    """The chair of ``group`` with a current term, or staff, writes and publishes briefings."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff:
+        return True
+    return (
+        Membership.objects.current(timezone.localdate())
+        .filter(group=group, user=user, role=Membership.Role.CHAIR)
+        .exists()
+    )
+
+
+def get_group_for_briefing_writer(user, slug: str) -> Group:
+    """The group whose briefing ``user`` writes: 404 if unknown, 403 unless chair or staff."""
+    group = get_object_or_404(Group, slug=slug)
+    if not can_write_briefings(user, group):
+        raise PermissionDenied(_("Only the group's chair and ORCID staff write its briefings."))
+    return group
+
+
+def get_briefing_for_viewer(user, slug: str, briefing_id: int) -> tuple[Briefing, bool]:
+    """A briefing and whether ``user`` may write it; drafts are 404 to anyone else."""
+    briefing = get_object_or_404(
+        Briefing.objects.select_related("group", "author"), pk=briefing_id, group__slug=slug
+    )
+    can_write = can_write_briefings(user, briefing.group)
+    if not briefing.is_published and not can_write:
+        raise Http404(_("No such briefing."))
+    return briefing, can_write
+
+
+def get_briefing_for_writer(user, slug: str, briefing_id: int) -> Briefing:
+    """A briefing ``user`` edits or publishes: 404 if unknown, 403 unless chair or staff."""
+    briefing = get_object_or_404(
+        Briefing.objects.select_related("group", "author"), pk=briefing_id, group__slug=slug
+    )
+    if not can_write_briefings(user, briefing.group):
+        raise PermissionDenied(_("Only the group's chair and ORCID staff write its briefings."))
+    return briefing

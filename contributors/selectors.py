@@ -10,8 +10,13 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
+from accounts.models import User
 from contributors.models import (
+    Briefing,
+    BriefingSubscription,
     Contribution,
     Group,
     Level,
@@ -24,6 +29,7 @@ from contributors.models import (
     Vote,
 )
 from contributors.rules import Tally
+from mail.models import Unsubscription
 
 logger = logging.getLogger(__name__)
 
@@ -303,3 +309,94 @@ def approved_unsigned_nomination(user) -> Nomination | None:
         .order_by("-decided_at")
         .first()
     )
+
+
+# --- Briefings ----------------------------------------------------------------------------
+
+BRIEFINGS_LIST_PREFIX = "briefings-"
+LATEST_BRIEFINGS = 3
+
+
+def briefing_list_id(group: Group) -> str:
+    """The mail list of a group's briefings: one per group, so unsubscribing is per group."""
+    return f"{BRIEFINGS_LIST_PREFIX}{group.slug}"
+
+
+def briefing_list_name(slug: str):
+    """The name of ``briefings-<slug>``, translated when it is shown (None: no such group)."""
+    name = Group.objects.filter(slug=slug).values_list("name", flat=True).first()
+    if name is None:
+        return None
+    return lazy(lambda: gettext("Briefings of %(group)s") % {"group": name}, str)()
+
+
+def briefing_recipients(group: Group) -> QuerySet[User]:
+    """The people a new briefing of ``group`` is mailed to: subscribed and not unsubscribed."""
+    return (
+        User.objects.filter(briefing_subscriptions__group=group, is_active=True)
+        .exclude(
+            Exists(
+                Unsubscription.objects.filter(
+                    user_id=OuterRef("pk"), list_id=briefing_list_id(group)
+                )
+            )
+        )
+        .order_by("pk")
+    )
+
+
+def is_subscribed_to_briefings(user, group: Group) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        BriefingSubscription.objects.filter(user=user, group=group).exists()
+        and not Unsubscription.objects.filter(user=user, list_id=briefing_list_id(group)).exists()
+    )
+
+
+def briefing_choices(user) -> list[dict]:
+    """Every group with whether ``user`` receives its briefings (the mail settings section)."""
+    groups = list(Group.objects.order_by("kind", "name"))
+    subscribed = set(
+        BriefingSubscription.objects.filter(user=user).values_list("group_id", flat=True)
+    )
+    unsubscribed = set(
+        Unsubscription.objects.filter(
+            user=user, list_id__startswith=BRIEFINGS_LIST_PREFIX
+        ).values_list("list_id", flat=True)
+    )
+    return [
+        {
+            "group": group,
+            "subscribed": group.pk in subscribed and briefing_list_id(group) not in unsubscribed,
+        }
+        for group in groups
+    ]
+
+
+def published_briefings(group: Group) -> QuerySet[Briefing]:
+    """The archive: a group's published briefings, newest first."""
+    return (
+        Briefing.objects.published()
+        .filter(group=group)
+        .select_related("author")
+        .order_by("-published_at", "-pk")
+    )
+
+
+def group_briefings(group: Group, viewer, *, can_write: bool) -> dict:
+    """What the group page shows of its briefings, in a fixed number of queries."""
+    drafts = []
+    if can_write:
+        drafts = list(
+            Briefing.objects.drafts()
+            .filter(group=group)
+            .select_related("author")
+            .order_by("-updated_at")
+        )
+    return {
+        "latest_briefings": list(published_briefings(group)[:LATEST_BRIEFINGS]),
+        "draft_briefings": drafts,
+        "subscribed": is_subscribed_to_briefings(viewer, group),
+        "subscriber_count": briefing_recipients(group).count() if can_write else None,
+    }

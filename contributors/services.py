@@ -7,9 +7,11 @@ with a signed agreement (``agreement_sign``) or a staff marking with a reason
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import date, datetime
 
+import nh3
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -17,9 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from contributors import rules, selectors
+from contributors import permissions, rules, selectors
 from contributors.models import (
     Agreement,
+    Briefing,
+    BriefingSubscription,
     Contribution,
     Group,
     Level,
@@ -34,6 +38,8 @@ from contributors.models import (
     one_year_after,
 )
 from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.markdown import render_markdown
+from mail import services as mail
 from mail.services import deliver
 
 logger = logging.getLogger(__name__)
@@ -542,3 +548,121 @@ def agreement_sign(
         now=now,
     )
     return signature
+
+
+# --- Briefings ----------------------------------------------------------------------------
+
+BRIEFING_KIND = "contributors.briefing"
+
+
+def _require_briefing_writer(by, group: Group) -> None:
+    if not permissions.can_write_briefings(by, group):
+        raise NotAllowed(_("Only the group's chair and ORCID staff write its briefings."))
+
+
+def _briefing_fill(briefing: Briefing, *, title: str, body: str) -> None:
+    briefing.title = (title or "").strip()
+    briefing.body = (body or "").strip()
+    if not briefing.title:
+        raise InvalidInput(_("Give the briefing a title."))
+    if not briefing.body:
+        raise InvalidInput(_("Write the briefing's text."))
+    briefing.body_html = render_markdown(briefing.body)
+    briefing.full_clean()
+
+
+def briefing_plain_text(body: str) -> str:
+    """The text part of a briefing's mail: its Markdown with every HTML tag removed."""
+    # nh3 drops <script> and <style> with their content and escapes the rest; the mail's
+    # text part is not HTML, so the escapes are undone.
+    return html.unescape(nh3.clean(body or "", tags=set())).strip()
+
+
+@transaction.atomic
+def briefing_create(*, group: Group, author: User, title: str, body: str) -> Briefing:
+    """The chair (or staff) writes a draft briefing of ``group``; nothing is mailed yet."""
+    _require_briefing_writer(author, group)
+    briefing = Briefing(group=group, author=author)
+    _briefing_fill(briefing, title=title, body=body)
+    briefing.save()
+    return briefing
+
+
+@transaction.atomic
+def briefing_update(*, briefing: Briefing, by: User, title: str, body: str) -> Briefing:
+    """Change a draft briefing; a published one was mailed and stays as it was."""
+    briefing = (
+        Briefing.objects.select_for_update(of=("self",)).select_related("group").get(pk=briefing.pk)
+    )
+    _require_briefing_writer(by, briefing.group)
+    if briefing.is_published:
+        raise RuleViolation(_("This briefing was published and mailed; it can no longer change."))
+    _briefing_fill(briefing, title=title, body=body)
+    briefing.save()
+    return briefing
+
+
+@transaction.atomic
+def briefing_publish(*, briefing: Briefing, by: User, now: datetime | None = None) -> int:
+    """Publish a draft and mail it to the group's subscribers; return how many mails.
+
+    The deliveries are written in this transaction and sent after commit; the delivery's
+    unique constraint (person, briefing) and the refusal to publish twice make sure nobody
+    gets a briefing twice.
+    """
+    # The row lock makes a second, concurrent publish wait, then find it published.
+    briefing = (
+        Briefing.objects.select_for_update(of=("self",))
+        .select_related("group", "author")
+        .get(pk=briefing.pk)
+    )
+    group = briefing.group
+    _require_briefing_writer(by, group)
+    if briefing.is_published:
+        raise RuleViolation(_("This briefing is already published."))
+    briefing.published_at = now or timezone.now()
+    briefing.published_by = by
+    briefing.save(update_fields=["published_at", "published_by", "updated_at"])
+    return deliver(
+        recipients=selectors.briefing_recipients(group),
+        kind=BRIEFING_KIND,
+        about=briefing,
+        subject=_("[%(group)s] %(title)s"),
+        subject_params={"group": group.name, "title": briefing.title},
+        template="contributors/email/briefing",
+        context={
+            "briefing": briefing,
+            "group": group,
+            "author": briefing.author,
+            "body_text": briefing_plain_text(briefing.body),
+            "briefing_url": briefing.get_absolute_url(),
+            "group_url": group.get_absolute_url(),
+        },
+        list_id=selectors.briefing_list_id(group),
+    )
+
+
+@transaction.atomic
+def briefing_subscribe(*, user: User, group: Group) -> bool:
+    """Receive ``group``'s briefings (again, after a one-click unsubscribe); True if new."""
+    _subscription, created = BriefingSubscription.objects.get_or_create(user=user, group=group)
+    # Subscribing again undoes an unsubscription from the mail, or nothing would arrive.
+    resubscribed = mail.resubscribe(user_id=user.pk, list_id=selectors.briefing_list_id(group))
+    return created or resubscribed
+
+
+@transaction.atomic
+def briefing_unsubscribe(*, user: User, group: Group) -> bool:
+    """Stop receiving ``group``'s briefings; True if the person was subscribed."""
+    deleted, _count = BriefingSubscription.objects.filter(user=user, group=group).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def briefing_subscriptions_set(*, user: User, groups) -> None:
+    """Receive the briefings of exactly ``groups`` (the mail settings page)."""
+    wanted = {group.pk: group for group in groups}
+    for group in Group.objects.filter(briefing_subscriptions__user=user).exclude(pk__in=wanted):
+        briefing_unsubscribe(user=user, group=group)
+    for group in wanted.values():
+        briefing_subscribe(user=user, group=group)

@@ -19,6 +19,29 @@ urlpatterns = [
     ),
     path("groups/", views.group_list, name="group_list"),
     path("groups/<slug:slug>/", views.group_detail, name="group_detail"),
+    path("groups/<slug:slug>/briefings/", views.briefing_list, name="briefing_list"),
+    path("groups/<slug:slug>/briefings/new/", views.briefing_new, name="briefing_new"),
+    path(
+        "groups/<slug:slug>/briefings/subscription/",
+        views.briefing_subscription,
+        name="briefing_subscription",
+    ),
+    path(
+        "groups/<slug:slug>/briefings/<int:briefing_id>/",
+        views.briefing_detail,
+        name="briefing_detail",
+    ),
+    path(
+        "groups/<slug:slug>/briefings/<int:briefing_id>/edit/",
+        views.briefing_edit,
+        name="briefing_edit",
+    ),
+    path(
+        "groups/<slug:slug>/briefings/<int:briefing_id>/publish/",
+        views.briefing_publish,
+        name="briefing_publish",
+    ),
+    path("mail/settings/briefings/", views.briefing_settings, name="briefing_settings"),
     path("review/", views.review_list, name="review"),
     path(
         "review/nominations/<int:nomination_id>/", views.nomination_review, name="nomination_review"

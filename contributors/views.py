@@ -13,11 +13,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contributors import permissions, selectors, services
 from contributors.filters import ContributorFilter
-from contributors.forms import ContributionForm, RecuseForm, SignForm, VoteForm
+from contributors.forms import (
+    BriefingChoicesForm,
+    BriefingForm,
+    ContributionForm,
+    RecuseForm,
+    SignForm,
+    VoteForm,
+)
 from contributors.models import Agreement, Contribution, Level, Signature
 from core.errors import DomainError
+from core.markdown import render_markdown
 
 PAGE_SIZE = 60
+BRIEFINGS_PAGE_SIZE = 20
 
 
 def _refused(request: HttpRequest, exc: DomainError) -> int:
@@ -129,9 +138,155 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = permissions.get_group(slug)
-    return render(
-        request, "contributors/group_detail.html", {"group": selectors.group_detail(group.slug)}
+    can_write = permissions.can_write_briefings(request.user, group)
+    context = {
+        "group": selectors.group_detail(group.slug),
+        "can_write_briefings": can_write,
+        **selectors.group_briefings(group, request.user, can_write=can_write),
+    }
+    return render(request, "contributors/group_detail.html", context)
+
+
+# --- Briefings ----------------------------------------------------------------------------
+
+
+@require_GET
+def briefing_list(request: HttpRequest, slug: str) -> HttpResponse:
+    group = permissions.get_group(slug)
+    page = Paginator(selectors.published_briefings(group), BRIEFINGS_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
+    context = {
+        "group": group,
+        "page": page,
+        "briefings": page.object_list,
+        "can_write_briefings": permissions.can_write_briefings(request.user, group),
+    }
+    return render(request, "contributors/briefing_list.html", context)
+
+
+@require_GET
+def briefing_detail(request: HttpRequest, slug: str, briefing_id: int) -> HttpResponse:
+    briefing, can_write = permissions.get_briefing_for_viewer(request.user, slug, briefing_id)
+    context = {"briefing": briefing, "group": briefing.group, "can_write_briefings": can_write}
+    return render(request, "contributors/briefing_detail.html", context)
+
+
+def _briefing_form_page(request, *, group, briefing=None, form=None, status=200, preview=None):
+    context = {
+        "group": group,
+        "briefing": briefing,
+        "form": form or BriefingForm(),
+        "preview": preview,
+    }
+    return render(request, "contributors/briefing_form.html", context, status=status)
+
+
+def _briefing_save(request: HttpRequest, *, group, briefing=None) -> HttpResponse:
+    """The POST of the new and edit pages: preview, or save the draft."""
+    form = BriefingForm(request.POST)
+    if not form.is_valid():
+        return _briefing_form_page(request, group=group, briefing=briefing, form=form, status=400)
+    if "preview" in request.POST:
+        preview = render_markdown(form.cleaned_data["body"])
+        return _briefing_form_page(
+            request, group=group, briefing=briefing, form=form, preview=preview
+        )
+    try:
+        if briefing is None:
+            briefing = services.briefing_create(
+                group=group, author=request.user, **form.cleaned_data
+            )
+        else:
+            briefing = services.briefing_update(
+                briefing=briefing, by=request.user, **form.cleaned_data
+            )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _briefing_form_page(
+            request, group=group, briefing=briefing, form=form, status=exc.status_code
+        )
+    messages.success(request, _("The draft is saved. Publish it when it is ready."))
+    return redirect(briefing)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def briefing_new(request: HttpRequest, slug: str) -> HttpResponse:
+    group = permissions.get_group_for_briefing_writer(request.user, slug)
+    if request.method == "POST":
+        return _briefing_save(request, group=group)
+    return _briefing_form_page(request, group=group)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def briefing_edit(request: HttpRequest, slug: str, briefing_id: int) -> HttpResponse:
+    briefing = permissions.get_briefing_for_writer(request.user, slug, briefing_id)
+    if briefing.is_published:
+        messages.error(
+            request, _("This briefing was published and mailed; it can no longer change.")
+        )
+        return redirect(briefing)
+    if request.method == "POST":
+        return _briefing_save(request, group=briefing.group, briefing=briefing)
+    form = BriefingForm(initial={"title": briefing.title, "body": briefing.body})
+    return _briefing_form_page(request, group=briefing.group, briefing=briefing, form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def briefing_publish(request: HttpRequest, slug: str, briefing_id: int) -> HttpResponse:
+    briefing = permissions.get_briefing_for_writer(request.user, slug, briefing_id)
+    status = 200
+    if request.method == "POST":
+        try:
+            sent = services.briefing_publish(briefing=briefing, by=request.user)
+        except DomainError as exc:
+            status = _refused(request, exc)
+        else:
+            messages.success(
+                request,
+                _("The briefing is published and mailed to %(count)s subscribers.")
+                % {"count": sent},
+            )
+            return redirect(briefing)
+    context = {
+        "briefing": briefing,
+        "group": briefing.group,
+        "recipient_count": selectors.briefing_recipients(briefing.group).count(),
+    }
+    return render(request, "contributors/briefing_publish.html", context, status=status)
+
+
+@login_required
+@require_POST
+def briefing_subscription(request: HttpRequest, slug: str) -> HttpResponse:
+    """The "Subscribe to briefings" toggle of the group page."""
+    group = permissions.get_group(slug)
+    action = request.POST.get("action")
+    if action == "subscribe":
+        services.briefing_subscribe(user=request.user, group=group)
+        messages.success(request, _("You will receive this group's briefings by mail."))
+    elif action == "unsubscribe":
+        services.briefing_unsubscribe(user=request.user, group=group)
+        messages.success(request, _("You no longer receive this group's briefings."))
+    else:
+        messages.error(request, _("Unknown action."))
+        return render(request, "contributors/briefing_refused.html", {"group": group}, status=400)
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def briefing_settings(request: HttpRequest) -> HttpResponse:
+    """The briefings section of /mail/settings/ posts here and goes back there."""
+    form = BriefingChoicesForm(request.POST)
+    if not form.is_valid():
+        return render(request, "contributors/briefing_refused.html", {"form": form}, status=400)
+    services.briefing_subscriptions_set(user=request.user, groups=form.cleaned_data["groups"])
+    messages.success(request, _("Your briefing choices are saved."))
+    return redirect("mail:settings")
 
 
 # --- Review by the steering group ---------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -52,6 +52,27 @@ class TransientMailError(Exception):
 
 def register_list(list_id: str, name) -> None:
     LIST_NAMES[list_id] = name
+
+
+# Lists made at run time, one per object (``briefings-<group slug>``): an app registers the
+# prefix and a function naming the list from the rest of its id (None: no such list).
+LIST_FAMILIES: dict[str, Callable[[str], object]] = {}
+
+
+def register_list_family(prefix: str, namer: Callable[[str], object]) -> None:
+    LIST_FAMILIES[prefix] = namer
+
+
+def list_name(list_id: str):
+    """The human name of a list, for mail footers and the unsubscribe page."""
+    if list_id in LIST_NAMES:
+        return LIST_NAMES[list_id]
+    for prefix, namer in LIST_FAMILIES.items():
+        if list_id.startswith(prefix):
+            name = namer(list_id[len(prefix) :])
+            if name:
+                return name
+    return list_id
 
 
 def about_key(about) -> str:
@@ -118,6 +139,7 @@ def deliver(
             recipient_id__in=people, kind=kind, about=key, period=period
         ).values_list("recipient_id", flat=True)
     )
+    name = list_name(list_id)  # lazy where it must be translated per recipient
     rows = []
     for user in people.values():
         if user.pk in already:
@@ -129,7 +151,7 @@ def deliver(
                 "recipient": user,
                 "site_url": settings.SITE_URL.rstrip("/"),
                 "unsubscribe_url": unsubscribe_url(user_id=user.pk, list_id=list_id),
-                "list_name": LIST_NAMES.get(list_id, list_id),
+                "list_name": name,
             }
             subject_text, text, html = _render(template, ctx, subject, subject_params)
         rows.append(

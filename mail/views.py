@@ -31,7 +31,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         user_id, list_id = services.read_unsubscribe_token(token)
     except signing.BadSignature:
         return render(request, "mail/unsubscribe_invalid.html", status=400)
-    context = {"list_name": services.LIST_NAMES.get(list_id, list_id), "token": token}
+    context = {"list_name": services.list_name(list_id), "token": token}
     if request.method == "POST":
         services.unsubscribe(user_id=user_id, list_id=list_id)
         return render(request, "mail/unsubscribe_done.html", context)

@@ -1,4 +1,4 @@
-"""Two votes from the same member at the same moment record one (PostgreSQL only)."""
+"""Concurrent writers of one thing record it once (PostgreSQL only): votes, briefings."""
 
 import threading
 
@@ -6,10 +6,17 @@ import pytest
 from django.db import connection, connections
 
 from contributors import services
-from contributors.models import NominationEvent, Vote
+from contributors.models import Membership, NominationEvent, Vote
 from core.errors import DomainError
+from mail.models import Delivery
 from tests.factories.accounts import UserFactory
-from tests.factories.contributors import contributor, steering_members
+from tests.factories.contributors import (
+    BriefingSubscriptionFactory,
+    GroupFactory,
+    MembershipFactory,
+    contributor,
+    steering_members,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -66,3 +73,19 @@ def test_two_simultaneous_nominations_of_one_person_open_one():
     errors = run_at_once(nominate, nominate)
     assert len(errors) == 1
     assert nominee.nominations.count() == 1
+
+
+def test_two_simultaneous_publications_of_one_briefing_mail_each_subscriber_once():
+    group = GroupFactory()
+    chair = MembershipFactory(group=group, role=Membership.Role.CHAIR).user
+    staff = UserFactory(is_staff=True)
+    for _ in range(4):
+        BriefingSubscriptionFactory(group=group)
+    briefing = services.briefing_create(group=group, author=chair, title="Once", body="B")
+
+    errors = run_at_once(
+        lambda: services.briefing_publish(briefing=briefing, by=chair),
+        lambda: services.briefing_publish(briefing=briefing, by=staff),
+    )
+    assert len(errors) == 1
+    assert Delivery.objects.filter(kind="contributors.briefing").count() == 4

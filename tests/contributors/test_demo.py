@@ -1,7 +1,17 @@
 import pytest
 from django.core.management import call_command
 
-from contributors.models import Group, Level, Membership, Nomination, Profile, Signature
+from contributors.models import (
+    Briefing,
+    BriefingSubscription,
+    Group,
+    Level,
+    Membership,
+    Nomination,
+    Profile,
+    Signature,
+)
+from mail.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -22,3 +32,8 @@ def test_the_demo_has_a_steering_group_two_working_groups_contributors_and_nomin
     decided = Nomination.objects.decided().get()
     assert decided.state == "approved"
     assert Signature.objects.filter(nomination=decided).exists()
+    assert Briefing.objects.published().filter(group=steering).count() == 2
+    assert Briefing.objects.published().filter(group__kind=Group.Kind.WORKING).count() == 1
+    assert BriefingSubscription.objects.count() == 5
+    # Published before anyone subscribed: the seed mails no briefing.
+    assert not Delivery.objects.filter(kind="contributors.briefing").exists()

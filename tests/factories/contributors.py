@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from contributors.models import (
     Agreement,
+    Briefing,
+    BriefingSubscription,
     Contribution,
     Group,
     Level,
@@ -13,6 +15,7 @@ from contributors.models import (
     Profile,
     one_year_after,
 )
+from core.markdown import render_markdown
 from tests.factories.accounts import UserFactory
 
 
@@ -121,3 +124,26 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     title = "ORCID open source team agreement"
     body = "You follow the **development process**."
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+
+class BriefingFactory(factory.django.DjangoModelFactory):
+    """A published briefing (``published_at=None`` for a draft); no mail is written."""
+
+    class Meta:
+        model = Briefing
+
+    group = factory.SubFactory(GroupFactory)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Briefing number {n}")
+    body = "The group met and **decided** things."
+    body_html = factory.LazyAttribute(lambda b: str(render_markdown(b.body)))
+    published_at = factory.LazyFunction(timezone.now)
+    published_by = factory.LazyAttribute(lambda b: b.author if b.published_at else None)
+
+
+class BriefingSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BriefingSubscription
+
+    user = factory.SubFactory(UserFactory)
+    group = factory.SubFactory(GroupFactory)
