@@ -405,7 +405,9 @@ def main(argv: list[str] | None = None) -> int:
         run([python, "bench/fill.py", "--scale", str(args.scale)], env)
         log(f"filled in {time.monotonic() - fill_started:.0f} s")
     demo_env = {**env, "DATABASE_URL": demo_url}
-    if not (args.reuse and database_exists(admin_url, DEMO_DB) and is_filled(demo_url)):
+    if args.reuse and database_exists(admin_url, DEMO_DB) and is_filled(demo_url):
+        run([python, "manage.py", "migrate", "--noinput", "-v0"], demo_env)
+    else:
         log(f"loading the demo data into {DEMO_DB}")
         recreate(admin_url, DEMO_DB)
         run([python, "manage.py", "migrate", "--noinput", "-v0"], demo_env)
