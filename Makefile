@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test e2e messages install install-dev lint format migrations-check seed clean
+.PHONY: run test e2e bench messages install install-dev lint format migrations-check seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ test: $(STAMP_DEV)
 e2e: export REQUIRE_E2E = 1
 e2e: $(STAMP_DEV)
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+# The load benchmark (issue 9): a database of its own on DATABASE_URL's PostgreSQL server
+# (default postgres://postgres@127.0.0.1:5432/postgres), production-size data, gunicorn as
+# in docker-compose.yml, wrk. Not part of `make test`. BENCH_ARGS=--reuse keeps the data.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint:
 	$(BIN)/ruff check .

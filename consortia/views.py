@@ -62,11 +62,15 @@ def consortium_list(request: HttpRequest) -> HttpResponse:
     else:
         queryset = filterset.qs
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    world = selectors.world_map()
+    selected = request.GET.get("country", "")
     context = {
         "filter": filterset,
         "page": page,
-        "world": selectors.world_map(),
-        "selected_country": request.GET.get("country", ""),
+        "world": world,
+        # Only a country with consortia is drawn as selected (and the map is cached per
+        # selection): any other input selects nothing.
+        "selected_country": selected if selected in world.counts else "",
     }
     return render(request, "consortia/list.html", context, status=status)
 

@@ -287,6 +287,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
+# --- Benchmark --------------------------------------------------------------------------
+# `make bench` only: serves /bench/bare/, a view rendering a small template through the
+# same middleware, the yardstick every page is measured against. Never set in production.
+BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
+
 # --- Demo -----------------------------------------------------------------------------
 # Shown on the sign-in page and printed by `make run`; never in production.
 DEMO_PASSWORD = "orcid-demo-2026"

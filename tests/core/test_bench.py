@@ -1,0 +1,125 @@
+"""`make bench`: the pieces that run without a load test (the bare view, wrk's output,
+the results file). The benchmark itself is not run by the tests."""
+
+import importlib
+
+import pytest
+from django.test import override_settings
+from django.urls import clear_url_caches
+
+from bench import run
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8000/forums/
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    20.01ms    5.12ms  80.00ms   70.00%
+  8000 requests in 10.00s, 80.00MB read
+Requests/sec:    800.00
+BENCH_JSON {"requests": 8000, "duration_us": 10000000, "bytes": 83886080, "errors": {"connect": 0, "read": 0, "write": 0, "status": 2, "timeout": 1}, "p50_ms": 18.500, "p95_ms": 31.250, "p99_ms": 45.000, "mean_ms": 20.010}
+"""
+
+
+def _reload_urls():
+    import orcid_community.urls
+
+    importlib.reload(orcid_community.urls)
+    clear_url_caches()
+
+
+@pytest.fixture
+def bench_urls():
+    """The URLconf as the benchmark's settings build it, restored afterwards."""
+    with override_settings(BENCH_BARE_VIEW=True):
+        _reload_urls()
+        yield
+    _reload_urls()
+
+
+def test_the_bare_view_does_not_exist_without_the_benchmark_setting(client):
+    assert client.get("/bench/bare/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_bare_view_renders_a_small_template_under_the_benchmark_setting(
+    client, bench_urls, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get("/bench/bare/")
+    assert response.status_code == 200
+    assert "<h1>ORCID Community Portal</h1>" in response.content.decode()
+    # Through the same middleware as every page: the security headers are there.
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in response
+
+
+def test_the_bare_view_answers_only_get(client, bench_urls):
+    assert client.post("/bench/bare/").status_code == 405
+
+
+def test_wrk_output_gives_requests_per_second_percentiles_and_errors():
+    measured = run.parse_wrk(WRK_OUTPUT)
+    assert measured == {
+        "requests": 8000,
+        "rps": 800.0,
+        "p50_ms": 18.5,
+        "p95_ms": 31.25,
+        "p99_ms": 45.0,
+        "errors": 3,
+    }
+
+
+def test_wrk_output_without_our_line_is_an_error():
+    with pytest.raises(ValueError, match="no BENCH_JSON line"):
+        run.parse_wrk("Running 10s test\nRequests/sec: 10\n")
+
+
+def _fake_run(rps, p95=20.0):
+    return {"rps": rps, "p50_ms": 10.0, "p95_ms": p95, "p99_ms": p95 + 5, "errors": 0}
+
+
+def test_results_have_a_row_per_page_with_the_ratio_to_the_bare_view():
+    runs = {"bare": _fake_run(1000.0), "forums": _fake_run(500.0), "topic": _fake_run(300.0)}
+    probes = {
+        "bare": {"path": "/bench/bare/", "queries": 0},
+        "forums": {"path": "/forums/", "queries": 2},
+        "topic": {"path": "/forums/t/1/x/", "queries": 3},
+    }
+    demo = {"bare": {"queries": 0}, "forums": {"queries": 2}, "topic": {"queries": 4}}
+
+    results = run.build_results({"cpu": "test"}, runs, probes, demo)
+
+    assert results["machine"] == {"cpu": "test"}
+    assert list(results["pages"]) == ["bare", "forums", "topic"]
+    for row in results["pages"].values():
+        assert {"rps", "p50_ms", "p95_ms", "p99_ms", "queries", "ratio"} <= set(row)
+    assert results["pages"]["bare"]["ratio"] == 1.0
+    assert results["pages"]["forums"]["ratio"] == 0.5
+    assert results["pages"]["forums"]["misses"] == []
+    # 0.3 of the bare view, and a query more than on the demo data: two marks missed.
+    assert results["pages"]["topic"]["ratio"] == 0.3
+    assert results["pages"]["topic"]["misses"] == [
+        "ratio 0.3 < 0.4",
+        "3 queries vs 4 on the demo data",
+    ]
+
+
+def test_a_slow_p95_misses_the_mark_even_at_a_good_ratio():
+    runs = {"bare": _fake_run(100.0), "home": _fake_run(90.0, p95=150.0)}
+    probes = {"bare": {"queries": 0}, "home": {"queries": 5}}
+    demo = {"bare": {"queries": 0}, "home": {"queries": 5}}
+    results = run.build_results({}, runs, probes, demo)
+    assert results["pages"]["home"]["misses"] == ["p95 150.0 ms >= 100 ms"]
+
+
+def test_the_table_lists_every_page_with_its_marks():
+    runs = {"bare": _fake_run(1000.0), "forums": _fake_run(200.0)}
+    probes = {"bare": {"queries": 0}, "forums": {"queries": 2}}
+    demo = {"bare": {"queries": 0}, "forums": {"queries": 2}}
+    results = run.build_results({}, runs, probes, demo)
+
+    plain = run.table(results)
+    markdown = run.table(results, markdown=True)
+
+    assert plain.splitlines()[0].split()[:3] == ["page", "req/s", "p50"]
+    assert "ratio 0.2 < 0.4" in plain
+    assert "| `forums` | 200 |" in markdown
