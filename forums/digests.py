@@ -261,6 +261,9 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
         )
     )
     rows = []
+    # Written as queued: they are handed to the send task when this transaction commits,
+    # and if the broker is down then, the sweep finds them like any other delivery.
+    now = timezone.now()
     for user_id, email, language, is_staff in people:
         language = _language(language)
         if language not in plan.languages:
@@ -282,6 +285,7 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
                     body_text="",
                     body_html="",
                     digest_run=run,
+                    queued_at=now,
                     parts=mail.digest_parts(
                         language=language, keys=[f"_head:{list_id}", *keys, f"_foot:{list_id}"]
                     ),
@@ -296,7 +300,7 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
     )
     if rows:
         DigestRun.objects.filter(pk=run.pk).update(total=F("total") + len(rows))
-    transaction.on_commit(partial(mail.enqueue_batch, pending))
+    transaction.on_commit(partial(mail.enqueue_batch, pending, mark_queued=False))
     return len(rows)
 
 
