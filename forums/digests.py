@@ -305,13 +305,14 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
 
 
 def digest_send(
-    *, mode: str, now: datetime | None = None, batch_size: int = BATCH_SIZE, kind: str = KIND
+    *, mode: str, now: datetime | None = None, batch_size: int | None = None, kind: str = KIND
 ) -> DigestRun:
     """Run the digest of this period: each subscriber with something new gets one mail a list.
 
     ``kind`` other than the default keeps a benchmark's run apart from the real ones.
     """
     run, plan = digest_prepare(mode=mode, now=now, kind=kind)
+    batch_size = batch_size or BATCH_SIZE
     after = 0
     while plan.forums:
         with transaction.atomic():
