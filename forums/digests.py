@@ -198,7 +198,7 @@ def digest_prepare(
 def _subscriber_page(mode: str, plan: Plan, after: int, size: int) -> list[int]:
     return list(
         Subscription.objects.filter(mode=mode, user_id__gt=after)
-        .filter(Q(forum_id__in=plan.forums) | Q(topic_id__in=plan.topic_ids))
+        .filter(Q(forum_id__any=plan.forums) | Q(topic_id__any=plan.topic_ids))
         .order_by("user_id")
         .values_list("user_id", flat=True)
         .distinct()[:size]
@@ -236,22 +236,25 @@ def _parts_for(plan: Plan, mode: str, subs, is_staff: bool, user_id: int) -> dic
 
 
 def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[int]) -> int:
-    """Write the deliveries of a batch of people (a fixed number of queries); send on commit."""
+    """Write the deliveries of a batch of people (a fixed number of queries); send on commit.
+
+    The batch's ids go to the database as one array each (``__any``, see core.lookups).
+    """
     subs: dict[int, list] = {}
     for user_id, forum_id, topic_id, sub_mode in (
-        Subscription.objects.filter(user_id__in=user_ids)
-        .filter(Q(forum_id__in=plan.forums) | Q(topic_id__in=plan.topic_ids))
+        Subscription.objects.filter(user_id__any=user_ids)
+        .filter(Q(forum_id__any=plan.forums) | Q(topic_id__any=plan.topic_ids))
         .values_list("user_id", "forum_id", "topic_id", "mode")
     ):
         subs.setdefault(user_id, []).append((forum_id, topic_id, sub_mode))
     people = (
         get_user_model()
-        .objects.filter(pk__in=user_ids, is_active=True)
+        .objects.filter(pk__any=user_ids, is_active=True)
         .exclude(email="")
         .values_list("pk", "email", "language", "is_staff")
     )
     opted_out = set(
-        Unsubscription.objects.filter(user_id__in=user_ids, list_id__in=LISTS).values_list(
+        Unsubscription.objects.filter(user_id__any=user_ids, list_id__in=LISTS).values_list(
             "user_id", "list_id"
         )
     )
@@ -259,7 +262,7 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
     # unique constraint's index, and unsorted: by digest_run the planner, whose statistics
     # lag behind a table that grows by 20,000 rows a run, scans the whole run every batch.
     of_batch = Delivery.objects.filter(
-        recipient_id__in=user_ids, kind=run.kind, period=run.period
+        recipient_id__any=user_ids, kind=run.kind, period=run.period
     ).order_by()
     already = set(of_batch.values_list("recipient_id", "list_id"))
     rows = []

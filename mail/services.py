@@ -401,8 +401,9 @@ _SEND_FIELDS = (
 def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]]:
     """Send pending deliveries over one mail connection; each at most once.
 
-    A fixed number of queries whatever the batch size: lock the pending rows, read the
-    unsubscriptions, (once a process) the digest sections, then one update per outcome.
+    A fixed number of queries whatever the batch size, each with the batch's ids as one
+    array (``__any``): lock the pending rows, read the unsubscriptions, (once a process)
+    the digest sections, then one update per outcome.
     Returns the ids by outcome; ``retry`` are the ones an error left pending.
     """
     outcome: dict[str, list[int]] = {"sent": [], "skipped": [], "failed": [], "retry": []}
@@ -415,14 +416,14 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
             for delivery in Delivery.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .only(*_SEND_FIELDS)
-            .filter(pk__in=list(delivery_ids))
+            .filter(pk__any=list(delivery_ids))
             .order_by("pk")
             if delivery.state == Delivery.State.PENDING
         ]
         if not rows:
             return outcome
         opted_out = set(
-            Unsubscription.objects.filter(user_id__in={d.recipient_id for d in rows}).values_list(
+            Unsubscription.objects.filter(user_id__any={d.recipient_id for d in rows}).values_list(
                 "user_id", "list_id"
             )
         )
@@ -460,7 +461,7 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
                     logger.warning("Closing the mail connection failed", exc_info=True)
         now = timezone.now()
         if outcome["sent"]:
-            Delivery.objects.filter(pk__in=outcome["sent"]).update(
+            Delivery.objects.filter(pk__any=outcome["sent"]).update(
                 state=Delivery.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
             )
             per_run: dict[int, int] = {}
@@ -471,7 +472,7 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
             for run_id, count in per_run.items():
                 DigestRun.objects.filter(pk=run_id).update(sent=F("sent") + count)
         if outcome["skipped"]:
-            Delivery.objects.filter(pk__in=outcome["skipped"]).update(state=Delivery.State.SKIPPED)
+            Delivery.objects.filter(pk__any=outcome["skipped"]).update(state=Delivery.State.SKIPPED)
         if errors:
             for delivery in rows:
                 if delivery.pk not in errors:
