@@ -258,17 +258,7 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
             "user_id", "list_id"
         )
     )
-    # The run's deliveries are looked up by (recipient, kind, period), the start of the
-    # unique constraint's index, and unsorted: by digest_run the planner, whose statistics
-    # lag behind a table that grows by 20,000 rows a run, scans the whole run every batch.
-    of_batch = Delivery.objects.filter(
-        recipient_id__any=user_ids, kind=run.kind, period=run.period
-    ).order_by()
-    already = set(of_batch.values_list("recipient_id", "list_id"))
     rows = []
-    # Written as queued: they are handed to the send task when this transaction commits,
-    # and if the broker is down then, the sweep finds them like any other delivery.
-    now = timezone.now()
     for user_id, email, language, is_staff in people:
         language = _language(language)
         if language not in plan.languages:
@@ -276,35 +266,31 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
         for list_id, keys in _parts_for(
             plan, mode, subs.get(user_id, ()), is_staff, user_id
         ).items():
-            if (user_id, list_id) in opted_out or (user_id, list_id) in already:
+            if (user_id, list_id) in opted_out:
                 continue
-            rows.append(
-                Delivery(
-                    recipient_id=user_id,
-                    kind=run.kind,
-                    about=f"{run.kind}:{list_id}",
-                    period=run.period,
-                    list_id=list_id,
-                    to_email=email,
-                    subject=plan.subjects[f"{language} {list_id}"][:255],
-                    body_text="",
-                    body_html="",
-                    digest_run=run,
-                    queued_at=now,
-                    parts=mail.digest_parts(
-                        language=language, keys=[f"_head:{list_id}", *keys, f"_foot:{list_id}"]
-                    ),
-                )
+            parts = mail.digest_parts(
+                language=language, keys=[f"_head:{list_id}", *keys, f"_foot:{list_id}"]
             )
-    # A concurrent run of the same batch loses to the unique constraint, silently.
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2 * BATCH_SIZE)
+            subject = plan.subjects[f"{language} {list_id}"][:255]
+            rows.append((user_id, list_id, email, subject, parts))
+    written = mail.digest_deliveries_write(run=run, rows=rows)
+    # Pending ones of an earlier, interrupted attempt are sent along. Looked up by
+    # (recipient, kind, period), the start of the unique constraint's index, the state
+    # checked here: with digest_run or state in the query, the planner, whose statistics
+    # lag behind a table that grows by 20,000 rows a run, scanned the whole run each batch.
     pending = [
-        pk for pk, state in of_batch.values_list("pk", "state") if state == Delivery.State.PENDING
+        pk
+        for pk, state in Delivery.objects.filter(
+            recipient_id__any=user_ids, kind=run.kind, period=run.period
+        )
+        .order_by()
+        .values_list("pk", "state")
+        if state == Delivery.State.PENDING
     ]
-    if rows:
-        DigestRun.objects.filter(pk=run.pk).update(total=F("total") + len(rows))
+    if written:
+        DigestRun.objects.filter(pk=run.pk).update(total=F("total") + written)
     transaction.on_commit(partial(mail.enqueue_batch, pending, mark_queued=False))
-    return len(rows)
+    return written
 
 
 def digest_send(

@@ -246,6 +246,86 @@ def digest_parts(*, language: str, keys: Sequence[str]) -> str:
     return " ".join([language, *keys])
 
 
+def digest_deliveries_write(
+    *, run: DigestRun, rows: Sequence[tuple[int, str, str, str, str]]
+) -> int:
+    """Write a digest batch's deliveries, already queued; return how many are new.
+
+    ``rows`` are (recipient id, list id, address, subject, parts). A delivery written
+    before (a rerun, or a concurrent run of the same batch) is skipped by the unique
+    constraint, silently, and not counted.
+    """
+    if not rows:
+        return 0
+    now = timezone.now()
+    fixed = {
+        "kind": run.kind,
+        "period": run.period,
+        "body_text": "",
+        "body_html": "",
+        "reply_to": "",
+        "digest_run": run.pk,
+        "state": Delivery.State.PENDING,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+        # Queued: the send task gets them when the writing transaction commits; if the
+        # broker is down then, the sweep finds them like any other delivery.
+        "queued_at": now,
+    }
+    about = f"{run.kind}:"
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        written = set(
+            Delivery.objects.filter(
+                recipient_id__any=[row[0] for row in rows], kind=run.kind, period=run.period
+            ).values_list("recipient_id", "list_id")
+        )
+        new = [
+            Delivery(
+                recipient_id=user_id,
+                about=about + list_id,
+                list_id=list_id,
+                to_email=email,
+                subject=subject,
+                parts=parts,
+                **{("digest_run_id" if k == "digest_run" else k): v for k, v in fixed.items()},
+            )
+            for user_id, list_id, email, subject, parts in rows
+            if (user_id, list_id) not in written
+        ]
+        Delivery.objects.bulk_create(new, ignore_conflicts=True)
+        return len(new)
+    # PostgreSQL: one INSERT of six arrays, the fixed columns once. Through the ORM, the
+    # same batch was 18 arrays of 500 values, each value prepared by its field in Python:
+    # a third of the time of the whole digest.
+    field = Delivery._meta.get_field
+    varying = ["recipient", "about", "list_id", "to_email", "subject", "parts"]
+    columns = ", ".join(connection.ops.quote_name(field(n).column) for n in [*varying, *fixed])
+    arrays = ", ".join(f"%s::{field(n).db_type(connection).split('(')[0]}[]" for n in varying)
+    values = ", ".join(["%s"] * len(fixed))
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    recipients, lists, emails, subjects, parts = (
+        list(column) for column in zip(*rows, strict=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table and column names come from the model, never from input.
+            f"INSERT INTO {table} ({columns}) SELECT rows.*, {values} "
+            f"FROM unnest({arrays}) AS rows ON CONFLICT DO NOTHING",
+            [
+                *fixed.values(),
+                recipients,
+                [about + list_id for list_id in lists],
+                lists,
+                emails,
+                subjects,
+                parts,
+            ],
+        )
+        return cursor.rowcount
+
+
 def digest_bodies(
     delivery: Delivery, sections: dict | None = None, *, unsubscribe: str = ""
 ) -> tuple[str, str]:
