@@ -125,6 +125,7 @@ def test_daily_digest_reaches_each_subscriber_once_and_one_click_unsubscribe_hol
     )
 
     # A topic page is accessible, at desktop and phone width.
+    tom.goto(tokens)
     assert check_accessibility(tom) == []
     screenshot(tom, "topic-desktop")
     screenshot(tom, "topic-desktop-viewport", full_page=False)
