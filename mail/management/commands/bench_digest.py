@@ -7,8 +7,9 @@ the first daily, one in three a second forum too, one in four a topic elsewhere)
 daily digest by calling the Celery task ``forums.tasks.send_digests`` with tasks eager (the
 same code a worker runs, mail batches included) and Django's local-memory mail backend,
 then builds and sends as many plain two-part messages of the same sizes through the same
-backend, one connection per batch. Everything it created is deleted again. The last line
-printed is JSON.
+backend, one connection per batch. On PostgreSQL its fresh tables are analyzed first, as
+autovacuum would have done on a real site. Everything it created is deleted again. The
+last line printed is JSON.
 
 Run it on a database of its own: posts of the last day elsewhere in the database would
 join the bench's run (the digest takes every new post), and their subscribers with them.
