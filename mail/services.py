@@ -14,6 +14,7 @@ wait; ``deliveries_requeue_stale`` (beat) sends them when it is back.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -81,8 +82,16 @@ def about_key(about) -> str:
     return f"{about._meta.label_lower}:{about.pk}"
 
 
+@functools.lru_cache(maxsize=4)
+def _unsubscribe_signer(key: str) -> signing.TimestampSigner:
+    return signing.TimestampSigner(key=key, salt=UNSUBSCRIBE_SALT)
+
+
 def unsubscribe_token(*, user_id: int, list_id: str) -> str:
-    return signing.dumps({"u": user_id, "l": list_id}, salt=UNSUBSCRIBE_SALT, compress=True)
+    # What signing.dumps(..., salt=UNSUBSCRIBE_SALT) writes, with one signer per key instead
+    # of one per call, and no compression: zlib never shortens a payload this small, and
+    # trying costs a third of the signing, once per digest.
+    return _unsubscribe_signer(settings.SECRET_KEY).sign_object({"u": user_id, "l": list_id})
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, str]:
@@ -259,6 +268,86 @@ def digest_parts(*, language: str, keys: Sequence[str]) -> str:
     return " ".join([language, *keys])
 
 
+def digest_deliveries_write(
+    *, run: DigestRun, rows: Sequence[tuple[int, str, str, str, str]]
+) -> int:
+    """Write a digest batch's deliveries, already queued; return how many are new.
+
+    ``rows`` are (recipient id, list id, address, subject, parts). A delivery written
+    before (a rerun, or a concurrent run of the same batch) is skipped by the unique
+    constraint, silently, and not counted.
+    """
+    if not rows:
+        return 0
+    now = timezone.now()
+    fixed = {
+        "kind": run.kind,
+        "period": run.period,
+        "body_text": "",
+        "body_html": "",
+        "reply_to": "",
+        "digest_run": run.pk,
+        "state": Delivery.State.PENDING,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+        # Queued: the send task gets them when the writing transaction commits; if the
+        # broker is down then, the sweep finds them like any other delivery.
+        "queued_at": now,
+    }
+    about = f"{run.kind}:"
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        written = set(
+            Delivery.objects.filter(
+                recipient_id__any=[row[0] for row in rows], kind=run.kind, period=run.period
+            ).values_list("recipient_id", "list_id")
+        )
+        new = [
+            Delivery(
+                recipient_id=user_id,
+                about=about + list_id,
+                list_id=list_id,
+                to_email=email,
+                subject=subject,
+                parts=parts,
+                **{("digest_run_id" if k == "digest_run" else k): v for k, v in fixed.items()},
+            )
+            for user_id, list_id, email, subject, parts in rows
+            if (user_id, list_id) not in written
+        ]
+        Delivery.objects.bulk_create(new, ignore_conflicts=True)
+        return len(new)
+    # PostgreSQL: one INSERT of six arrays, the fixed columns once. Through the ORM, the
+    # same batch was 18 arrays of 500 values, each value prepared by its field in Python:
+    # a third of the time of the whole digest.
+    field = Delivery._meta.get_field
+    varying = ["recipient", "about", "list_id", "to_email", "subject", "parts"]
+    columns = ", ".join(connection.ops.quote_name(field(n).column) for n in [*varying, *fixed])
+    arrays = ", ".join(f"%s::{field(n).db_type(connection).split('(')[0]}[]" for n in varying)
+    values = ", ".join(["%s"] * len(fixed))
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    recipients, lists, emails, subjects, parts = (
+        list(column) for column in zip(*rows, strict=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table and column names come from the model, never from input.
+            f"INSERT INTO {table} ({columns}) SELECT rows.*, {values} "
+            f"FROM unnest({arrays}) AS rows ON CONFLICT DO NOTHING",
+            [
+                *fixed.values(),
+                recipients,
+                [about + list_id for list_id in lists],
+                lists,
+                emails,
+                subjects,
+                parts,
+            ],
+        )
+        return cursor.rowcount
+
+
 def digest_bodies(
     delivery: Delivery, sections: dict | None = None, *, unsubscribe: str = ""
 ) -> tuple[str, str]:
@@ -373,13 +462,18 @@ def deliveries_requeue_stale(*, older_than: timedelta = STALE_AFTER, limit: int 
     return len(ids)
 
 
-def enqueue_batch(ids: list[int]) -> None:
-    """Hand a batch of deliveries to one task; if the broker is down they wait for the sweep."""
+def enqueue_batch(ids: list[int], *, mark_queued: bool = True) -> None:
+    """Hand a batch of deliveries to one task; if the broker is down they wait for the sweep.
+
+    ``mark_queued=False`` when the rows were written with ``queued_at`` already (a digest
+    batch): updating them all once more would be a third write of each row.
+    """
     from mail.tasks import send_delivery_batch
 
     if not ids:
         return
-    Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    if mark_queued:
+        Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
     try:
         send_delivery_batch.delay(list(ids))
     except Exception:
@@ -388,26 +482,50 @@ def enqueue_batch(ids: list[int]) -> None:
         )
 
 
+# What sending needs of a delivery and its recipient: loading whole rows (three dates to
+# parse, the whole user) for 500 deliveries a batch costs more than building their mail.
+_SEND_FIELDS = (
+    "recipient__name",
+    "recipient__email",
+    "list_id",
+    "to_email",
+    "subject",
+    "body_text",
+    "body_html",
+    "reply_to",
+    "digest_run_id",
+    "parts",
+    "state",
+    "attempts",
+)
+
+
 def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]]:
     """Send pending deliveries over one mail connection; each at most once.
 
-    A fixed number of queries whatever the batch size: lock the pending rows, read the
-    unsubscriptions, (once a process) the digest sections, then one update per outcome.
+    A fixed number of queries whatever the batch size, each with the batch's ids as one
+    array (``__any``): lock the pending rows, read the unsubscriptions, (once a process)
+    the digest sections, then one update per outcome.
     Returns the ids by outcome; ``retry`` are the ones an error left pending.
     """
     outcome: dict[str, list[int]] = {"sent": [], "skipped": [], "failed": [], "retry": []}
     with transaction.atomic():
         # The row locks make a concurrent task for the same rows wait, then find them sent.
-        rows = list(
-            Delivery.objects.select_for_update(of=("self",))
+        # Selected by primary key alone (the state is checked here): with the state in the
+        # query, stale statistics let the planner walk every pending row of the table.
+        rows = [
+            delivery
+            for delivery in Delivery.objects.select_for_update(of=("self",))
             .select_related("recipient")
-            .filter(pk__in=list(delivery_ids), state=Delivery.State.PENDING)
+            .only(*_SEND_FIELDS)
+            .filter(pk__any=list(delivery_ids))
             .order_by("pk")
-        )
+            if delivery.state == Delivery.State.PENDING
+        ]
         if not rows:
             return outcome
         opted_out = set(
-            Unsubscription.objects.filter(user_id__in={d.recipient_id for d in rows}).values_list(
+            Unsubscription.objects.filter(user_id__any={d.recipient_id for d in rows}).values_list(
                 "user_id", "list_id"
             )
         )
@@ -445,17 +563,18 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
                     logger.warning("Closing the mail connection failed", exc_info=True)
         now = timezone.now()
         if outcome["sent"]:
-            Delivery.objects.filter(pk__in=outcome["sent"]).update(
+            Delivery.objects.filter(pk__any=outcome["sent"]).update(
                 state=Delivery.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
             )
             per_run: dict[int, int] = {}
+            sent = set(outcome["sent"])
             for delivery in rows:
-                if delivery.digest_run_id and delivery.pk in set(outcome["sent"]):
+                if delivery.digest_run_id and delivery.pk in sent:
                     per_run[delivery.digest_run_id] = per_run.get(delivery.digest_run_id, 0) + 1
             for run_id, count in per_run.items():
                 DigestRun.objects.filter(pk=run_id).update(sent=F("sent") + count)
         if outcome["skipped"]:
-            Delivery.objects.filter(pk__in=outcome["skipped"]).update(state=Delivery.State.SKIPPED)
+            Delivery.objects.filter(pk__any=outcome["skipped"]).update(state=Delivery.State.SKIPPED)
         if errors:
             for delivery in rows:
                 if delivery.pk not in errors:

@@ -113,11 +113,12 @@ def check_accessibility(page) -> list[dict]:
     ]
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, *, full_page: bool = True) -> None:
+    """Save the page under artifacts/screenshots/ (the viewport alone for the README's)."""
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^a-z0-9_-]+", "-", name.lower())
-    page.screenshot(path=str(folder / f"{safe}.png"), full_page=True)
+    page.screenshot(path=str(folder / f"{safe}.png"), full_page=full_page)
 
 
 def sign_in(page, email: str, password: str) -> None:

@@ -285,3 +285,18 @@ def test_staff_see_the_progress_of_a_run_in_the_admin(
     detail = client.get(f"/admin/mail/delivery/{delivery.pk}/change/")
     assert detail.status_code == 200
     assert "--- Tokens ---" in detail.content.decode()
+
+
+def test_staff_see_how_far_a_running_digest_is(client):
+    now = timezone.now()
+    DigestRun.objects.create(
+        kind=digests.KIND,
+        period="daily:2026-11-24",
+        since=now - timedelta(days=1),
+        until=now,
+        total=1500,
+        sent=500,
+    )
+    client.force_login(person(is_staff=True, is_superuser=True))
+    page = client.get("/admin/mail/digestrun/").content.decode()
+    assert "500/1500 (33%)" in page

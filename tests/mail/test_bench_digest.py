@@ -1,0 +1,65 @@
+"""bench_digest: the daily digest through the real task, timed; and nothing left behind."""
+
+import io
+import json
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from forums.models import Forum, Post, Subscription, Topic
+from mail.management.commands import bench_digest
+from mail.models import Delivery, DigestRun, DigestSection
+
+KEYS = {"subscribers", "seconds", "per_second", "peak_rss_mb", "queries", "baseline_per_second"}
+MODELS = [get_user_model(), Forum, Topic, Post, Subscription, Delivery, DigestRun, DigestSection]
+
+
+def bench(monkeypatch, subscribers: int, posts: int) -> tuple[dict, Counter, str]:
+    received: Counter = Counter()
+    original = bench_digest.CountingOutbox.append
+
+    def append(outbox, message):
+        received.update(message.to)
+        original(outbox, message)
+
+    monkeypatch.setattr(bench_digest.CountingOutbox, "append", append)
+    out = io.StringIO()
+    call_command("bench_digest", subscribers=subscribers, posts=posts, stdout=out)
+    last = out.getvalue().strip().splitlines()[-1]
+    return json.loads(last), received, out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_subscriber_gets_one_digest_and_the_bench_cleans_up(monkeypatch, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    before = {model: model.objects.count() for model in MODELS}
+
+    result, received, _output = bench(monkeypatch, subscribers=300, posts=20)
+
+    assert set(result) >= KEYS
+    assert result["subscribers"] == 300
+    assert result["digests"] == 300
+    assert result["delivered_per_run"] == "300/300"
+    assert result["seconds"] > 0
+    assert result["per_second"] > 0
+    assert result["baseline_per_second"] > 0
+    assert result["peak_rss_mb"] > 0
+    digests = {address: n for address, n in received.items() if address.startswith("bench-")}
+    assert len(digests) == 300
+    assert set(digests.values()) == {1}  # every subscriber exactly one digest
+    assert {model: model.objects.count() for model in MODELS} == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queries_grow_by_a_fixed_number_per_batch(monkeypatch, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    monkeypatch.setattr("forums.digests.BATCH_SIZE", 50)
+
+    def queries_of(subscribers: int) -> int:
+        return bench(monkeypatch, subscribers=subscribers, posts=10)[0]["queries"]
+
+    two, four, six = queries_of(100), queries_of(200), queries_of(300)
+    assert four - two == six - four  # the same for each further batch of 50
+    assert (four - two) / 2 <= 15  # write, enqueue, send: a dozen queries a batch
