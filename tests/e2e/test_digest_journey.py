@@ -174,5 +174,10 @@ def test_main_pages_at_desktop_and_phone_width(stack, new_page, path):
         page = new_page(viewport)
         response = page.goto(path)
         assert response.status == 200
+        # Nothing runs past the screen's right edge (no sideways scrolling of the page).
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} at {viewport} width is {overflow}px too wide"
         screenshot(page, f"{name}-{viewport}")
         screenshot(page, f"{name}-{viewport}-viewport", full_page=False)
