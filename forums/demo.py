@@ -233,8 +233,11 @@ def _topic(forum, author, title, body, *, when, replies=(), repliers=()):
         posts.append(
             Post.objects.create(topic=topic, author=who, body=text, body_html=render_markdown(text))
         )
+    latest = timezone.now()
     for n, post in enumerate(posts):
-        Post.objects.filter(pk=post.pk).update(created_at=when + timedelta(hours=3 * n))
+        # Replies three hours apart, but never in the future: the last ones a minute apart.
+        created = min(when + timedelta(hours=3 * n), latest - timedelta(minutes=len(posts) - n))
+        Post.objects.filter(pk=post.pk).update(created_at=created)
         services.post_index(post, title if post.is_first else "")
     Topic.objects.filter(pk=topic.pk).update(created_at=when)
     topic.created_at = when

@@ -18,3 +18,15 @@ def test_demo_forums_are_idempotent_and_searchable(client):
     assert set(ideas.values_list("status", flat=True)) == set(IdeaStatus.values)
     assert client.get("/forums/search/?q=orcid").content.decode().count("<li>") >= 10
     assert client.get("/forums/ideas/").status_code == 200
+
+
+def test_demo_posts_are_never_dated_in_the_future():
+    from django.utils import timezone
+
+    from forums.models import Post
+
+    call_command("seed_demo", quiet_accounts=True)
+    now = timezone.now()
+    assert not Post.objects.filter(created_at__gt=now).exists()
+    assert not Topic.objects.filter(last_post_at__gt=now).exists()
+    assert not Forum.objects.filter(last_post_at__gt=now).exists()
