@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -58,20 +59,24 @@ def consortium_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if filterset.is_bound and not filterset.is_valid():
         status = 400
-        queryset = Consortium.objects.none()
-    else:
-        queryset = filterset.qs
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    world = selectors.world_map()
     selected = request.GET.get("country", "")
-    context = {
-        "filter": filterset,
-        "page": page,
-        "world": world,
+
+    # The template caches the directory (map, filters, results) per consortia generation
+    # (core.cache): the queries run only when it is drawn, through these callables.
+    @functools.cache
+    def page():
+        queryset = Consortium.objects.none() if status == 400 else filterset.qs
+        return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+    @functools.cache
+    def world_map():
+        world = selectors.world_map()
         # Only a country with consortia is drawn as selected (and the map is cached per
         # selection): any other input selects nothing.
-        "selected_country": selected if selected in world.counts else "",
-    }
+        world.selected_country = selected if selected in world.counts else ""
+        return world
+
+    context = {"filter": filterset, "page": page, "world_map": world_map}
     return render(request, "consortia/list.html", context, status=status)
 
 

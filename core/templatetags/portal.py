@@ -20,3 +20,11 @@ def orcid_link(orcid_id: str) -> str:
 @register.filter
 def ror_link(ror_id: str) -> str:
     return ror_url(ror_id) if ror_id else ""
+
+
+@register.simple_tag
+def generation(*areas: str) -> str:
+    """``{% generation "forums" as gen %}``: a key part for ``{% cache %}`` (core.cache)."""
+    from core.cache import generation as current
+
+    return current(*areas)
