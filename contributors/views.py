@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,7 +26,7 @@ from contributors.models import Agreement, Contribution, Level, Signature
 from core.errors import DomainError
 from core.markdown import render_markdown
 
-PAGE_SIZE = 60
+PAGE_SIZE = 24
 BRIEFINGS_PAGE_SIZE = 20
 
 
@@ -40,17 +41,26 @@ def _refused(request: HttpRequest, exc: DomainError) -> int:
 @require_GET
 def contributor_list(request: HttpRequest) -> HttpResponse:
     filterset = ContributorFilter(request.GET or None, queryset=selectors.contributor_directory())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    facets = selectors.directory_facets()
+
+    def directory() -> dict:
+        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        facets = selectors.directory_facets()
+        return {
+            "page": page,
+            "level_counts": [
+                (level, facets["levels"].get(level.value, 0))
+                for level in (Level.CONTRIBUTOR, Level.OST)
+            ],
+            "kind_counts": [
+                (kind, facets["kinds"].get(kind.value, 0)) for kind in Contribution.Kind
+            ],
+        }
+
+    # The template caches the directory per contributors generation (core.cache): the
+    # queries run only when it is drawn.
     context = {
         "filter": filterset,
-        "page": page,
-        "people": page.object_list,
-        "level_counts": [
-            (level, facets["levels"].get(level.value, 0))
-            for level in (Level.CONTRIBUTOR, Level.OST)
-        ],
-        "kind_counts": [(kind, facets["kinds"].get(kind.value, 0)) for kind in Contribution.Kind],
+        "directory": SimpleLazyObject(directory),
         "query_without_page": _query_without_page(request),
     }
     status = 400 if filterset.is_bound and not filterset.is_valid() else 200
@@ -296,7 +306,12 @@ def briefing_settings(request: HttpRequest) -> HttpResponse:
 @require_GET
 def review_list(request: HttpRequest) -> HttpResponse:
     permissions.require_reviewer(request.user)
-    return render(request, "contributors/review_list.html", selectors.review_queue(request.user))
+    # The template caches the lists per reviewer, page, language and contributors
+    # generation (core.cache): the queries run only when they are drawn.
+    queue = SimpleLazyObject(
+        lambda: selectors.review_queue(request.user, page=request.GET.get("page"))
+    )
+    return render(request, "contributors/review_list.html", {"queue": queue})
 
 
 @login_required
