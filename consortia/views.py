@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,6 +34,7 @@ from consortia.models import (
     Membership,
     ProgressReport,
 )
+from core.cache import viewer_key
 from core.errors import DomainError
 
 PAGE_SIZE = 25
@@ -82,10 +84,21 @@ def consortium_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def consortium_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    page = selectors.consortium_page(slug=slug, user=request.user)
-    if page is None:
+    name = Consortium.objects.filter(slug=slug).values_list("name", flat=True).first()
+    if name is None:
         raise Http404
-    return render(request, "consortia/detail.html", {"page": page, "consortium": page.consortium})
+    # The template caches the page's content per consortia generation and viewer
+    # (core.cache): the consortium's members, contacts, documents and reports are looked
+    # up only when it is drawn.
+    page = SimpleLazyObject(lambda: selectors.consortium_page(slug=slug, user=request.user))
+    context = {
+        "name": name,
+        "slug": slug,
+        "page": page,
+        "consortium": SimpleLazyObject(lambda: page.consortium),
+        "viewer_key": viewer_key(request),
+    }
+    return render(request, "consortia/detail.html", context)
 
 
 @require_GET

@@ -341,6 +341,14 @@ def nomination_review(nomination: Nomination, viewer) -> dict:
     }
 
 
+def nomination_viewer_part(nomination: Nomination, viewer) -> dict:
+    """The viewer's own place on a nomination's roll and their vote (two queries)."""
+    return {
+        "my_entry": RollEntry.objects.filter(nomination=nomination, voter=viewer).first(),
+        "my_vote": Vote.objects.filter(nomination=nomination, voter=viewer).first(),
+    }
+
+
 def approved_unsigned_nomination(user) -> Nomination | None:
     """The approved nomination ``user`` has yet to sign the agreement for, if any."""
     if not getattr(user, "is_authenticated", False):

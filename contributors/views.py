@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +24,7 @@ from contributors.forms import (
     VoteForm,
 )
 from contributors.models import Agreement, Contribution, Level, Signature
+from core.cache import FRAGMENT_SECONDS, viewer_key
 from core.errors import DomainError
 from core.markdown import render_markdown
 
@@ -85,7 +87,13 @@ def _profile_context(request: HttpRequest, person, form=None) -> dict:
     viewer = request.user
     return {
         "person": person,
-        **selectors.profile_page(person),
+        # The template caches the page's content per generation, viewer and day
+        # (core.cache), unless it shows a form with errors: the contributions, history,
+        # groups and forum activity are looked up only when it is drawn.
+        "data": SimpleLazyObject(lambda: selectors.profile_page(person)),
+        "viewer_key": viewer_key(request),
+        "today": timezone.localdate().isoformat(),
+        "cache_seconds": 0 if form is not None else FRAGMENT_SECONDS,
         "is_owner": viewer.is_authenticated and viewer.pk == person.pk,
         "can_add": permissions.can_add_contribution(viewer, person),
         "can_verify": permissions.can_verify_contributions(viewer),
@@ -352,7 +360,15 @@ def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
         except DomainError as exc:
             status = _refused(request, exc)
         nomination.refresh_from_db()
-    context = selectors.nomination_review(nomination, request.user)
+    # The template caches the evidence, roll and audit trail per contributors and forums
+    # generation (core.cache), the same for every reviewer: they are looked up only when
+    # drawn. The viewer's own vote and the forms are drawn on every request.
+    context = {
+        "nomination": nomination,
+        "nominee": nomination.nominee,
+        "data": SimpleLazyObject(lambda: selectors.nomination_review(nomination, request.user)),
+        **selectors.nomination_viewer_part(nomination, request.user),
+    }
     my_vote = context["my_vote"]
     context["vote_form"] = vote_form or VoteForm(
         initial={"choice": my_vote.choice, "comment": my_vote.comment} if my_vote else None

@@ -95,6 +95,23 @@ def changes(*areas: str):
     return decorate
 
 
+def viewer_key(request) -> str:
+    """What a cached fragment depends on besides the data and the language: who looks.
+
+    Anonymous visitors all see the same. A signed-in person gets fragments of their own,
+    tied to their CSRF secret too, so a form in a cached fragment never carries a token
+    from before a sign-in (the secret changes then).
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return "anonymous"
+    from django.middleware.csrf import get_token
+
+    get_token(request)
+    secret = request.META.get("CSRF_COOKIE", "")
+    return f"user-{user.pk}-" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
 def fragment_key(name: str, *parts) -> str:
     """A cache key for a fragment: its name and a digest of what it depends on."""
     digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()

@@ -57,9 +57,9 @@ def test_the_directory_shows_counts_per_level_and_kind(client):
     contributor()
     ost_member()
     response = client.get("/contributors/")
-    counts = dict((level.value, n) for level, n in response.context["level_counts"])
+    counts = dict((level.value, n) for level, n in response.context["directory"]["level_counts"])
     assert counts == {"contributor": 2, "ost": 1}
-    kinds = dict((kind.value, n) for kind, n in response.context["kind_counts"])
+    kinds = dict((kind.value, n) for kind, n in response.context["directory"]["kind_counts"])
     assert kinds["patch"] == 2
     assert response.context["directory"]["page"].paginator.count == 3
 
