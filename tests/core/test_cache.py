@@ -37,7 +37,7 @@ def test_several_areas_make_one_key_part_that_changes_with_either():
 
 
 def test_an_unknown_area_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown cache area"):
         cache.generation("nowhere")
 
 
