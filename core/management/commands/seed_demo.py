@@ -12,8 +12,6 @@ from django.db import transaction
 
 from core.cache import bump
 
-from core.cache import bump
-
 DEMO_APPS = ["accounts", "consortia", "contributors", "forums", "events"]
 
 
