@@ -360,9 +360,8 @@ def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
         except DomainError as exc:
             status = _refused(request, exc)
         nomination.refresh_from_db()
-    # The template caches the evidence, roll and audit trail per contributors and forums
-    # generation (core.cache), the same for every reviewer: they are looked up only when
-    # drawn. The viewer's own vote and the forms are drawn on every request.
+    # The template caches the page per contributors and forums generation and reviewer
+    # (core.cache): the evidence, roll and audit trail are looked up only when drawn.
     context = {
         "nomination": nomination,
         "nominee": nomination.nominee,
@@ -375,6 +374,8 @@ def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
     )
     context["recuse_form"] = recuse_form or RecuseForm()
     context["voting_closed"] = nomination.voting_closed()
+    context["viewer_key"] = viewer_key(request)
+    context["cache_seconds"] = 0 if status != 200 or request.method == "POST" else FRAGMENT_SECONDS
     return render(request, "contributors/nomination_review.html", context, status=status)
 
 

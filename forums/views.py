@@ -195,6 +195,10 @@ def post_revisions(request: HttpRequest, post_id: int) -> HttpResponse:
     return render(request, "forums/post_revisions.html", {"post": post, "revisions": revisions})
 
 
+# Searches are cached for ten minutes at most: anyone may search for anything.
+SEARCH_CACHE_SECONDS = 600
+
+
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     forums = permissions.visible_forums(request.user)
@@ -220,7 +224,13 @@ def search(request: HttpRequest) -> HttpResponse:
                 page=page,
             )
         )
-    context = {"form": form, "q": q, "results": results, "viewer_key": viewer_key(request)}
+    context = {
+        "form": form,
+        "q": q,
+        "results": results,
+        "viewer_key": viewer_key(request),
+        "cache_seconds": 0 if status == 400 else SEARCH_CACHE_SECONDS,
+    }
     return render(request, "forums/search.html", context, status=status)
 
 
