@@ -366,12 +366,18 @@ def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
         "nomination": nomination,
         "nominee": nomination.nominee,
         "data": SimpleLazyObject(lambda: selectors.nomination_review(nomination, request.user)),
-        **selectors.nomination_viewer_part(nomination, request.user),
+        "mine": SimpleLazyObject(
+            lambda: selectors.nomination_viewer_part(nomination, request.user)
+        ),
     }
-    my_vote = context["my_vote"]
-    context["vote_form"] = vote_form or VoteForm(
-        initial={"choice": my_vote.choice, "comment": my_vote.comment} if my_vote else None
-    )
+
+    def unbound_vote_form() -> VoteForm:
+        my_vote = context["mine"]["my_vote"]
+        return VoteForm(
+            initial={"choice": my_vote.choice, "comment": my_vote.comment} if my_vote else None
+        )
+
+    context["vote_form"] = vote_form or SimpleLazyObject(unbound_vote_form)
     context["recuse_form"] = recuse_form or RecuseForm()
     context["voting_closed"] = nomination.voting_closed()
     context["viewer_key"] = viewer_key(request)
