@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.PersonPreferencesMiddleware",
+    # Below CsrfViewMiddleware: fills tokens into forms of cached fragments (core.cache).
+    "core.middleware.LateCsrfTokenMiddleware",
 ]
 
 ROOT_URLCONF = "orcid_community.urls"

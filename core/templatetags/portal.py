@@ -28,3 +28,14 @@ def generation(*areas: str) -> str:
     from core.cache import generation as current
 
     return current(*areas)
+
+
+@register.simple_tag
+def csrf_token_late():
+    """``{% csrf_token %}`` for cached fragments: the token is filled in per response
+    (core.middleware.LateCsrfTokenMiddleware)."""
+    from django.utils.safestring import mark_safe
+
+    from core.middleware import CSRF_MARKER
+
+    return mark_safe(CSRF_MARKER)  # noqa: S308 - a constant
