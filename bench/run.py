@@ -414,13 +414,19 @@ def main(argv: list[str] | None = None) -> int:
         run([python, "manage.py", "seed_demo", "--quiet-accounts"], demo_env, capture=True)
     run([python, "manage.py", "compiletranslations"], env, capture=True)
     run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
-    if redis_url:
-        import redis
 
-        redis.Redis.from_url(redis_url).flushdb()
+    def empty_cache() -> None:
+        # Both databases' pages share the cache database: what the portal cached for one
+        # (fragments under a generation, core.cache) must not be served for the other.
+        if redis_url:
+            import redis
 
+            redis.Redis.from_url(redis_url).flushdb()
+
+    empty_cache()
     log("counting queries per page on the demo data and on the benchmark's data")
     demo = json.loads(run([python, "bench/probe.py"], demo_env, capture=True))["pages"]
+    empty_cache()
     probe = json.loads(run([python, "bench/probe.py"], env, capture=True))
     pages, cookie = probe["pages"], probe["cookie"]
     wanted = [p for p in PAGE_ORDER if not args.pages or p in args.pages.split(",")]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,6 +34,7 @@ from consortia.models import (
     Membership,
     ProgressReport,
 )
+from core.cache import viewer_key
 from core.errors import DomainError
 
 PAGE_SIZE = 25
@@ -58,29 +61,44 @@ def consortium_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if filterset.is_bound and not filterset.is_valid():
         status = 400
-        queryset = Consortium.objects.none()
-    else:
-        queryset = filterset.qs
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    world = selectors.world_map()
     selected = request.GET.get("country", "")
-    context = {
-        "filter": filterset,
-        "page": page,
-        "world": world,
+
+    # The template caches the directory (map, filters, results) per consortia generation
+    # (core.cache): the queries run only when it is drawn, through these callables.
+    @functools.cache
+    def page():
+        queryset = Consortium.objects.none() if status == 400 else filterset.qs
+        return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+    @functools.cache
+    def world_map():
+        world = selectors.world_map()
         # Only a country with consortia is drawn as selected (and the map is cached per
         # selection): any other input selects nothing.
-        "selected_country": selected if selected in world.counts else "",
-    }
+        world.selected_country = selected if selected in world.counts else ""
+        return world
+
+    context = {"filter": filterset, "page": page, "world_map": world_map}
     return render(request, "consortia/list.html", context, status=status)
 
 
 @require_GET
 def consortium_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    page = selectors.consortium_page(slug=slug, user=request.user)
-    if page is None:
+    name = Consortium.objects.filter(slug=slug).values_list("name", flat=True).first()
+    if name is None:
         raise Http404
-    return render(request, "consortia/detail.html", {"page": page, "consortium": page.consortium})
+    # The template caches the page's content per consortia generation and viewer
+    # (core.cache): the consortium's members, contacts, documents and reports are looked
+    # up only when it is drawn.
+    page = SimpleLazyObject(lambda: selectors.consortium_page(slug=slug, user=request.user))
+    context = {
+        "name": name,
+        "slug": slug,
+        "page": page,
+        "consortium": SimpleLazyObject(lambda: page.consortium),
+        "viewer_key": viewer_key(request),
+    }
+    return render(request, "consortia/detail.html", context)
 
 
 @require_GET

@@ -20,15 +20,22 @@ from core.identifiers import normalize_orcid
 def can_review_nominations(user) -> bool:
     """Whether ``user`` sees the review pages: steering-group members with a current term.
 
-    Called on every page (the "Review" link), so it is one cheap query.
+    Called on every page (the "Review" link), so it is one cheap query, asked once per
+    user object and day: the view and the header of a request share the answer.
     """
     if not getattr(user, "is_authenticated", False):
         return False
-    return (
-        Membership.objects.current(timezone.localdate())
+    today = timezone.localdate()
+    known = user.__dict__.get("_can_review_nominations")
+    if known is not None and known[0] == today:
+        return known[1]
+    answer = (
+        Membership.objects.current(today)
         .filter(user=user, group__kind=Group.Kind.STEERING)
         .exists()
     )
+    user.__dict__["_can_review_nominations"] = (today, answer)
+    return answer
 
 
 def can_see_votes(user, nomination: Nomination) -> bool:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
@@ -254,8 +255,12 @@ def tally(nomination: Nomination) -> Tally:
     )
 
 
-def review_queue(viewer) -> dict:
-    """Open and decided nominations for the review list (the viewer's own excluded)."""
+REVIEW_DECIDED_PAGE_SIZE = 25
+
+
+def review_queue(viewer, page=None) -> dict:
+    """Open nominations and a page of the decided ones for the review list (the viewer's
+    own excluded); ``page`` is the number of the decided page, as given."""
     base = (
         Nomination.objects.exclude(nominee=viewer)
         .select_related("nominee")
@@ -275,7 +280,9 @@ def review_queue(viewer) -> dict:
     )
     return {
         "open": list(base.open().order_by("deadline")),
-        "decided": list(base.decided().order_by("-decided_at")[:50]),
+        "decided": Paginator(
+            base.decided().order_by("-decided_at", "-pk"), REVIEW_DECIDED_PAGE_SIZE
+        ).get_page(page),
     }
 
 
@@ -331,6 +338,14 @@ def nomination_review(nomination: Nomination, viewer) -> dict:
         ),
         "my_entry": my_entry,
         "my_vote": next((v for v in votes if v.voter_id == viewer.pk), None),
+    }
+
+
+def nomination_viewer_part(nomination: Nomination, viewer) -> dict:
+    """The viewer's own place on a nomination's roll and their vote (two queries)."""
+    return {
+        "my_entry": RollEntry.objects.filter(nomination=nomination, voter=viewer).first(),
+        "my_vote": Vote.objects.filter(nomination=nomination, voter=viewer).first(),
     }
 
 

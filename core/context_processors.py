@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+NAV_SECTIONS = ("/consortia/", "/contributors/", "/forums/", "/review/")
+
 
 def navigation(request: HttpRequest) -> dict:
     """What the header needs: whether to show Review (steering group) and Admin (staff)."""
@@ -8,7 +10,10 @@ def navigation(request: HttpRequest) -> dict:
 
     user = getattr(request, "user", None)
     show_review = bool(user and user.is_authenticated and can_review_nominations(user))
+    path = getattr(request, "path", "")
     return {
+        # The section of the main navigation the page belongs to (base.html marks it).
+        "nav_section": next((s for s in NAV_SECTIONS if path.startswith(s)), ""),
         "nav_show_review": show_review,
         "nav_show_admin": bool(user and user.is_authenticated and user.is_staff),
         "demo_password": settings.DEMO_PASSWORD if settings.DEBUG else None,

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -37,9 +38,13 @@ def _latest_api_user_topics() -> list:
 def home(request: HttpRequest) -> HttpResponse:
     from events import selectors as event_selectors
 
+    # The template caches both lists for a minute per events and forums generation
+    # (core.cache); they are looked up only when drawn.
     context = {
-        "next_meetings": event_selectors.next_meetings(limit=HOME_MEETINGS),
-        "api_topics": _latest_api_user_topics(),
+        "next_meetings": SimpleLazyObject(
+            lambda: event_selectors.next_meetings(limit=HOME_MEETINGS)
+        ),
+        "api_topics": SimpleLazyObject(_latest_api_user_topics),
     }
     return render(request, "core/home.html", context)
 

@@ -112,9 +112,7 @@ def get_forum_for_user(user, slug: str) -> Forum:
 
 def get_topic_for_user(user, topic_id: int) -> Topic:
     topic = (
-        Topic.objects.select_related("forum", "author", "accepted_post", "merged_into")
-        .filter(pk=topic_id)
-        .first()
+        Topic.objects.select_related("forum", "author", "merged_into").filter(pk=topic_id).first()
     )
     if topic is None or not can_see_forum(user, topic.forum):
         raise Http404("No such topic.")

@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -74,18 +75,25 @@ class TopicPage:
 
 def topic_page(topic: Topic, user, *, page=1) -> TopicPage:
     can_moderate = permissions.can_moderate(user, topic.forum)
-    posts = Post.objects.filter(topic=topic).select_related("author").order_by("created_at", "pk")
-    paged = _page(posts, page, POSTS_PER_PAGE)
-    for post in paged.object_list:
-        post.show_body = (
-            not post.is_hidden
-            or can_moderate
-            or (user.is_authenticated and post.author_id == user.pk)
-        )
-        post.can_edit = user.is_authenticated and (
-            can_moderate
-            or (post.author_id == user.pk and not post.is_hidden and not topic.is_locked)
-        )
+
+    def posts_page() -> Page:
+        posts = Post.objects.filter(topic=topic).select_related("author")
+        paged = _page(posts.order_by("created_at", "pk"), page, POSTS_PER_PAGE)
+        for post in paged.object_list:
+            post.show_body = (
+                not post.is_hidden
+                or can_moderate
+                or (user.is_authenticated and post.author_id == user.pk)
+            )
+            post.can_edit = user.is_authenticated and (
+                can_moderate
+                or (post.author_id == user.pk and not post.is_hidden and not topic.is_locked)
+            )
+        return paged
+
+    # The posts (and the viewer's flags among them) are looked up only when drawn: the
+    # template caches them per forums generation and viewer (core.cache).
+    paged = SimpleLazyObject(posts_page)
     result = TopicPage(
         topic=topic,
         page=paged,
@@ -93,9 +101,12 @@ def topic_page(topic: Topic, user, *, page=1) -> TopicPage:
         can_accept=permissions.can_accept_answer(user, topic) if user.is_authenticated else False,
     )
     if user.is_authenticated:
-        ids = [p.pk for p in paged.object_list]
-        result.flagged_ids = set(
-            Flag.objects.filter(user=user, post_id__in=ids).values_list("post_id", flat=True)
+        result.flagged_ids = SimpleLazyObject(
+            lambda: set(
+                Flag.objects.filter(
+                    user=user, post_id__in=[p.pk for p in paged.object_list]
+                ).values_list("post_id", flat=True)
+            )
         )
         result.subscription = Subscription.objects.filter(user=user, topic=topic).first()
     if topic.forum.is_ideas:

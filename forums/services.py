@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.cache import changes
 from core.errors import InvalidInput, NotAllowed, RuleViolation
 from core.markdown import render_markdown
 from forums import permissions
@@ -145,7 +146,7 @@ def forum_refresh(forum: Forum) -> None:
 # --- forums --------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@changes("forums")
 def forum_create(
     *,
     slug: str,
@@ -177,7 +178,7 @@ def forum_create(
 # --- topics and posts ----------------------------------------------------------------------
 
 
-@transaction.atomic
+@changes("forums")
 def topic_create(*, forum: Forum, author, title: str, body: str) -> Topic:
     """Start a topic (an idea in the iDeas forum); its author watches it."""
     if not permissions.can_post_in(author, forum):
@@ -203,7 +204,7 @@ def topic_create(*, forum: Forum, author, title: str, body: str) -> Topic:
     return topic
 
 
-@transaction.atomic
+@changes("forums")
 def post_create(*, topic: Topic, author, body: str) -> Post:
     """Reply to a topic."""
     # Lock the topic row: a lock or a move by a moderator cannot cross a reply.
@@ -226,7 +227,7 @@ def post_create(*, topic: Topic, author, body: str) -> Post:
     return post
 
 
-@transaction.atomic
+@changes("forums")
 def post_edit(*, post: Post, editor, body: str) -> Post:
     """Edit a post; the previous version is kept and the post marked as edited."""
     post = (
@@ -246,7 +247,7 @@ def post_edit(*, post: Post, editor, body: str) -> Post:
     return post
 
 
-@transaction.atomic
+@changes("forums")
 def answer_accept(*, post: Post, user) -> Topic:
     """Mark a reply as the accepted answer of its topic."""
     topic = (
@@ -263,7 +264,7 @@ def answer_accept(*, post: Post, user) -> Topic:
     return topic
 
 
-@transaction.atomic
+@changes("forums")
 def answer_unaccept(*, topic: Topic, user) -> Topic:
     """Remove the accepted answer of a topic."""
     if not permissions.can_accept_answer(user, topic):
@@ -276,7 +277,7 @@ def answer_unaccept(*, topic: Topic, user) -> Topic:
 # --- moderation ----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@changes("forums")
 def post_hide(*, post: Post, moderator, note: str = "") -> Post:
     """Hide a post (a moderator's decision: open flags on it are upheld)."""
     post = (
@@ -294,7 +295,7 @@ def post_hide(*, post: Post, moderator, note: str = "") -> Post:
     return post
 
 
-@transaction.atomic
+@changes("forums")
 def post_restore(*, post: Post, moderator, note: str = "") -> Post:
     """Show a hidden post again (open flags on it are dismissed)."""
     post = (
@@ -316,7 +317,7 @@ def _resolve_flags(post: Post, moderator, resolution: str) -> None:
     )
 
 
-@transaction.atomic
+@changes("forums")
 def topic_lock(*, topic: Topic, moderator, locked: bool) -> Topic:
     """Lock a topic (no more replies) or unlock it."""
     _require_moderator(moderator, topic.forum)
@@ -326,7 +327,7 @@ def topic_lock(*, topic: Topic, moderator, locked: bool) -> Topic:
     return topic
 
 
-@transaction.atomic
+@changes("forums")
 def topic_pin(*, topic: Topic, moderator, pinned: bool) -> Topic:
     """Pin a topic to the top of its forum, or unpin it."""
     _require_moderator(moderator, topic.forum)
@@ -336,7 +337,7 @@ def topic_pin(*, topic: Topic, moderator, pinned: bool) -> Topic:
     return topic
 
 
-@transaction.atomic
+@changes("forums")
 def topic_move(*, topic: Topic, moderator, forum: Forum) -> Topic:
     """Move a topic to another forum the moderator also moderates."""
     topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
@@ -355,7 +356,7 @@ def topic_move(*, topic: Topic, moderator, forum: Forum) -> Topic:
     return topic
 
 
-@transaction.atomic
+@changes("forums")
 def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
     """Flag a post; three different people flagging it hide it until a moderator decides."""
     from mail.services import deliver
@@ -402,7 +403,7 @@ def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
     return flag
 
 
-@transaction.atomic
+@changes("forums")
 def flags_resolve(*, post: Post, moderator, hide: bool, note: str = "") -> Post:
     """A moderator's decision on a flagged post: keep it hidden, or show it again."""
     if hide:
@@ -423,7 +424,7 @@ def _recount_votes(idea: Topic) -> None:
     Topic.objects.filter(pk=idea.pk).update(vote_count=idea.vote_count)
 
 
-@transaction.atomic
+@changes("forums")
 def idea_vote(*, idea: Topic, user) -> Topic:
     """Vote for an idea (once; a second vote changes nothing)."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
@@ -437,7 +438,7 @@ def idea_vote(*, idea: Topic, user) -> Topic:
     return idea
 
 
-@transaction.atomic
+@changes("forums")
 def idea_unvote(*, idea: Topic, user) -> Topic:
     """Withdraw one's vote for an idea."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
@@ -447,7 +448,7 @@ def idea_unvote(*, idea: Topic, user) -> Topic:
     return idea
 
 
-@transaction.atomic
+@changes("forums")
 def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusChange:
     """Set an idea's status with a note, shown on the idea and mailed to its voters."""
     from mail.services import deliver
@@ -483,7 +484,7 @@ def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusC
     return change
 
 
-@transaction.atomic
+@changes("forums")
 def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
     """Merge a duplicate idea into another: votes move over, nobody is counted twice."""
     ids = sorted([duplicate.pk, target.pk])
@@ -523,7 +524,7 @@ def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
 # --- subscriptions -------------------------------------------------------------------------
 
 
-@transaction.atomic
+@changes("forums")
 def subscription_set(*, user, mode: str, forum: Forum | None = None, topic: Topic | None = None):
     """Watch a forum or a topic with a delivery mode; ``mode=None`` stops watching."""
     if (forum is None) == (topic is None):

@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.cache import viewer_key
 from core.errors import DomainError, InvalidInput, NotAllowed
 from forums import permissions, selectors, services
 from forums.forms import (
@@ -58,13 +60,18 @@ def _post_url(post: Post) -> str:
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    forums = selectors.forum_index(request.user)
+    # The template caches the list per forums generation and viewer (core.cache): the
+    # forums are looked up only when it is drawn (or to tell a moderator).
+    forums = SimpleLazyObject(lambda: selectors.forum_index(request.user))
     can_moderate_any = request.user.is_authenticated and any(
         permissions.can_moderate(request.user, f) for f in forums
     )
-    return render(
-        request, "forums/index.html", {"forums": forums, "can_moderate_any": can_moderate_any}
-    )
+    context = {
+        "forums": forums,
+        "can_moderate_any": can_moderate_any,
+        "viewer_key": viewer_key(request),
+    }
+    return render(request, "forums/index.html", context)
 
 
 @require_GET
@@ -142,6 +149,7 @@ def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpRes
             "data": data,
             "page": data.page,
             "reply_form": reply_form,
+            "viewer_key": viewer_key(request),
             "subscription_form": SubscriptionForm(
                 initial={"mode": data.subscription.mode if data.subscription else "each"}
             ),
@@ -187,6 +195,10 @@ def post_revisions(request: HttpRequest, post_id: int) -> HttpResponse:
     return render(request, "forums/post_revisions.html", {"post": post, "revisions": revisions})
 
 
+# Searches are cached for ten minutes at most: anyone may search for anything.
+SEARCH_CACHE_SECONDS = 600
+
+
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     forums = permissions.visible_forums(request.user)
@@ -200,17 +212,26 @@ def search(request: HttpRequest) -> HttpResponse:
             page = int(request.GET.get("page", "1"))
         except ValueError:
             page = 1
-        results = selectors.search_posts(
-            request.user,
-            q,
-            forum=form.cleaned_data.get("forum"),
-            since=form.cleaned_data.get("since"),
-            until=form.cleaned_data.get("until"),
-            page=page,
+        # The template caches the results per forums generation and viewer (core.cache):
+        # the search runs only when they are drawn.
+        results = SimpleLazyObject(
+            lambda: selectors.search_posts(
+                request.user,
+                q,
+                forum=form.cleaned_data.get("forum"),
+                since=form.cleaned_data.get("since"),
+                until=form.cleaned_data.get("until"),
+                page=page,
+            )
         )
-    return render(
-        request, "forums/search.html", {"form": form, "q": q, "results": results}, status=status
-    )
+    context = {
+        "form": form,
+        "q": q,
+        "results": results,
+        "viewer_key": viewer_key(request),
+        "cache_seconds": 0 if status == 400 else SEARCH_CACHE_SECONDS,
+    }
+    return render(request, "forums/search.html", context, status=status)
 
 
 # --- writing -------------------------------------------------------------------------------

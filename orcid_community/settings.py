@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.PersonPreferencesMiddleware",
+    # Below CsrfViewMiddleware: fills tokens into forms of cached fragments (core.cache).
+    "core.middleware.LateCsrfTokenMiddleware",
 ]
 
 ROOT_URLCONF = "orcid_community.urls"
@@ -135,6 +137,12 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Per process, for fragments that depend on nothing but the code and the language (the
+# header's navigation, the language list, the footer): no round trip, no invalidation.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "static-fragments",
+}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Without a broker, tasks run in-process when they are enqueued (still after commit).
@@ -256,6 +264,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
+if REDIS_URL:
+    # Sessions read from the cache (written through to the database): a signed-in
+    # request skips its session query.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True

@@ -14,7 +14,10 @@ def _isolated_cache_and_eager_tasks():
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     with override_settings(
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        CACHES={
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        }
     ):
         yield
     celery_app.conf.task_always_eager = eager

@@ -20,3 +20,22 @@ def orcid_link(orcid_id: str) -> str:
 @register.filter
 def ror_link(ror_id: str) -> str:
     return ror_url(ror_id) if ror_id else ""
+
+
+@register.simple_tag
+def generation(*areas: str) -> str:
+    """``{% generation "forums" as gen %}``: a key part for ``{% cache %}`` (core.cache)."""
+    from core.cache import generation as current
+
+    return current(*areas)
+
+
+@register.simple_tag
+def csrf_token_late():
+    """``{% csrf_token %}`` for cached fragments: the token is filled in per response
+    (core.middleware.LateCsrfTokenMiddleware)."""
+    from django.utils.safestring import mark_safe
+
+    from core.middleware import CSRF_MARKER
+
+    return mark_safe(CSRF_MARKER)  # noqa: S308 - a constant

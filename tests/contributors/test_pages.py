@@ -57,11 +57,11 @@ def test_the_directory_shows_counts_per_level_and_kind(client):
     contributor()
     ost_member()
     response = client.get("/contributors/")
-    counts = dict((level.value, n) for level, n in response.context["level_counts"])
+    counts = dict((level.value, n) for level, n in response.context["directory"]["level_counts"])
     assert counts == {"contributor": 2, "ost": 1}
-    kinds = dict((kind.value, n) for kind, n in response.context["kind_counts"])
+    kinds = dict((kind.value, n) for kind, n in response.context["directory"]["kind_counts"])
     assert kinds["patch"] == 2
-    assert response.context["page"].paginator.count == 3
+    assert response.context["directory"]["page"].paginator.count == 3
 
 
 def test_an_unknown_filter_value_is_a_bad_request(client):
@@ -241,7 +241,7 @@ def test_a_steering_member_who_is_the_nominee_cannot_see_their_nomination(client
     ProfileFactory(user=member, level=Level.CONTRIBUTOR)
     own = services.nomination_open(nominee=member, rationale="r", by=staff)
     client.force_login(member)
-    assert own not in client.get("/review/").context["open"]
+    assert own not in client.get("/review/").context["queue"]["open"]
     assert client.get(review_url(own)).status_code == 403
 
 
@@ -259,8 +259,8 @@ def test_the_review_list_shows_open_and_decided_nominations(client, nomination, 
     services.nomination_decide(nomination_id=decided.pk, now=decided.deadline)
     client.force_login(steering[0])
     response = client.get("/review/")
-    assert [n.pk for n in response.context["open"]] == [nomination.pk]
-    assert [n.pk for n in response.context["decided"]] == [decided.pk]
+    assert [n.pk for n in response.context["queue"]["open"]] == [nomination.pk]
+    assert [n.pk for n in response.context["queue"]["decided"].object_list] == [decided.pk]
 
 
 def test_the_review_page_shows_evidence_votes_deadline_and_quorum(client, nomination, steering):

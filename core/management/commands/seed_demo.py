@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core.cache import bump
+
 DEMO_APPS = ["accounts", "consortia", "contributors", "forums", "events"]
 
 
@@ -35,6 +37,9 @@ class Command(BaseCommand):
                 context["people"] = module.seed(self.stdout)
             else:
                 module.seed(self.stdout, context)
+        # The demo writes some counters with QuerySet.update(), which sends no signal:
+        # drop every cached fragment (core.cache).
+        bump()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_accounts"]:
             self.stdout.write("")
