@@ -293,47 +293,56 @@ def _act(request: HttpRequest, consortium: Consortium, action, success: str) -> 
     return redirect("consortia:manage", slug=consortium.slug)
 
 
-@login_required
-@require_POST
-def request_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def _membership_for_lead(request: HttpRequest, slug: str, pk: int):
+    """The consortium the person leads (403 otherwise) and one of its memberships (404)."""
     consortium = permissions.get_consortium_for_lead(request.user, slug)
     membership = get_object_or_404(
         Membership.objects.select_related("organization"), pk=pk, consortium=consortium
     )
+    return consortium, membership
+
+
+def _decide(request: HttpRequest, slug: str, pk: int, decide, success: str) -> HttpResponse:
+    """Accept or decline a request with the lead's note; an invalid note is refused (400),
+    never dropped: the lead sees why and the request stays undecided."""
+    consortium, membership = _membership_for_lead(request, slug, pk)
     form = DecisionForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _render_manage(request, consortium, status=400)
+    note = form.cleaned_data["note"]
     return _act(
         request,
         consortium,
-        lambda: services.membership_accept(membership=membership, user=request.user, note=note),
-        _("%(org)s is now a member.") % {"org": membership.organization.name},
+        lambda: decide(membership=membership, user=request.user, note=note),
+        success % {"org": membership.organization.name},
     )
+
+
+@login_required
+@require_POST
+def request_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _decide(request, slug, pk, services.membership_accept, _("%(org)s is now a member."))
 
 
 @login_required
 @require_POST
 def request_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    consortium = permissions.get_consortium_for_lead(request.user, slug)
-    membership = get_object_or_404(
-        Membership.objects.select_related("organization"), pk=pk, consortium=consortium
-    )
-    form = DecisionForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    return _act(
+    return _decide(
         request,
-        consortium,
-        lambda: services.membership_decline(membership=membership, user=request.user, note=note),
-        _("The request of %(org)s was declined.") % {"org": membership.organization.name},
+        slug,
+        pk,
+        services.membership_decline,
+        _("The request of %(org)s was declined."),
     )
 
 
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    consortium = permissions.get_consortium_for_lead(request.user, slug)
-    membership = get_object_or_404(
-        Membership.objects.select_related("organization"), pk=pk, consortium=consortium
-    )
+    consortium, membership = _membership_for_lead(request, slug, pk)
     return _act(
         request,
         consortium,

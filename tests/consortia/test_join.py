@@ -124,6 +124,26 @@ def test_a_declined_request_mails_the_note_to_the_requester(
     assert "national consortium of your country" in message.body
 
 
+@pytest.mark.parametrize("decision", ["accept", "decline"])
+def test_a_note_too_long_is_refused_not_dropped(client, consortium, lead, decision):
+    contact = OrganizationContactFactory()
+    request = MembershipFactory(
+        consortium=consortium,
+        organization=contact.organization,
+        state="requested",
+        requested_by=contact.user,
+    )
+    client.force_login(lead)
+    response = client.post(
+        f"/consortia/irel/manage/requests/{request.pk}/{decision}/", {"note": "x" * 4001}
+    )
+    assert response.status_code == 400
+    assert "at most 4000 characters" in response.content.decode()
+    request.refresh_from_db()
+    assert request.state == Membership.State.REQUESTED
+    assert mail.outbox == []
+
+
 def test_a_contact_can_choose_an_organization_they_already_act_for(client, consortium, requester):
     organization = OrganizationFactory(name="Dublin City University")
     OrganizationContactFactory(organization=organization, user=requester)
