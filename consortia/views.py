@@ -36,6 +36,7 @@ from consortia.models import (
 )
 from core.cache import viewer_key
 from core.errors import DomainError
+from core.pagecache import cached_page
 
 PAGE_SIZE = 25
 
@@ -56,6 +57,7 @@ def _message_domain_error(request: HttpRequest, error: DomainError) -> None:
 
 
 @require_GET
+@cached_page("consortia")
 def consortium_list(request: HttpRequest) -> HttpResponse:
     filterset = ConsortiumFilter(request.GET or None, queryset=selectors.directory_queryset())
     status = 200
@@ -83,6 +85,7 @@ def consortium_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page("consortia")
 def consortium_detail(request: HttpRequest, slug: str) -> HttpResponse:
     name = Consortium.objects.filter(slug=slug).values_list("name", flat=True).first()
     if name is None:

@@ -27,6 +27,7 @@ from contributors.models import Agreement, Contribution, Level, Signature
 from core.cache import FRAGMENT_SECONDS, viewer_key
 from core.errors import DomainError
 from core.markdown import render_markdown
+from core.pagecache import cached_page
 
 PAGE_SIZE = 24
 BRIEFINGS_PAGE_SIZE = 20
@@ -41,6 +42,7 @@ def _refused(request: HttpRequest, exc: DomainError) -> int:
 
 
 @require_GET
+@cached_page("contributors")
 def contributor_list(request: HttpRequest) -> HttpResponse:
     filterset = ContributorFilter(request.GET or None, queryset=selectors.contributor_directory())
 
@@ -102,6 +104,7 @@ def _profile_context(request: HttpRequest, person, form=None) -> dict:
 
 
 @require_GET
+@cached_page("contributors", "forums")
 def profile(request: HttpRequest, orcid_id: str) -> HttpResponse:
     person = permissions.get_person_for_profile(request.user, orcid_id)
     if person.orcid_id != orcid_id:
@@ -312,6 +315,7 @@ def briefing_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@cached_page("contributors")
 def review_list(request: HttpRequest) -> HttpResponse:
     permissions.require_reviewer(request.user)
     # The template caches the lists per reviewer, page, language and contributors
@@ -324,6 +328,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@cached_page("contributors", "forums")
 def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
     nomination = permissions.get_nomination_for_reviewer(request.user, nomination_id)
     vote_form = recuse_form = None

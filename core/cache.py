@@ -38,7 +38,8 @@ PREFIX = "generation:"
 FRAGMENT_SECONDS = 60 * 60
 
 
-def _key(area: str) -> str:
+def area_key(area: str) -> str:
+    """The cache key of ``area``'s generation."""
     if area not in AREAS:
         raise ValueError(f"unknown cache area {area!r}")
     return PREFIX + area
@@ -50,18 +51,26 @@ def _fresh() -> int:
 
 def generation(*areas: str) -> str:
     """The current generation of ``areas`` (one cache round trip), as a key part."""
-    keys = [_key(area) for area in areas]
-    found = cache.get_many(keys)
-    missing = {key: _fresh() for key in keys if key not in found}
+    return read(areas)[0]
+
+
+def read(areas, *keys: str) -> tuple[str, dict]:
+    """The current generation of ``areas`` and the cached values of ``keys``, in one round
+    trip: ``(generation, {key: value found})``."""
+    area_keys = [area_key(area) for area in areas]
+    found = cache.get_many([*area_keys, *keys])
+    missing = {key: _fresh() for key in area_keys if key not in found}
     if missing:
         cache.set_many(missing, None)
         found.update(missing)
-    return ".".join(str(found[key]) for key in keys)
+    return ".".join(str(found[key]) for key in area_keys), {
+        key: found[key] for key in keys if key in found
+    }
 
 
 def _bump_now(areas: tuple[str, ...]) -> None:
     for area in areas:
-        key = _key(area)
+        key = area_key(area)
         try:
             cache.incr(key)
         except ValueError:  # not in the cache: start afresh

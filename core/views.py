@@ -8,6 +8,8 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.pagecache import cached_page
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,6 +37,7 @@ def _latest_api_user_topics() -> list:
     return list(forum_selectors.forum_topics(forum).object_list[:HOME_TOPICS])
 
 
+@cached_page("events", "forums")
 def home(request: HttpRequest) -> HttpResponse:
     from events import selectors as event_selectors
 

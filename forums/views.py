@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.cache import viewer_key
 from core.errors import DomainError, InvalidInput, NotAllowed
+from core.pagecache import cached_page
 from forums import permissions, selectors, services
 from forums.forms import (
     FlagForm,
@@ -59,6 +60,7 @@ def _post_url(post: Post) -> str:
 
 
 @require_GET
+@cached_page("forums", "contributors")
 def index(request: HttpRequest) -> HttpResponse:
     # The template caches the list per forums generation and viewer (core.cache): the
     # forums are looked up only when it is drawn (or to tell a moderator).
@@ -75,6 +77,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page("forums", "contributors")
 def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     if forum.is_ideas:
@@ -99,6 +102,7 @@ def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 @require_GET
+@cached_page("forums", "contributors")
 def ideas(request: HttpRequest) -> HttpResponse:
     forum = selectors.ideas_forum()
     if forum is None:
@@ -126,6 +130,7 @@ def ideas(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page("forums", "contributors")
 def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     if slug != topic.slug:
@@ -200,6 +205,7 @@ SEARCH_CACHE_SECONDS = 600
 
 
 @require_GET
+@cached_page("forums", "contributors")
 def search(request: HttpRequest) -> HttpResponse:
     forums = permissions.visible_forums(request.user)
     form = SearchForm(request.GET or None, forums=forums)

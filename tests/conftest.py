@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 from django.test import override_settings
 
 from orcid_community.celery import app as celery_app
@@ -13,12 +14,17 @@ def _isolated_cache_and_eager_tasks():
     """
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
+    locmem = "django.core.cache.backends.locmem.LocMemCache"
     with override_settings(
         CACHES={
-            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-            "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "default": {"BACKEND": locmem, "LOCATION": "tests-default"},
+            "local": {"BACKEND": locmem, "LOCATION": "tests-local"},
         }
     ):
+        # Local-memory caches of one LOCATION share their data within the process: start
+        # each test empty.
+        for name in ("default", "local"):
+            caches[name].clear()
         yield
     celery_app.conf.task_always_eager = eager
 

@@ -1,0 +1,102 @@
+"""Whole-page caching for the busiest pages, per area generation, viewer and language.
+
+``@cached_page("forums", "contributors")`` on a GET view keeps the HTML it returns and
+serves it again, without running the view, to the same viewer (anonymous visitors share
+one copy, a signed-in person has their own), in the same language and time zone, for the
+same URL, until one of the named areas changes (core.cache generations) or a minute has
+passed. A hit costs one cache round trip and no SQL query.
+
+A page may be cached this way only when everything it shows, *including what its
+permission checks decide*, follows from:
+
+* the rows of the areas it names (every save, delete or bulk write there bumps the area's
+  generation; a change of a person bumps every area);
+* the viewer, the language, the time zone and the URL (path and query string);
+* the clock, to within :data:`PAGE_SECONDS` (relative times, deadlines, memberships that
+  end on a date).
+
+What is never cached: other methods than GET and HEAD; requests with messages waiting to
+be shown; responses other than 200 HTML; responses that set a cookie or change the
+session; pages with a CSRF token drawn into them (forms of cached pages draw theirs with
+``{% csrf_token_late %}``: the token is filled in per response by
+core.middleware.LateCsrfTokenMiddleware, after the cache).
+
+The generations are read *before* the view runs and stored with the page: a change that
+commits while the page is being drawn bumps them, so that copy is never served.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+from core import cache as generations
+
+PAGE_SECONDS = 60
+# The header (base.html) shows Review to members of the steering group: every page a
+# signed-in person sees also depends on the contributors area.
+SIGNED_IN_AREAS = ("contributors",)
+# What a drawn (not late) CSRF token field looks like in a page.
+_TOKEN_FIELD = b'name="csrfmiddlewaretoken"'
+
+
+def page_key(name: str, request: HttpRequest) -> str:
+    parts = (
+        request.get_full_path(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        generations.viewer_key(request),
+    )
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return f"page:{name}:{digest}"
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    return bool(get_messages(request))
+
+
+def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and not response.cookies
+        and not (session is not None and session.modified)
+        and _TOKEN_FIELD not in response.content
+    )
+
+
+def cached_page(*areas: str, seconds: int = PAGE_SECONDS):
+    """Serve the view's page from the cache while ``areas`` are unchanged (see above)."""
+    for area in areas:
+        generations.area_key(area)  # fails at import for an unknown area
+    signed_in_areas = tuple(dict.fromkeys(areas + SIGNED_IN_AREAS))
+
+    def decorate(view):
+        name = f"{view.__module__}.{view.__qualname__}"
+
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method not in ("GET", "HEAD") or _has_messages(request):
+                return view(request, *args, **kwargs)
+            key = page_key(name, request)
+            depends = signed_in_areas if request.user.is_authenticated else areas
+            generation, found = generations.read(depends, key)
+            entry = found.get(key)
+            if entry is not None and entry[0] == generation:
+                return HttpResponse(entry[2], content_type=entry[1])
+            response = view(request, *args, **kwargs)
+            if _cacheable(request, response):
+                cache.set(key, (generation, response["Content-Type"], response.content), seconds)
+            return response
+
+        wrapper.cached_areas = areas
+        return wrapper
+
+    return decorate

@@ -1,0 +1,250 @@
+"""core.pagecache: whole pages served again without the view, never stale, never shared."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib import messages
+from django.http import HttpResponse
+from django.template import engines
+from django.test import RequestFactory
+from django.utils import timezone
+
+from contributors.services import membership_add
+from core.pagecache import cached_page
+from forums import services
+from tests.factories.accounts import UserFactory
+from tests.factories.consortia import ConsortiumFactory
+from tests.factories.contributors import GroupFactory, contributor, steering_members
+from tests.factories.forums import ForumFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _author(name="Ada Author"):
+    return UserFactory(name=name, date_joined=timezone.now() - timedelta(days=30))
+
+
+@pytest.fixture
+def topic():
+    forum = ForumFactory(slug="general", kind="general")
+    return services.topic_create(forum=forum, author=_author(), title="Tokens", body="Why?")
+
+
+@pytest.fixture
+def pages(topic):
+    person = contributor()
+    consortium = ConsortiumFactory()
+    return [
+        "/",
+        "/consortia/",
+        "/consortia/?region=emea&q=university",
+        consortium.get_absolute_url(),
+        "/contributors/",
+        f"/contributors/{person.orcid_id}/",
+        "/forums/",
+        topic.get_absolute_url(),
+        "/forums/search/?q=token",
+    ]
+
+
+def _without_tokens(content: bytes) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content.decode())
+
+
+def test_a_second_visit_runs_no_query_and_shows_the_same_page(
+    client, pages, django_assert_num_queries
+):
+    for url in pages:
+        first = client.get(url)
+        assert first.status_code == 200, url
+        with django_assert_num_queries(0):
+            second = client.get(url)
+        assert second.status_code == 200
+        assert _without_tokens(second.content) == _without_tokens(first.content), url
+        assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_a_signed_in_persons_second_visit_runs_only_the_session_queries(
+    client, pages, django_assert_max_num_queries
+):
+    client.force_login(_author("Sam Signed"))
+    for url in pages:
+        first = client.get(url)
+        with django_assert_max_num_queries(2):  # the session and the person
+            second = client.get(url)
+        assert _without_tokens(second.content) == _without_tokens(first.content), url
+        assert "Sam Signed" in second.content.decode()
+
+
+def test_the_review_pages_are_cached_per_reviewer(client, django_assert_max_num_queries):
+    member = steering_members(3)[1]
+    client.force_login(member)
+    first = client.get("/review/")
+    assert first.status_code == 200
+    with django_assert_max_num_queries(2):
+        assert _without_tokens(client.get("/review/").content) == _without_tokens(first.content)
+
+
+def test_a_change_shows_at_once_on_a_cached_page(client, topic):
+    url = topic.get_absolute_url()
+    assert "Renew the token." not in client.get(url).content.decode()
+    services.post_create(topic=topic, author=_author("Rita Reader"), body="Renew the token.")
+    assert "Renew the token." in client.get(url).content.decode()
+
+
+def test_a_cached_page_is_never_shown_to_another_viewer(client, topic):
+    url = topic.get_absolute_url()
+    client.force_login(_author("Sam Signed"))
+    assert "Sam Signed" in client.get(url).content.decode()
+    client.force_login(_author("Otto Other"))
+    page = client.get(url).content.decode()
+    assert "Otto Other" in page
+    assert "Sam Signed" not in page
+    client.logout()
+    page = client.get(url).content.decode()
+    assert "Otto Other" not in page
+    assert "Sign in" in page
+
+
+def test_leaving_a_group_closes_its_private_forum_at_once(client):
+    """Permission checks skipped by a hit follow the data: the contributors area."""
+    group = GroupFactory(slug="wg-api", kind="working")
+    private = services.forum_create(
+        slug="wg-api", name="API group", kind="group", group=group, is_private=True
+    )
+    insider = _author("Ines Insider")
+    membership = membership_add(group=group, user=insider)
+    topic = services.topic_create(forum=private, author=insider, title="Plans", body="Secret")
+    url = topic.get_absolute_url()
+    client.force_login(insider)
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # from the cache
+
+    membership.term_start = timezone.localdate() - timedelta(days=30)
+    membership.term_end = timezone.localdate() - timedelta(days=1)
+    membership.save()
+
+    assert client.get(url).status_code == 404
+
+
+def test_joining_the_steering_group_shows_review_in_the_cached_header(client):
+    person = _author("Nia New")
+    client.force_login(person)
+    assert 'href="/review/"' not in client.get("/forums/").content.decode()
+    steering_members(1)
+    from contributors.models import Group
+
+    membership_add(group=Group.objects.get(slug="steering-group"), user=person)
+    assert 'href="/review/"' in client.get("/forums/").content.decode()
+
+
+def test_a_waiting_message_is_shown_on_a_cached_page(client, topic):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    url = topic.get_absolute_url()
+    client.get(url)  # cached now
+    storage = CookieStorage(RequestFactory().get("/"))
+    client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Saved for you.")])
+    assert "Saved for you." in client.get(url).content.decode()
+    # Shown once: the next visit is the cached page again, without it.
+    assert "Saved for you." not in client.get(url).content.decode()
+
+
+def test_every_visitor_gets_a_token_of_their_own_in_a_cached_page(client, topic):
+    url = topic.get_absolute_url()
+    client.get(url)
+    tokens = []
+    for _ in range(2):
+        visitor = type(client)(enforce_csrf_checks=True)
+        html = visitor.get(url).content.decode()
+        token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+        tokens.append(token)
+        switched = visitor.post(
+            "/accounts/language/", {"csrfmiddlewaretoken": token, "language": "es", "next": "/"}
+        )
+        assert switched.status_code == 302
+    assert tokens[0] != tokens[1]
+
+
+def test_a_page_in_another_language_is_cached_apart(client, topic):
+    url = topic.get_absolute_url()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    russian = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert 'lang="en"' in english
+    assert 'lang="ru"' in russian
+
+
+def test_an_invalid_filter_is_answered_400_every_time(client):
+    assert client.get("/consortia/?region=atlantis").status_code == 400
+    assert client.get("/consortia/?region=atlantis").status_code == 400
+
+
+# --- what is never kept -----------------------------------------------------------------
+
+
+def _counting_view(template: str, *, status: int = 200, cookie: bool = False):
+    calls = []
+
+    @cached_page("forums")
+    def view(request):
+        calls.append(1)
+        html = engines["django"].from_string(template).render({}, request)
+        response = HttpResponse(html, status=status)
+        if cookie:
+            response.set_cookie("seen", "1")
+        return response
+
+    return view, calls
+
+
+def _request(method="get"):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.cache import SessionStore
+
+    request = getattr(RequestFactory(), method)("/somewhere/")
+    request.user = AnonymousUser()
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    return request
+
+
+@pytest.mark.parametrize(
+    ("template", "options"),
+    [
+        ("<form>{% csrf_token %}</form>", {}),  # a real token in the page
+        ("<p>gone</p>", {"status": 404}),
+        ("<p>a cookie</p>", {"cookie": True}),
+    ],
+)
+def test_a_page_that_cannot_be_shared_is_drawn_every_time(template, options):
+    view, calls = _counting_view(template, **options)
+    view(_request())
+    view(_request())
+    assert len(calls) == 2
+
+
+def test_a_plain_page_is_drawn_once_and_a_post_always_runs_the_view():
+    view, calls = _counting_view("{% load portal %}<form>{% csrf_token_late %}</form>")
+    view(_request())
+    view(_request())
+    assert len(calls) == 1
+    view(_request("post"))
+    assert len(calls) == 2
+
+
+def test_a_request_with_a_message_waiting_runs_the_view():
+    view, calls = _counting_view("<p>hello</p>")
+    view(_request())
+    request = _request()
+    messages.info(request, "Saved.")
+    view(request)
+    assert len(calls) == 2
+
+
+def test_an_unknown_area_is_refused_when_the_view_is_declared():
+    with pytest.raises(ValueError, match="unknown cache area"):
+        cached_page("nowhere")
