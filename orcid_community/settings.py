@@ -130,7 +130,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "occ",
         }
@@ -185,9 +185,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 MAIL_LIST_ID_DOMAIN = env.str("MAIL_LIST_ID_DOMAIN", default="community.orcid.example")
 
 # --- Accounts: django-allauth ----------------------------------------------------------
+# Django's and allauth's backends, with the signed-in person looked up in the cache.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"

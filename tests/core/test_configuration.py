@@ -82,7 +82,7 @@ def test_database_and_redis_come_from_the_environment():
         "portal",
         "redis://cache.example:6379/0",
         "False",
-        "django.core.cache.backends.redis.RedisCache",
+        "core.redis_cache.RedisCache",
     ]
     embedded = run_manage("shell", "--no-imports", "-c", code)
     assert embedded.stdout.split()[0] == "django.db.backends.sqlite3"

@@ -1,0 +1,97 @@
+"""accounts.backends: the signed-in person comes from the cache, and every change shows."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts import backends
+from accounts.models import User
+from tests.factories.accounts import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def person():
+    return UserFactory(name="Carla Cached")
+
+
+@pytest.fixture
+def signed_in(client, person):
+    assert client.login(email=person.email, password=PASSWORD)
+    client.get("/")  # the person is in the cache now
+    return client
+
+
+def _user_queries(captured) -> list[str]:
+    table = User._meta.db_table
+    return [q["sql"] for q in captured if f'FROM "{table}"' in q["sql"]]
+
+
+def test_both_backends_are_the_caching_ones():
+    assert settings.AUTHENTICATION_BACKENDS == [
+        "accounts.backends.ModelBackend",
+        "accounts.backends.AuthenticationBackend",
+    ]
+
+
+def test_a_signed_in_request_does_not_load_the_person_again(signed_in, person):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert cache.get(backends.cache_key(person.pk)) == person
+    with CaptureQueriesContext(connection) as captured:
+        page = signed_in.get("/contributors/")
+    assert "Carla Cached" in page.content.decode()
+    assert _user_queries(captured) == []
+
+
+def test_a_new_name_shows_on_the_next_request(signed_in, person):
+    person.name = "Carla Renamed"
+    person.save()
+    assert cache.get(backends.cache_key(person.pk)) is None
+    assert "Carla Renamed" in signed_in.get("/contributors/").content.decode()
+
+
+def test_a_deactivated_person_is_signed_out_on_the_next_request(signed_in, person):
+    person.is_active = False
+    person.save()
+    assert signed_in.get("/accounts/profile/").status_code == 302
+    assert "Carla Cached" not in signed_in.get("/").content.decode()
+
+
+def test_a_new_password_signs_out_the_other_sessions_at_once(client, person):
+    other = type(client)()
+    assert other.login(email=person.email, password=PASSWORD)
+    assert other.get("/accounts/profile/").status_code == 200
+    person.set_password("another-long-passphrase-2026")
+    person.save()
+    assert other.get("/accounts/profile/").status_code == 302
+
+
+def test_a_deleted_person_is_forgotten(signed_in, person):
+    pk = person.pk
+    person.delete()
+    assert cache.get(backends.cache_key(pk)) is None
+    assert signed_in.get("/accounts/profile/").status_code == 302
+
+
+def test_a_change_in_a_transaction_is_forgotten_again_after_the_commit(
+    person, django_capture_on_commit_callbacks
+):
+    key = backends.cache_key(person.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        person.name = "Carla Committed"
+        person.save()
+        # Another process loaded the person before the commit and cached that copy.
+        cache.set(key, User.objects.get(pk=person.pk), 60)
+    assert cache.get(key) is None
+
+
+def test_an_inactive_person_is_never_cached(person):
+    person.is_active = False
+    person.save()
+    assert backends.ModelBackend().get_user(person.pk) is None
+    assert cache.get(backends.cache_key(person.pk)) is None
