@@ -5,8 +5,9 @@
 Runs against a filled database (the benchmark's, or the demo data's) with the settings
 gunicorn gets. It chooses one page of each kind (a consortium, a profile, a topic with
 50 posts, an open nomination …), creates a session for a member of the steering group,
-requests every page twice through Django's test client and counts the queries of the
-second request (the steady state the load test sees: caches warm). It prints one JSON
+requests every page twice through Django's test client, on an empty cache, and counts
+the queries of both requests: the first draws the page, the second is the steady state the
+load test sees (caches warm). It prints one JSON
 object: the paths, the session cookie and, per page, the status and the query count.
 """
 
@@ -27,6 +28,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -134,15 +136,24 @@ def pages() -> tuple[dict[str, dict], str]:
 
 
 def count_queries(page_list: dict[str, dict], session_key: str) -> dict[str, dict]:
+    """Per page: the queries of a request on an empty cache (``cold_queries``: what the
+    page costs when it is drawn) and of the next one (``queries``: the steady state the
+    load test sees, caches warm)."""
     counts = {}
     for name, page in page_list.items():
+        cache.clear()
         client = Client(HTTP_HOST="127.0.0.1")
         if page["signed_in"]:
             client.cookies[settings.SESSION_COOKIE_NAME] = session_key
-        client.get(page["path"])  # the first request fills caches, like the warm-up
+        with CaptureQueriesContext(connection) as cold:
+            client.get(page["path"])
         with CaptureQueriesContext(connection) as captured:
             response = client.get(page["path"])
-        counts[name] = {"status": response.status_code, "queries": len(captured)}
+        counts[name] = {
+            "status": response.status_code,
+            "queries": len(captured),
+            "cold_queries": len(cold),
+        }
     return counts
 
 

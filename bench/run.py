@@ -118,6 +118,8 @@ def build_results(
         run = runs[name]
         queries = probes.get(name, {}).get("queries")
         demo_queries = demo.get(name, {}).get("queries")
+        cold = probes.get(name, {}).get("cold_queries")
+        demo_cold = demo.get(name, {}).get("cold_queries")
         row = {
             "path": probes.get(name, {}).get("path", ""),
             "rps": round(run["rps"], 1),
@@ -126,6 +128,8 @@ def build_results(
             "p99_ms": round(run["p99_ms"], 1),
             "queries": queries,
             "demo_queries": demo_queries,
+            "cold_queries": cold,
+            "demo_cold_queries": demo_cold,
             "ratio": round(run["rps"] / bare_rps, 2) if bare_rps else 0.0,
             "errors": run.get("errors", 0),
         }
@@ -143,13 +147,30 @@ def misses(name: str, row: dict) -> list[str]:
         found.append(f"p95 {row['p95_ms']} ms >= {MAX_P95_MS:.0f} ms")
     if row["queries"] != row["demo_queries"]:
         found.append(f"{row['queries']} queries vs {row['demo_queries']} on the demo data")
+    if row.get("cold_queries") != row.get("demo_cold_queries"):
+        found.append(
+            f"{row.get('cold_queries')} queries drawing the page vs "
+            f"{row.get('demo_cold_queries')} on the demo data"
+        )
     if row["errors"]:
         found.append(f"{row['errors']} errors")
     return found
 
 
 def table(results: dict, *, markdown: bool = False) -> str:
-    head = ["page", "req/s", "p50 ms", "p95 ms", "p99 ms", "queries", "demo", "ratio", ""]
+    head = [
+        "page",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "queries",
+        "demo",
+        "cold",
+        "cold demo",
+        "ratio",
+        "",
+    ]
     rows = []
     for name, row in results["pages"].items():
         rows.append(
@@ -161,13 +182,15 @@ def table(results: dict, *, markdown: bool = False) -> str:
                 f"{row['p99_ms']:.1f}",
                 str(row["queries"]),
                 str(row["demo_queries"]),
+                str(row.get("cold_queries")),
+                str(row.get("demo_cold_queries")),
                 f"{row['ratio']:.2f}",
                 "; ".join(row["misses"]) or "ok",
             ]
         )
     if markdown:
         lines = ["| " + " | ".join(head[:-1] + ["marks"]) + " |"]
-        lines.append("| " + " | ".join(["---"] + ["--:"] * 7 + ["---"]) + " |")
+        lines.append("| " + " | ".join(["---"] + ["--:"] * (len(head) - 2) + ["---"]) + " |")
         lines += ["| `" + r[0] + "` | " + " | ".join(r[1:]) + " |" for r in rows]
         return "\n".join(lines)
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]

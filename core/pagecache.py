@@ -68,6 +68,7 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
         and response.get("Content-Type", "").startswith("text/html")
         and not response.cookies
         and not (session is not None and session.modified)
+        and not _has_messages(request)  # the view added one
         and _TOKEN_FIELD not in response.content
     )
 

@@ -123,3 +123,16 @@ def test_the_table_lists_every_page_with_its_marks():
     assert plain.splitlines()[0].split()[:3] == ["page", "req/s", "p50"]
     assert "ratio 0.2 < 0.4" in plain
     assert "| `forums` | 200 |" in markdown
+
+
+def test_a_page_drawn_with_more_queries_than_on_the_demo_data_misses_the_mark():
+    """A cache hit runs no query: the first request, on an empty cache, is compared too."""
+    runs = {"bare": _fake_run(1000.0), "topic": _fake_run(900.0)}
+    probes = {"bare": {"queries": 0}, "topic": {"queries": 0, "cold_queries": 9}}
+    demo = {"bare": {"queries": 0}, "topic": {"queries": 0, "cold_queries": 3}}
+    results = run.build_results({}, runs, probes, demo)
+    assert results["pages"]["topic"]["cold_queries"] == 9
+    assert results["pages"]["topic"]["misses"] == [
+        "9 queries drawing the page vs 3 on the demo data"
+    ]
+    assert "| `topic` | 900 |" in run.table(results, markdown=True)

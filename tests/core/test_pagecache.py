@@ -230,10 +230,28 @@ def test_a_page_that_cannot_be_shared_is_drawn_every_time(template, options):
 def test_a_plain_page_is_drawn_once_and_a_post_always_runs_the_view():
     view, calls = _counting_view("{% load portal %}<form>{% csrf_token_late %}</form>")
     view(_request())
+    assert _has_page_in_cache()
     view(_request())
     assert len(calls) == 1
     view(_request("post"))
     assert len(calls) == 2
+
+
+def test_a_page_that_adds_a_message_is_not_kept():
+    @cached_page("forums")
+    def view(request):
+        messages.info(request, "Only once.")
+        return HttpResponse("<p>hello</p>")
+
+    request = _request()
+    view(request)
+    assert not _has_page_in_cache()
+
+
+def _has_page_in_cache() -> bool:
+    from django.core.cache import cache
+
+    return any(key.startswith(":1:page:") for key in cache._cache)
 
 
 def test_a_request_with_a_message_waiting_runs_the_view():
