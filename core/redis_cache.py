@@ -1,18 +1,45 @@
-"""Django's Redis cache backend, without a new client object on every call.
+"""Django's Redis cache backend, made cheaper per call and safe when Redis is away.
 
-``django.core.cache.backends.redis.RedisCacheClient.get_client`` builds a ``redis.Redis``
-around the (shared) connection pool for every cache operation; with redis-py 7 that
-costs about 75 µs, more than the round trip to a local Redis. A ``redis.Redis`` is
-thread-safe and cheap to keep, so this client keeps one per connection pool.
+Two changes to ``django.core.cache.backends.redis``:
+
+* **One client per connection pool.** Django builds a ``redis.Redis`` around the shared
+  pool for every cache operation; with redis-py 7 that costs about 75 µs, more than the
+  round trip to a local Redis. A ``redis.Redis`` is thread-safe and cheap to keep.
+* **An unreachable Redis is a cache miss, not an error.** Without this, a Redis outage
+  turned every page into a 500 and every save into an error (saves bump cache
+  generations, core.cache). Now, while Redis does not answer: reads miss (pages are drawn
+  from the database, sessions come from the database), writes are dropped, and
+  invalidations — ``delete``, ``delete_many``, ``incr`` (a generation bump) — are
+  remembered and carried out, as deletions, before anything else once Redis answers again,
+  so nothing cached before the outage outlives a change made during it. After a failure
+  the backend does not try Redis again for :data:`RETRY_SECONDS`, so an outage does not
+  make every request wait for connection attempts.
+
+Deleting a generation key is as good as bumping it: a missing generation restarts from the
+clock (core.cache), which no cached key carries.
 """
 
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
 from django.core.cache.backends import redis as django_redis
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+RETRY_SECONDS = 2.0
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._stale: set[str] = set()  # keys to delete once Redis answers again
+        self._retry_at = 0.0  # while in the future, Redis is not asked
+        self._down = False
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -20,6 +47,77 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+    # --- availability ---------------------------------------------------------------
+
+    def _failed(self, exc: Exception) -> None:
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+        if not self._down:
+            self._down = True
+            logger.error("Redis cache unreachable, serving without it: %s", exc)
+
+    def _available(self) -> bool:
+        """Whether to ask Redis now; first carries out the invalidations it missed."""
+        if time.monotonic() < self._retry_at:
+            return False
+        if self._stale:
+            keys = list(self._stale)
+            try:
+                super().delete_many(keys)
+            except UNREACHABLE as exc:
+                self._failed(exc)
+                return False
+            self._stale.difference_update(keys)
+        if self._down:
+            self._down = False
+            logger.warning("Redis cache answers again")
+        return True
+
+    def _call(self, operation: str, *args, fallback=None, invalidates=()):
+        if self._available():
+            try:
+                return getattr(super(), operation)(*args)
+            except UNREACHABLE as exc:
+                self._failed(exc)
+        self._stale.update(invalidates)
+        return fallback
+
+    # --- reads: a miss ---------------------------------------------------------------
+
+    def get(self, key, default):
+        return self._call("get", key, default, fallback=default)
+
+    def get_many(self, keys):
+        return self._call("get_many", keys, fallback={})
+
+    def has_key(self, key):
+        return self._call("has_key", key, fallback=False)
+
+    # --- writes: dropped -------------------------------------------------------------
+
+    def set(self, key, value, timeout):
+        self._call("set", key, value, timeout)
+
+    def add(self, key, value, timeout):
+        return self._call("add", key, value, timeout, fallback=False)
+
+    def set_many(self, data, timeout):
+        self._call("set_many", data, timeout)
+
+    def touch(self, key, timeout):
+        return self._call("touch", key, timeout, fallback=False)
+
+    # --- invalidations: remembered ---------------------------------------------------
+
+    def delete(self, key):
+        return self._call("delete", key, fallback=False, invalidates=[key])
+
+    def delete_many(self, keys):
+        self._call("delete_many", keys, invalidates=keys)
+
+    def incr(self, key, delta):
+        """``None`` when Redis is away: the key is then deleted once it answers again."""
+        return self._call("incr", key, delta, invalidates=[key])
 
 
 class RedisCache(django_redis.RedisCache):
