@@ -237,7 +237,7 @@ def search_posts(
         posts = posts.filter(topic__forum=forum)
     if since:
         posts = posts.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
-    if until:
+    if until and until < date.max:  # until the last day there is: the end stays open
         end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
         posts = posts.filter(created_at__lt=end)
     terms = q.split()[:10]

@@ -136,3 +136,11 @@ def test_hyphenated_terms_find_the_compound_word(client, forum, author, q):
     html = client.get("/forums/search/", {"q": q}).content.decode()
     assert link(topic) in html
     assert html.count('href="/forums/p/') == 1
+
+
+@pytest.mark.parametrize("dates", ["until=9999-12-31", "since=9999-12-31", "since=0001-01-01"])
+def test_dates_at_the_ends_of_the_calendar_are_no_500(client, corpus, dates):
+    response = client.get(f"/forums/search/?q=sandbox&{dates}")
+    assert response.status_code == 200
+    found = link(corpus["sandbox"]) in response.content.decode()
+    assert found == (dates != "since=9999-12-31")
