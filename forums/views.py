@@ -168,7 +168,9 @@ def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpRes
 def _quote(request: HttpRequest, topic: Topic) -> str:
     """The reply box pre-filled with a quote of ``?quote=<post id>`` (works without JS)."""
     raw = request.GET.get("quote", "")
-    if not raw.isdigit():
+    # isdigit() accepts "²" and other digits int() refuses; a post id is ASCII 0-9 only,
+    # and an id beyond a bigint's 19 digits names no post.
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 18):
         return ""
     post = (
         Post.objects.select_related("author")

@@ -86,6 +86,14 @@ def test_quote_link_prefills_the_reply_box_without_javascript(client, topic, rea
     assert "Ana Author wrote:\n&gt; Why **401**?" in page
 
 
+@pytest.mark.parametrize("quote", ["²", "٣", "①", "1²", "-1", " 1", "99999999999999999999999"])
+def test_a_quote_that_is_no_post_id_leaves_the_reply_box_empty(client, topic, reader, quote):
+    client.force_login(reader)
+    response = client.get(topic.get_absolute_url(), {"quote": quote})
+    assert response.status_code == 200
+    assert "wrote:" not in response.content.decode()
+
+
 def test_editing_keeps_the_previous_version_and_marks_the_post_edited(client, topic, author):
     post = topic.posts.get()
     client.force_login(author)
