@@ -1,7 +1,8 @@
 """Daily and weekly digests of the forums: one mail per person and list with everything new.
 
 A run (``mail.DigestRun``, one per period: ``daily:2026-11-23``, ``weekly:2026-W48``)
-fixes its window — from where the previous run of that mode ended until now — and renders
+fixes its window — from where the previous run of that mode ended until a few minutes ago
+(:data:`SETTLE`) — and renders
 the shared pieces once: per forum and per topic, per language. Then it walks the
 subscribers in batches of a fixed number of queries, writes one Delivery per person and
 list that names the pieces that person may see (``parts``), and hands each batch to one
@@ -32,6 +33,11 @@ from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
 
 KIND = "forums.digest"
 MODES = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
+# A digest covers the posts created up to this long before it runs. A post's created_at is
+# set when it is inserted, but its transaction commits later (it writes the notifications
+# of its watchers first): a window ending at the run's own time would miss a post inserted
+# just before and committed just after it, and the next window would start after it.
+SETTLE = timedelta(minutes=5)
 BATCH_SIZE = mail.BATCH_SIZE
 
 
@@ -113,7 +119,7 @@ def _render_sections(run: DigestRun, mode: str, posts: list[Post], languages: se
                     subject = _("Weekly digest of %(list)s, %(date)s")
                 subject = subject % {
                     "list": list_name,
-                    "date": run.until.strftime("%Y-%m-%d"),
+                    "date": (run.until + SETTLE).strftime("%Y-%m-%d"),  # the run's day
                 }
                 plan.subjects[f"{language} {list_id}"] = subject
                 ctx = {
@@ -160,21 +166,22 @@ def digest_prepare(
         raise ValueError(f"unknown digest mode {mode!r}")
     now = now or timezone.now()
     period = digest_period(mode, now)
+    until = now - SETTLE
     with transaction.atomic():
         run = DigestRun.objects.filter(kind=kind, period=period).first()
         if run is not None:
             stored = DigestSection.objects.get(run=run, language="", key="_plan")
             return run, Plan.loads(stored.text)
         previous = (
-            DigestRun.objects.filter(kind=kind, period__startswith=f"{mode}:", until__lt=now)
+            DigestRun.objects.filter(kind=kind, period__startswith=f"{mode}:", until__lt=until)
             .order_by("-until")
             .values_list("until", flat=True)
             .first()
         )
-        since = previous or now - MODES[mode]
-        run = DigestRun.objects.create(kind=kind, period=period, since=since, until=now)
+        since = previous or until - MODES[mode]
+        run = DigestRun.objects.create(kind=kind, period=period, since=since, until=until)
         posts = list(
-            Post.objects.filter(created_at__gte=since, created_at__lt=now, is_hidden=False)
+            Post.objects.filter(created_at__gte=since, created_at__lt=until, is_hidden=False)
             .select_related("topic__forum", "author")
             .order_by("created_at", "pk")
         )

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import models, transaction
@@ -602,7 +603,12 @@ def resubscribe(*, user_id: int, list_id: str) -> bool:
 
 @transaction.atomic
 def unsubscribe(*, user_id: int, list_id: str) -> bool:
-    """Stop every mail of ``list_id`` to the person, pending ones included; True if new."""
+    """Stop every mail of ``list_id`` to the person, pending ones included; True if new.
+
+    A link of a deleted account (tokens live for months) has nothing left to stop.
+    """
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        return False
     _, created = Unsubscription.objects.get_or_create(user_id=user_id, list_id=list_id)
     Delivery.objects.filter(
         recipient_id=user_id, list_id=list_id, state=Delivery.State.PENDING

@@ -162,3 +162,12 @@ def test_an_expired_token_gets_a_clear_400_page(client):
     with mock.patch("time.time", return_value=later):
         response = client.get(f"/mail/unsubscribe/{token}/")
     assert response.status_code == 400
+
+
+def test_the_one_click_link_of_a_deleted_account_is_answered_not_an_error(client):
+    person = UserFactory()
+    token = services.unsubscribe_token(user_id=person.pk, list_id="tests")
+    person.delete()
+    response = client.post(f"/mail/unsubscribe/{token}/")
+    assert response.status_code == 200
+    assert not Unsubscription.objects.exists()

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 def soon():
-    return timezone.now() + timedelta(seconds=1)
+    """A run's time for which every post made so far has settled (digests.SETTLE)."""
+    return timezone.now() + digests.SETTLE + timedelta(seconds=1)
 
 
 def run_digest(capture, mode="daily", now=None, **kwargs):
@@ -109,6 +110,21 @@ def test_the_next_digest_has_only_what_is_new_since_the_last_one(
     assert "Use /read-public" in message.body
     assert "--- Tokens ---" not in message.body
     assert "1 new message:" in message.body
+
+
+def test_a_post_that_commits_after_a_run_is_in_the_next_digest(
+    busy, api_users, ana, ben, django_capture_on_commit_callbacks
+):
+    """A post is inserted (created_at) before the run but committed just after it."""
+    watch(ben, "daily", forum=api_users)
+    first = soon()
+    run_digest(django_capture_on_commit_callbacks, now=first)
+    straggler = forums.post_create(topic=busy["scopes"], author=ana, body="Late commit")
+    Post.objects.filter(pk=straggler.pk).update(created_at=first - timedelta(seconds=1))
+    outbox.outbox.clear()
+    run_digest(django_capture_on_commit_callbacks, now=first + timedelta(days=1))
+    [message] = mails_to(ben)
+    assert "Late commit" in message.body
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ import resource
 import secrets
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core import mail as django_mail
@@ -187,7 +188,10 @@ class Command(BaseCommand):
         with _count_queries() as queries:
             # The task by its function, eager: it writes the deliveries batch by batch and
             # each batch's send_delivery_batch task runs as it is enqueued (on commit).
-            send_digests.delay("daily", kind=kind).get()
+            # Its window ends digests.SETTLE before the run: run it as if that long after
+            # the posts were made.
+            settled = timezone.now() + digests.SETTLE + timedelta(seconds=1)
+            send_digests.delay("daily", now=settled.isoformat(), kind=kind).get()
         seconds = time.perf_counter() - started
         sent = django_mail.outbox.count
         run = DigestRun.objects.get(kind=kind)
