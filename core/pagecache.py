@@ -16,8 +16,8 @@ permission checks decide*, follows from:
   end on a date).
 
 What is never cached: other methods than GET and HEAD; requests with messages waiting to
-be shown; responses other than 200 HTML; responses that set a cookie or change the
-session; pages with a CSRF token drawn into them (forms of cached pages draw theirs with
+be shown; responses other than 200 HTML; responses with headers of their own, that set a
+cookie or change the session; pages with a CSRF token drawn into them (forms of cached pages draw theirs with
 ``{% csrf_token_late %}``: the token is filled in per response by
 core.middleware.LateCsrfTokenMiddleware, after the cache).
 
@@ -66,6 +66,9 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
         response.status_code == 200
         and not response.streaming
         and response.get("Content-Type", "").startswith("text/html")
+        # A hit rebuilds the response from its body and type: a view that set any other
+        # header (Cache-Control, Vary, …) would lose it.
+        and set(response.headers) <= {"Content-Type"}
         and not response.cookies
         and not (session is not None and session.modified)
         and not _has_messages(request)  # the view added one

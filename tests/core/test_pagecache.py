@@ -185,7 +185,9 @@ def test_an_invalid_filter_is_answered_400_every_time(client):
 # --- what is never kept -----------------------------------------------------------------
 
 
-def _counting_view(template: str, *, status: int = 200, cookie: bool = False):
+def _counting_view(
+    template: str, *, status: int = 200, cookie: bool = False, header: bool = False
+):
     calls = []
 
     @cached_page("forums")
@@ -195,6 +197,8 @@ def _counting_view(template: str, *, status: int = 200, cookie: bool = False):
         response = HttpResponse(html, status=status)
         if cookie:
             response.set_cookie("seen", "1")
+        if header:
+            response["Cache-Control"] = "no-store"
         return response
 
     return view, calls
@@ -218,6 +222,7 @@ def _request(method="get"):
         ("<form>{% csrf_token %}</form>", {}),  # a real token in the page
         ("<p>gone</p>", {"status": 404}),
         ("<p>a cookie</p>", {"cookie": True}),
+        ("<p>a header</p>", {"header": True}),
     ],
 )
 def test_a_page_that_cannot_be_shared_is_drawn_every_time(template, options):
