@@ -57,6 +57,8 @@ class LevelChange(models.Model):
         VENDOR = "vendor", _("Vendor contracted for development")
 
     OST_BASES = (Basis.AGREEMENT_SIGNED, Basis.DEVELOPMENT_STAFF, Basis.VENDOR)
+    # OST members on these bases have no vote on nominations.
+    NON_VOTING_OST_BASES = (Basis.DEVELOPMENT_STAFF, Basis.VENDOR)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

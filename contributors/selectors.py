@@ -78,6 +78,46 @@ def current_steering_member_ids(today: date | None = None) -> set[int]:
     )
 
 
+def non_voting_ost_ids() -> QuerySet:
+    """The people who are OST members as ORCID development staff or contracted vendors.
+
+    They are OST members without a vote: the basis of the change that made them OST
+    (the latest one to OST) says so.
+    """
+    latest_ost_basis = Subquery(
+        LevelChange.objects.filter(user_id=OuterRef("user_id"), to_level=Level.OST)
+        .order_by("-changed_at", "-pk")
+        .values("basis")[:1]
+    )
+    return (
+        Profile.objects.filter(level=Level.OST)
+        .annotate(ost_basis=latest_ost_basis)
+        .filter(ost_basis__in=LevelChange.NON_VOTING_OST_BASES)
+        .values("user_id")
+    )
+
+
+def is_non_voting_ost(user) -> bool:
+    """Whether ``user`` is an OST member as development staff or a vendor (no vote)."""
+    if not getattr(user, "pk", None):
+        return False
+    return non_voting_ost_ids().filter(user_id=user.pk).exists()
+
+
+def steering_voter_ids(today: date | None = None, *, nominee=None) -> set[int]:
+    """The voter roll of a nomination opened ``today``: the steering group's members with a
+    current term, less the nominee, deactivated people, and OST members as ORCID
+    development staff or contracted vendors (who have no vote)."""
+    members = (
+        Membership.objects.current(today)
+        .filter(group__kind=Group.Kind.STEERING, user__is_active=True)
+        .exclude(user_id__in=non_voting_ost_ids())
+    )
+    if nominee is not None:
+        members = members.exclude(user_id=nominee.pk)
+    return set(members.values_list("user_id", flat=True))
+
+
 def user_level(user) -> str:
     """``"user"``, ``"contributor"`` or ``"ost"`` (see ``contributors.models.Level``)."""
     if not getattr(user, "pk", None):

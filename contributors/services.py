@@ -226,7 +226,7 @@ def nomination_open(
         raise InvalidInput(_("Give the steering group a rationale for the nomination."))
     deadline = deadline or rules.default_deadline(now)
     nomination_check(nominee=nominee, deadline=deadline, now=now)
-    roll_ids = selectors.current_steering_member_ids(timezone.localdate(now)) - {nominee.pk}
+    roll_ids = selectors.steering_voter_ids(timezone.localdate(now), nominee=nominee)
     nomination = Nomination(
         nominee=nominee, rationale=rationale, nominated_by=by, opened_at=now, deadline=deadline
     )
@@ -281,7 +281,7 @@ def nomination_check(*, nominee: User, deadline: datetime, now: datetime) -> Non
         )
     if Nomination.objects.open().filter(nominee=nominee).exists():
         raise RuleViolation(_("%(name)s already has an open nomination.") % {"name": nominee})
-    if not selectors.current_steering_member_ids(timezone.localdate(now)) - {nominee.pk}:
+    if not selectors.steering_voter_ids(timezone.localdate(now), nominee=nominee):
         raise RuleViolation(
             _("The steering group has no member with a current term to vote on this nomination.")
         )
@@ -324,6 +324,8 @@ def vote_cast(
         raise NotAllowed(_("You are not on the voter roll of this nomination."))
     if entry.recused_at is not None:
         raise NotAllowed(_("You recused yourself from this nomination."))
+    if not voter.is_active or selectors.is_non_voting_ost(voter):
+        raise NotAllowed(_("You are not on the voter roll of this nomination."))
     vote = Vote.objects.filter(nomination=nomination, voter=voter).first()
     if vote is None:
         vote = Vote(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from contributors import selectors, services
 from contributors.models import (
     Level,
+    LevelChange,
     Membership,
     Nomination,
     NominationEvent,
@@ -18,7 +19,12 @@ from contributors.models import (
 from core.errors import InvalidInput, NotAllowed, RuleViolation
 from tests.contributors.conftest import vote
 from tests.factories.accounts import UserFactory
-from tests.factories.contributors import MembershipFactory, ProfileFactory, steering_group
+from tests.factories.contributors import (
+    MembershipFactory,
+    ProfileFactory,
+    ost_member,
+    steering_group,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +65,45 @@ def test_a_nominee_on_the_steering_group_is_left_off_their_own_roll(staff, steer
     nomination = services.nomination_open(nominee=member, rationale="r", by=staff)
     assert not nomination.roll.filter(voter=member).exists()
     assert nomination.roll.count() == 6
+
+
+def test_ost_staff_vendors_and_deactivated_people_are_left_off_the_roll(staff, steering, nominee):
+    group = steering_group()
+    developer = ost_member(basis=LevelChange.Basis.DEVELOPMENT_STAFF)
+    vendor = ost_member(basis=LevelChange.Basis.VENDOR)
+    signed = ost_member(basis=LevelChange.Basis.AGREEMENT_SIGNED)
+    gone = UserFactory(is_active=False)
+    for person in (developer, vendor, signed, gone):
+        MembershipFactory(group=group, user=person)
+    nomination = services.nomination_open(nominee=nominee, rationale="r", by=staff)
+    roll = set(nomination.roll.values_list("voter_id", flat=True))
+    assert roll == {p.pk for p in steering} | {signed.pk}
+    assert selectors.steering_voter_ids() == roll
+
+
+def test_a_vendor_marked_after_opening_cannot_vote(staff, nomination, steering):
+    member = steering[2]
+    services.level_set_by_staff(
+        user=member,
+        level=Level.OST,
+        basis=LevelChange.Basis.VENDOR,
+        reason="Contracted for the API",
+        by=staff,
+    )
+    with pytest.raises(NotAllowed):
+        vote(nomination, member, "approve")
+    assert not Vote.objects.filter(nomination=nomination, voter=member).exists()
+    vote(nomination, steering[3], "approve")  # an OST member by nomination votes
+
+
+def test_a_steering_group_of_only_non_voting_members_cannot_decide(staff, nominee):
+    group = steering_group()
+    MembershipFactory(group=group, user=ost_member(basis=LevelChange.Basis.VENDOR))
+    MembershipFactory(group=group, user=ost_member(basis=LevelChange.Basis.DEVELOPMENT_STAFF))
+    MembershipFactory(group=group, user=UserFactory(is_active=False))
+    with pytest.raises(RuleViolation, match="no member with a current term"):
+        services.nomination_open(nominee=nominee, rationale="r", by=staff)
+    assert not Nomination.objects.exists()
 
 
 def test_a_person_who_is_not_a_technical_contributor_cannot_be_nominated(staff, steering):

@@ -51,7 +51,8 @@ class ProfileFactory(factory.django.DjangoModelFactory):
     def history(obj, create, extracted, **kwargs):
         if not create or obj.level == Level.USER:
             return
-        basis = (
+        # ``history__basis=...`` picks the basis (by default OST as development staff).
+        basis = kwargs.get("basis") or (
             LevelChange.Basis.DEVELOPMENT_STAFF
             if obj.level == Level.OST
             else LevelChange.Basis.STAFF_DECISION
@@ -69,9 +70,10 @@ def contributor(**user_fields):
     return user
 
 
-def ost_member(**user_fields):
+def ost_member(basis=None, **user_fields):
+    """An OST member; by default as ORCID development staff (without a vote)."""
     user = UserFactory(**user_fields)
-    ProfileFactory(user=user, level=Level.OST)
+    ProfileFactory(user=user, level=Level.OST, history__basis=basis)
     return user
 
 
