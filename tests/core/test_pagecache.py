@@ -185,9 +185,7 @@ def test_an_invalid_filter_is_answered_400_every_time(client):
 # --- what is never kept -----------------------------------------------------------------
 
 
-def _counting_view(
-    template: str, *, status: int = 200, cookie: bool = False, header: bool = False
-):
+def _counting_view(template: str, *, status: int = 200, cookie: bool = False, header: bool = False):
     calls = []
 
     @cached_page("forums")
