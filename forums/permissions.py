@@ -70,8 +70,12 @@ def can_set_idea_status(user) -> bool:
     return bool(can_review_nominations(user))
 
 
+# Authors keep no rights in a forum they can no longer see (a former member of a private
+# group): every check on a post or topic asks can_see_forum first, whatever the caller did.
+
+
 def can_edit_post(user, post: Post) -> bool:
-    if not user.is_authenticated:
+    if not user.is_authenticated or not can_see_forum(user, post.topic.forum):
         return False
     if can_moderate(user, post.topic.forum):
         return True
@@ -79,7 +83,7 @@ def can_edit_post(user, post: Post) -> bool:
 
 
 def can_accept_answer(user, topic: Topic) -> bool:
-    if not user.is_authenticated:
+    if not user.is_authenticated or not can_see_forum(user, topic.forum):
         return False
     return topic.author_id == user.pk or can_moderate(user, topic.forum)
 
@@ -87,6 +91,7 @@ def can_accept_answer(user, topic: Topic) -> bool:
 def can_see_hidden_post(user, post: Post) -> bool:
     return bool(
         user.is_authenticated
+        and can_see_forum(user, post.topic.forum)
         and (post.author_id == user.pk or can_moderate(user, post.topic.forum))
     )
 

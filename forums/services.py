@@ -443,6 +443,8 @@ def idea_unvote(*, idea: Topic, user) -> Topic:
     """Withdraw one's vote for an idea."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
     _require_idea(idea)
+    if not user.is_authenticated or not permissions.can_see_forum(user, idea.forum):
+        raise NotAllowed(_("Sign in to vote."))
     Vote.objects.filter(idea=idea, user=user).delete()
     _recount_votes(idea)
     return idea

@@ -1,6 +1,9 @@
 """A private group forum is invisible to non-members everywhere: lists, search, feeds, URLs."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from contributors.services import membership_add
 from forums import services
@@ -96,3 +99,51 @@ def test_a_term_that_ended_ends_access(client, private):
 def test_only_group_forums_can_be_private(db):
     with pytest.raises(Exception):  # noqa: B017, PT011 - full_clean or the check constraint
         services.forum_create(slug="open", name="Open", kind="general", is_private=True)
+
+
+def test_a_former_member_keeps_no_rights_in_the_private_forum_even_asking_the_services(
+    private, member
+):
+    from contributors.models import Membership
+    from core.errors import NotAllowed
+    from forums import permissions
+    from forums.models import Vote
+    from tests.factories.forums import IdeaFactory
+
+    question = services.topic_create(forum=private, author=member, title="Budget", body="How?")
+    other = person()
+    membership_add(group=private.group, user=other)
+    answer = services.post_create(topic=question, author=other, body="Like this.")
+    services.answer_accept(post=answer, user=member)
+    own = question.posts.get(is_first=True)
+    assert permissions.can_edit_post(member, own)
+    idea = IdeaFactory()
+    Vote.objects.create(idea=idea, user=member)
+
+    # The term ends (an edit in the admin); the same person object asks again.
+    term = Membership.objects.get(group=private.group, user=member)
+    term.term_start = timezone.localdate() - timedelta(days=400)
+    term.term_end = timezone.localdate()
+    term.save()
+
+    assert not permissions.can_edit_post(member, own)
+    assert not permissions.can_accept_answer(member, question)
+    assert not permissions.can_see_hidden_post(member, own)
+    with pytest.raises(NotAllowed):
+        services.post_edit(post=own, editor=member, body="Rewritten after leaving")
+    with pytest.raises(NotAllowed):
+        services.answer_unaccept(topic=question, user=member)
+    with pytest.raises(NotAllowed):
+        services.answer_accept(post=answer, user=member)
+    own.refresh_from_db()
+    question.refresh_from_db()
+    assert own.body == "How?"
+    assert question.accepted_post_id == answer.pk
+    # The iDeas forum is public: a former group member still withdraws their vote; someone
+    # signed out cannot.
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(NotAllowed):
+        services.idea_unvote(idea=idea, user=AnonymousUser())
+    services.idea_unvote(idea=idea, user=member)
+    assert not Vote.objects.filter(idea=idea).exists()
