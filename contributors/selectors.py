@@ -342,12 +342,11 @@ def nomination_review(nomination: Nomination, viewer) -> dict:
         rejections=sum(v.choice == Vote.Choice.REJECT for v in counted),
         abstentions=sum(v.choice == Vote.Choice.ABSTAIN for v in counted),
     )
-    by_kind = dict(
-        Contribution.objects.filter(user=nominee).values_list("kind").annotate(n=Count("pk"))
-    )
+    # The evidence counts what staff verified; the latest list marks which ones they are.
+    verified = Contribution.objects.verified().filter(user=nominee)
+    by_kind = dict(verified.values_list("kind").annotate(n=Count("pk")))
     by_year_rows = (
-        Contribution.objects.filter(user=nominee)
-        .annotate(year=ExtractYear("date"))
+        verified.annotate(year=ExtractYear("date"))
         .values_list("year", "kind")
         .annotate(n=Count("pk"))
         .order_by("year")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from contributors import selectors, services
 from contributors.models import (
+    Contribution,
     Level,
     LevelChange,
     Membership,
@@ -20,6 +21,7 @@ from core.errors import InvalidInput, NotAllowed, RuleViolation
 from tests.contributors.conftest import vote
 from tests.factories.accounts import UserFactory
 from tests.factories.contributors import (
+    ContributionFactory,
     MembershipFactory,
     ProfileFactory,
     ost_member,
@@ -104,6 +106,22 @@ def test_a_steering_group_of_only_non_voting_members_cannot_decide(staff, nomine
     with pytest.raises(RuleViolation, match="no member with a current term"):
         services.nomination_open(nominee=nominee, rationale="r", by=staff)
     assert not Nomination.objects.exists()
+
+
+def test_the_evidence_counts_only_verified_contributions(nomination, nominee, steering):
+    # The nominee has one verified patch (the contributor factory); add unverified ones.
+    ContributionFactory(user=nominee, kind=Contribution.Kind.PATCH)
+    ContributionFactory(
+        user=nominee,
+        kind=Contribution.Kind.DOCUMENTATION,
+        date=timezone.localdate() - timedelta(days=3 * 366),
+    )
+    data = selectors.nomination_review(nomination, steering[0])
+    by_kind = dict(data["by_kind"])
+    assert by_kind[Contribution.Kind.PATCH.label] == 1
+    assert by_kind[Contribution.Kind.DOCUMENTATION.label] == 0
+    assert [total for _year, _counts, total in data["by_year"]] == [1]
+    assert len(data["recent_contributions"]) == 3  # the list shows all, marked verified or not
 
 
 def test_a_person_who_is_not_a_technical_contributor_cannot_be_nominated(staff, steering):
