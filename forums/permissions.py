@@ -1,14 +1,19 @@
 """Every access decision of the forums, in one place.
 
 Group membership and chairs are the contributors app's business: we ask its selectors and
-never read its tables. While a selector is missing, nobody is a member or a chair.
+its ``Membership.objects.current()`` rule, and never decide who is in a group ourselves.
+While the contributors app is missing, nobody is a member or a chair.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.http import Http404
+from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from core.cache import generation
 from forums.models import Forum, Post, Topic
 
 
@@ -26,16 +31,60 @@ def _group_of(forum: Forum):
     return forum.group
 
 
+@dataclass(frozen=True)
+class ViewerGroups:
+    """The groups a person holds a current term in, and those of them they chair."""
+
+    member: frozenset[int] = frozenset()
+    chair: frozenset[int] = frozenset()
+
+
+_NOBODY = ViewerGroups()
+_MEMO = "_forums_viewer_groups"
+
+
+def _current_terms(user) -> ViewerGroups:
+    try:
+        from contributors.models import Membership
+    except ImportError:
+        return _NOBODY
+    member, chair = set(), set()
+    for group_id, role in (
+        Membership.objects.current().filter(user=user).values_list("group_id", "role")
+    ):
+        member.add(group_id)
+        if role == Membership.Role.CHAIR:
+            chair.add(group_id)
+    return ViewerGroups(frozenset(member), frozenset(chair))
+
+
+def viewer_groups(user) -> ViewerGroups:
+    """The group ids ``user`` is a member and a chair of: one query per user object.
+
+    Every permission check of a page asks this, once per forum: the answer is kept on the
+    user object (a new one each request) for as long as the day and the contributors
+    generation stay the same. A term that ends changes the day; a membership that is
+    added, edited or removed bumps the generation (core.cache): neither is ever stale.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return _NOBODY
+    stamp = (timezone.localdate(), generation("contributors"))
+    known = user.__dict__.get(_MEMO)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    groups = _current_terms(user)
+    user.__dict__[_MEMO] = (stamp, groups)
+    return groups
+
+
 def is_group_member(user, forum: Forum) -> bool:
-    group = _group_of(forum)
-    check = _contributors_selector("is_group_member")
-    return bool(group is not None and check and user.is_authenticated and check(user, group))
+    group_id = getattr(forum, "group_id", None)
+    return bool(group_id and group_id in viewer_groups(user).member)
 
 
 def is_group_chair(user, forum: Forum) -> bool:
-    group = _group_of(forum)
-    check = _contributors_selector("is_group_chair")
-    return bool(group is not None and check and user.is_authenticated and check(user, group))
+    group_id = getattr(forum, "group_id", None)
+    return bool(group_id and group_id in viewer_groups(user).chair)
 
 
 def can_see_forum(user, forum: Forum) -> bool:
@@ -96,16 +145,31 @@ def can_see_hidden_post(user, post: Post) -> bool:
     )
 
 
+def can_moderate_any(user, forums) -> bool:
+    """Whether ``user`` moderates one of ``forums`` (looked at only for staff and chairs)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff:
+        return bool(forums)
+    chaired = viewer_groups(user).chair
+    return bool(chaired) and any(f.group_id in chaired for f in forums)
+
+
 def visible_forums(user) -> QuerySet[Forum]:
     """The forums ``user`` may see: public ones, and private ones of their groups."""
     forums = Forum.objects.all()
     if user.is_authenticated and user.is_staff:
         return forums
-    private = list(Forum.objects.filter(is_private=True))
-    if not private:
-        return forums
-    hidden = [f.pk for f in private if not can_see_forum(user, f)]
-    return forums.exclude(pk__in=hidden)
+    return forums.filter(Q(is_private=False) | Q(group_id__in=viewer_groups(user).member))
+
+
+def moderated_forums(user) -> QuerySet[Forum]:
+    """The forums ``user`` moderates: all of them for staff, their groups' for chairs."""
+    if not user.is_authenticated or not user.is_active:
+        return Forum.objects.none()
+    if user.is_staff:
+        return Forum.objects.all()
+    return Forum.objects.filter(group_id__in=viewer_groups(user).chair)
 
 
 def get_forum_for_user(user, slug: str) -> Forum:

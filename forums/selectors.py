@@ -159,7 +159,7 @@ def ideas_list(forum: Forum, user, *, sort: str = "votes", status: str = "", pag
 
 
 def moderated_forums(user) -> list[Forum]:
-    return [f for f in permissions.visible_forums(user) if permissions.can_moderate(user, f)]
+    return list(permissions.moderated_forums(user))
 
 
 def moderation_queue(user) -> list[Post]:

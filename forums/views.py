@@ -65,9 +65,7 @@ def index(request: HttpRequest) -> HttpResponse:
     # The template caches the list per forums generation and viewer (core.cache): the
     # forums are looked up only when it is drawn (or to tell a moderator).
     forums = SimpleLazyObject(lambda: selectors.forum_index(request.user))
-    can_moderate_any = request.user.is_authenticated and any(
-        permissions.can_moderate(request.user, f) for f in forums
-    )
+    can_moderate_any = permissions.can_moderate_any(request.user, forums)
     context = {
         "forums": forums,
         "can_moderate_any": can_moderate_any,

@@ -147,3 +147,13 @@ def test_a_former_member_keeps_no_rights_in_the_private_forum_even_asking_the_se
         services.idea_unvote(idea=idea, user=AnonymousUser())
     services.idea_unvote(idea=idea, user=member)
     assert not Vote.objects.filter(idea=idea).exists()
+
+
+def test_the_remembered_groups_of_a_person_follow_a_new_membership_at_once(private):
+    from forums import permissions
+
+    newcomer = person()
+    assert not permissions.can_see_forum(newcomer, private)
+    membership_add(group=private.group, user=newcomer, role="chair")
+    assert permissions.can_see_forum(newcomer, private)
+    assert permissions.can_moderate(newcomer, private)

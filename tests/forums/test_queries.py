@@ -72,3 +72,38 @@ def test_activity_counts_give_posts_topics_answers_and_ideas_in_three_queries(
     assert counts[ben.pk] == {"posts": 2, "topics": 1, "accepted_answers": 1, "ideas": 1}
     assert counts[nobody.pk] == {"posts": 0, "topics": 0, "accepted_answers": 0, "ideas": 0}
     assert selectors.activity_counts([]) == {}
+
+
+def _group_forums(viewer, n: int, *, role: str = "member") -> None:
+    from contributors.services import membership_add
+    from tests.factories.contributors import GroupFactory
+
+    for _ in range(n):
+        group = GroupFactory()
+        services.forum_create(
+            slug=group.slug, name=f"{group.name} forum", kind="group", group=group, is_private=True
+        )
+        membership_add(group=group, user=viewer, role=role)
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [("member", "/forums/"), ("chair", "/forums/"), ("chair", "/forums/moderation/")],
+)
+def test_group_forums_cost_no_query_each_for_their_members_and_chairs(
+    client, forum, role, url, django_assert_max_num_queries
+):
+    viewer = person()
+    client.force_login(viewer)
+    _group_forums(viewer, 2, role=role)
+    small = count_queries(client, url)
+    # New forums and memberships bump the forums and contributors generations: the page
+    # is drawn again, not served from the page cache.
+    _group_forums(viewer, 10, role=role)
+    with django_assert_max_num_queries(small):
+        response = client.get(url)
+    assert response.status_code == 200
+    if url == "/forums/":
+        page = response.content.decode()
+        assert page.count('<span class="badge">') == 12  # every private forum is listed
+        assert ("Review queue of flagged posts" in page) == (role == "chair")
