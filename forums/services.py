@@ -102,8 +102,10 @@ def _require_moderator(user, forum: Forum) -> None:
         raise NotAllowed(_("Only moderators of this forum can do this."))
 
 
-def _log(actor, action: str, *, topic=None, post=None, note: str = "") -> None:
-    ModerationAction.objects.create(actor=actor, action=action, topic=topic, post=post, note=note)
+def _log(actor, action: str, *, topic=None, post=None, note: str = "") -> ModerationAction:
+    return ModerationAction.objects.create(
+        actor=actor, action=action, topic=topic, post=post, note=note
+    )
 
 
 def post_index(post: Post, title: str = "") -> None:
@@ -359,8 +361,6 @@ def topic_move(*, topic: Topic, moderator, forum: Forum) -> Topic:
 @changes("forums")
 def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
     """Flag a post; three different people flagging it hide it until a moderator decides."""
-    from mail.services import deliver
-
     post = (
         Post.objects.select_for_update(of=("self",))
         .select_related("topic__forum", "author")
@@ -388,19 +388,29 @@ def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
         post.save(update_fields=["is_hidden", "hidden_reason"])
         topic_refresh(post.topic)
         forum_refresh(post.topic.forum)
-        _log(None, "hide_after_flags", topic=post.topic, post=post)
-        if post.author is not None:
-            deliver(
-                recipients=[post.author],
-                kind="forums.post_hidden",
-                about=post,
-                subject=_("Your post in “%(title)s” was hidden"),
-                subject_params={"title": post.topic.title},
-                template="forums/email/post_hidden",
-                context={"post": post, "topic": post.topic, "flags": FLAGS_TO_HIDE},
-                list_id="forums",
-            )
+        action = _log(None, "hide_after_flags", topic=post.topic, post=post)
+        _tell_author_hidden(post, action)
     return flag
+
+
+def _tell_author_hidden(post: Post, action: ModerationAction) -> None:
+    """Mail the author of a post the flags hid: once per hiding, however often asked."""
+    from mail.services import deliver
+
+    if post.author is None:
+        return
+    deliver(
+        recipients=[post.author],
+        kind="forums.post_hidden",
+        about=post,
+        # One notice per hiding: a post hidden, restored and hidden again is told twice.
+        period=str(action.pk),
+        subject=_("Your post in “%(title)s” was hidden"),
+        subject_params={"title": post.topic.title},
+        template="forums/email/post_hidden",
+        context={"post": post, "topic": post.topic, "flags": FLAGS_TO_HIDE},
+        list_id="forums",
+    )
 
 
 @changes("forums")

@@ -119,6 +119,29 @@ def test_three_different_flaggers_hide_a_post_and_its_author_is_told(
     assert "hidden" in mail.outbox[0].subject
 
 
+def test_a_post_hidden_by_flags_again_after_a_restore_tells_its_author_again(
+    reply, reader, staff, django_capture_on_commit_callbacks
+):
+    from mail.models import Delivery
+
+    def hide_by_flags():
+        for _ in range(3):
+            services.post_flag(post=reply, user=person(), reason="spam")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        hide_by_flags()
+        services.post_restore(post=reply, moderator=staff)
+        hide_by_flags()
+    assert [m.to for m in mail.outbox] == [[reader.email], [reader.email]]
+    # The same hiding told twice (a retried task, a double call) mails once.
+    second = ModerationAction.objects.filter(post=reply, action="hide_after_flags").last()
+    reply.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services._tell_author_hidden(reply, second)
+    assert len(mail.outbox) == 2
+    assert Delivery.objects.filter(kind="forums.post_hidden", recipient=reader).count() == 2
+
+
 def test_flagging_twice_is_refused_and_the_database_holds_one_flag_per_person(
     client, reply, author
 ):
