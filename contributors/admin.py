@@ -215,8 +215,28 @@ class ContributionAdmin(admin.ModelAdmin):
 # --- Groups -------------------------------------------------------------------------------
 
 
+class MembershipFormSet(forms.BaseInlineFormSet):
+    """The group's terms as edited on its page, held to the rules of ``membership_add``."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        deleted = [f.instance.pk for f in self.deleted_forms if f.instance.pk]
+        changed = [
+            f.instance
+            for f in self.forms
+            if f.has_changed() and f not in self.deleted_forms and f.cleaned_data
+        ]
+        try:
+            services.memberships_check(group=self.instance, memberships=changed, leaving=deleted)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 1
     raw_id_fields = ["user"]
     fields = ["user", "role", "term_start", "term_end"]
@@ -229,13 +249,47 @@ class GroupAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        # Through the service: the group row is locked and the rules checked again.
+        changed = formset.save(commit=False)
+        services.memberships_save(
+            group=form.instance,
+            memberships=changed,
+            deleted=formset.deleted_objects,
+            by=request.user,
+        )
+
+
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["group", "user", "role", "term_start", "term_end"]
+
+    def _post_clean(self):
+        super()._post_clean()
+        membership = self.instance
+        if self.errors or not (membership.group_id and membership.term_start):
+            return
+        try:
+            services.memberships_check(group=membership.group, memberships=[membership])
+        except DomainError as exc:
+            self.add_error(None, exc.message)
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipAdminForm
     list_display = ["user", "group", "role", "term_start", "term_end"]
     list_filter = ["group", "role"]
     search_fields = ["user__email", "user__name"]
     raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: the group row is locked and the rules checked again.
+        services.memberships_save(group=obj.group, memberships=[obj], by=request.user)
 
 
 # --- Nominations --------------------------------------------------------------------------

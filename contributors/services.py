@@ -160,6 +160,61 @@ def contribution_verify(*, contribution: Contribution, by: User) -> bool:
 # --- Groups -------------------------------------------------------------------------------
 
 
+def membership_check(*, group: Group, membership: Membership, others) -> None:
+    """Raise the RuleViolation refusing ``membership``'s term in ``group`` next to ``others``
+    (the group's other terms): the same person twice at once, a second chair, a full group."""
+    start = membership.term_start
+    end = membership.term_end or one_year_after(start)
+    overlapping = [o for o in others if o.term_start < end and o.term_end > start]
+    if any(o.user_id == membership.user_id for o in overlapping):
+        raise RuleViolation(_("This person already has a term in this group for that time."))
+    if membership.role == Membership.Role.CHAIR and any(
+        o.role == Membership.Role.CHAIR for o in overlapping
+    ):
+        raise RuleViolation(_("The group already has a chair for that time."))
+    if group.max_members and len(overlapping) >= group.max_members:
+        raise RuleViolation(_("The group is full."))
+
+
+def memberships_check(*, group: Group, memberships, leaving=()) -> None:
+    """Raise the RuleViolation refusing these new or changed terms of ``group``, checked
+    against its other terms and each other; ``leaving``: ids of terms being deleted.
+
+    The admin's forms call this to show the error; ``memberships_save`` calls it again
+    with the group locked.
+    """
+    memberships = list(memberships)
+    skip = {m.pk for m in memberships if m.pk} | {pk for pk in leaving if pk}
+    others = (
+        list(Membership.objects.filter(group_id=group.pk).exclude(pk__in=skip)) if group.pk else []
+    )
+    for membership in memberships:
+        membership_check(group=group, membership=membership, others=others)
+        others.append(membership)
+
+
+@transaction.atomic
+def memberships_save(
+    *, group: Group, memberships, deleted=(), by: User | None = None
+) -> list[Membership]:
+    """Save new or changed terms of ``group`` (and delete ``deleted``) under its rules."""
+    if by is not None:
+        _require_staff(by)
+    # The group row lock serializes every change of its terms: two adds cannot both pass.
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    memberships = list(memberships)
+    for membership in memberships:
+        if membership.term_start and not membership.term_end:
+            membership.term_end = one_year_after(membership.term_start)
+    memberships_check(group=group, memberships=memberships, leaving=[d.pk for d in deleted])
+    for gone in deleted:
+        gone.delete()
+    for membership in memberships:
+        membership.group = group
+        membership.save()
+    return memberships
+
+
 @transaction.atomic
 def membership_add(
     *,
@@ -176,18 +231,9 @@ def membership_add(
     membership = Membership(
         group=group, user=user, role=role, term_start=start, term_end=one_year_after(start)
     )
-    # The overlap checks below say more than the unique constraint's generic message.
+    # The overlap checks say more than the unique constraint's generic message.
     membership.full_clean(validate_unique=False, validate_constraints=False)
-    overlapping = Membership.objects.filter(
-        group=group, term_start__lt=membership.term_end, term_end__gt=start
-    )
-    if overlapping.filter(user=user).exists():
-        raise RuleViolation(_("This person already has a term in this group for that time."))
-    if role == Membership.Role.CHAIR and overlapping.filter(role=Membership.Role.CHAIR).exists():
-        raise RuleViolation(_("The group already has a chair for that time."))
-    if group.max_members and overlapping.count() >= group.max_members:
-        raise RuleViolation(_("The group is full."))
-    membership.save()
+    memberships_save(group=group, memberships=[membership])
     return membership
 
 

@@ -5,9 +5,17 @@ from django.core import mail
 from django.utils import timezone
 
 from contributors import selectors
-from contributors.models import Contribution, Level, LevelChange, Nomination, Profile
+from contributors.models import (
+    Contribution,
+    Level,
+    LevelChange,
+    Membership,
+    Nomination,
+    Profile,
+    one_year_after,
+)
 from tests.factories.accounts import UserFactory
-from tests.factories.contributors import ContributionFactory
+from tests.factories.contributors import ContributionFactory, GroupFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +131,142 @@ def test_the_admin_refuses_ost_by_plain_staff_decision(admin_client):
     assert response.status_code == 200
     assert "only ORCID development staff and contracted vendors" in response.content.decode()
     assert selectors.user_level(person) == Level.USER
+
+
+# --- Group memberships go through the rules of membership_add --------------------------------
+
+
+def _membership_post(group, user, role="member", start=None, end=""):
+    start = start or timezone.localdate()
+    return {
+        "group": group.pk,
+        "user": user.pk,
+        "role": role,
+        "term_start": start.isoformat(),
+        "term_end": end,
+    }
+
+
+def test_the_membership_admin_refuses_a_second_term_of_one_person_at_once(admin_client):
+    group = GroupFactory()
+    member = MembershipFactory(group=group).user
+    response = admin_client.post(
+        "/admin/contributors/membership/add/", _membership_post(group, member)
+    )
+    assert response.status_code == 200
+    assert "already has a term in this group" in response.content.decode()
+    assert Membership.objects.filter(group=group).count() == 1
+
+
+def test_the_membership_admin_refuses_a_second_chair_and_a_full_group(admin_client):
+    group = GroupFactory(max_members=2)
+    MembershipFactory(group=group, role=Membership.Role.CHAIR)
+    response = admin_client.post(
+        "/admin/contributors/membership/add/", _membership_post(group, UserFactory(), "chair")
+    )
+    assert "already has a chair" in response.content.decode()
+    MembershipFactory(group=group)
+    response = admin_client.post(
+        "/admin/contributors/membership/add/", _membership_post(group, UserFactory())
+    )
+    assert "The group is full." in response.content.decode()
+    assert Membership.objects.filter(group=group).count() == 2
+
+
+def test_the_membership_admin_adds_and_changes_terms_within_the_rules(admin_client):
+    group = GroupFactory(max_members=2)
+    person = UserFactory()
+    response = admin_client.post(
+        "/admin/contributors/membership/add/", _membership_post(group, person, "chair")
+    )
+    assert response.status_code == 302
+    membership = Membership.objects.get(group=group, user=person)
+    assert membership.term_end == one_year_after(membership.term_start)
+    # Changing the term does not collide with itself.
+    response = admin_client.post(
+        f"/admin/contributors/membership/{membership.pk}/change/",
+        _membership_post(group, person, "member", start=membership.term_start),
+    )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.MEMBER
+
+
+def _group_post(group, rows, initial=0):
+    data = {
+        "name": group.name,
+        "slug": group.slug,
+        "kind": group.kind,
+        "purpose": group.purpose,
+        "deliverables": "",
+        "starts_on": "",
+        "ends_on": "",
+        "max_members": group.max_members or "",
+        "memberships-TOTAL_FORMS": len(rows),
+        "memberships-INITIAL_FORMS": initial,
+        "memberships-MIN_NUM_FORMS": 0,
+        "memberships-MAX_NUM_FORMS": 1000,
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"memberships-{i}-{key}"] = value
+        data[f"memberships-{i}-group"] = group.pk
+    return data
+
+
+def test_the_group_page_refuses_two_chairs_added_at_once(admin_client):
+    group = GroupFactory()
+    today = timezone.localdate().isoformat()
+    rows = [
+        {"user": UserFactory().pk, "role": "chair", "term_start": today, "term_end": ""},
+        {"user": UserFactory().pk, "role": "chair", "term_start": today, "term_end": ""},
+    ]
+    response = admin_client.post(
+        f"/admin/contributors/group/{group.pk}/change/", _group_post(group, rows)
+    )
+    assert response.status_code == 200
+    assert "already has a chair" in response.content.decode()
+    assert not Membership.objects.filter(group=group).exists()
+
+
+def test_the_group_page_refuses_an_overlapping_term_and_a_full_group(admin_client):
+    group = GroupFactory(max_members=1)
+    member = MembershipFactory(group=group).user
+    today = timezone.localdate().isoformat()
+    same = [{"user": member.pk, "role": "member", "term_start": today, "term_end": ""}]
+    response = admin_client.post(
+        f"/admin/contributors/group/{group.pk}/change/", _group_post(group, same)
+    )
+    assert "already has a term in this group" in response.content.decode()
+    other = [{"user": UserFactory().pk, "role": "member", "term_start": today, "term_end": ""}]
+    response = admin_client.post(
+        f"/admin/contributors/group/{group.pk}/change/", _group_post(group, other)
+    )
+    assert "The group is full." in response.content.decode()
+    assert Membership.objects.filter(group=group).count() == 1
+
+
+def test_the_group_page_adds_terms_within_the_rules(admin_client):
+    group = GroupFactory(max_members=2)
+    today = timezone.localdate().isoformat()
+    rows = [
+        {"user": UserFactory().pk, "role": "chair", "term_start": today, "term_end": ""},
+        {"user": UserFactory().pk, "role": "member", "term_start": today, "term_end": ""},
+    ]
+    response = admin_client.post(
+        f"/admin/contributors/group/{group.pk}/change/", _group_post(group, rows)
+    )
+    assert response.status_code == 302
+    assert Membership.objects.filter(group=group).count() == 2
+
+
+def test_a_new_group_is_added_with_its_chair(admin_client):
+    today = timezone.localdate().isoformat()
+    data = _group_post(
+        GroupFactory.build(slug="new-wg", max_members=3),
+        [{"user": UserFactory().pk, "role": "chair", "term_start": today, "term_end": ""}],
+    )
+    data.pop("memberships-0-group")
+    response = admin_client.post("/admin/contributors/group/add/", data)
+    assert response.status_code == 302
+    assert Membership.objects.get(group__slug="new-wg").role == Membership.Role.CHAIR

@@ -89,3 +89,15 @@ def test_two_simultaneous_publications_of_one_briefing_mail_each_subscriber_once
     )
     assert len(errors) == 1
     assert Delivery.objects.filter(kind="contributors.briefing").count() == 4
+
+
+def test_two_simultaneous_chairs_of_one_group_add_one():
+    group = GroupFactory()
+    first, second = UserFactory(), UserFactory()
+
+    errors = run_at_once(
+        lambda: services.membership_add(group=group, user=first, role="chair"),
+        lambda: services.membership_add(group=group, user=second, role="chair"),
+    )
+    assert len(errors) == 1
+    assert Membership.objects.filter(group=group, role="chair").count() == 1

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from contributors import selectors, services
-from contributors.models import Membership
+from contributors.models import Group, Membership
 from core.errors import RuleViolation
 from tests.factories.accounts import UserFactory
 from tests.factories.contributors import GroupFactory, MembershipFactory
@@ -51,3 +51,21 @@ def test_a_full_working_group_takes_no_one_else():
     services.membership_add(group=group, user=UserFactory())
     with pytest.raises(RuleViolation, match="full"):
         services.membership_add(group=group, user=UserFactory())
+
+
+def test_adding_a_term_locks_the_group_row(monkeypatch):
+    """Two adds at once wait for each other, so both cannot pass the checks (the real race
+    needs PostgreSQL; here the lock is asked for)."""
+    from django.db.models import QuerySet
+
+    locked = []
+    original = QuerySet.select_for_update
+
+    def spy(self, *args, **kwargs):
+        locked.append(self.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    group = GroupFactory()
+    services.membership_add(group=group, user=UserFactory())
+    assert Group in locked
