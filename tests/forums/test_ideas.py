@@ -92,6 +92,27 @@ def test_staff_sets_a_status_with_a_note_shown_on_the_idea_and_mailed_to_voters(
     assert "planned" in mail.outbox[0].subject
 
 
+def test_the_status_mail_shows_names_titles_and_notes_unescaped_in_its_text_part(
+    ideas, author, staff, django_capture_on_commit_callbacks
+):
+    idea = services.topic_create(forum=ideas, author=author, title="R&D <faster>", body="x")
+    services.idea_vote(idea=idea, user=person(name="Seán O'Brien"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.idea_status_set(idea=idea, user=staff, status="planned", note='Q3 & Q4 "soon"')
+    message = mail.outbox[0]
+    assert "Hello Seán O'Brien," in message.body
+    assert "“R&D <faster>”" in message.body
+    assert 'Q3 & Q4 "soon"' in message.body
+    assert "&amp;" not in message.body
+    assert "&#x27;" not in message.body
+    html = message.alternatives[0][0]
+    assert "R&amp;D &lt;faster&gt;" in html
+    assert (
+        "<faster>" not in html
+    )  # no HTML of a title or note gets into the mail's HTML  # escaped once in the HTML part, not twice
+    assert "&amp;amp;" not in html
+
+
 def test_each_status_change_mails_the_voters_again(idea, staff, django_capture_on_commit_callbacks):
     services.idea_vote(idea=idea, user=person())
     with django_capture_on_commit_callbacks(execute=True):

@@ -119,6 +119,25 @@ def test_three_different_flaggers_hide_a_post_and_its_author_is_told(
     assert "hidden" in mail.outbox[0].subject
 
 
+def test_the_hidden_post_mail_shows_names_and_titles_unescaped_in_its_text_part(
+    forum, django_capture_on_commit_callbacks
+):
+    obrien = person(name="Seán O'Brien")
+    topic = services.topic_create(forum=forum, author=obrien, title="R&D <tokens>", body="x")
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            services.post_flag(post=topic.posts.get(), user=person(), reason="spam")
+    message = mail.outbox[0]
+    assert "Hello Seán O'Brien," in message.body
+    assert "“R&D <tokens>”" in message.body
+    assert "&amp;" not in message.body
+    assert "&#x27;" not in message.body
+    html = message.alternatives[0][0]
+    assert "R&amp;D &lt;tokens&gt;" in html
+    assert "<tokens>" not in html  # no HTML of a title or note gets into the mail's HTML
+    assert "&amp;amp;" not in html
+
+
 def test_a_post_hidden_by_flags_again_after_a_restore_tells_its_author_again(
     reply, reader, staff, django_capture_on_commit_callbacks
 ):
