@@ -34,7 +34,7 @@ from contributors.models import (
     Signature,
     Vote,
 )
-from core.errors import DomainError
+from core.errors import DomainError, RuleViolation
 from mail.models import Delivery
 from mail.services import about_key
 
@@ -44,6 +44,19 @@ def _take_over(obj, saved) -> None:
     for field in saved._meta.concrete_fields:
         setattr(obj, field.attname, getattr(saved, field.attname))
     obj._state.adding = False
+
+
+class DomainErrorsAsMessages:
+    """A domain error a service raises after the form passed (someone else acted first)
+    is shown as an error message on the form's page, not a server error; the transaction
+    of the admin view has been rolled back by then."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -148,7 +161,7 @@ class LevelChangeForm(forms.ModelForm):
 
 
 @admin.register(LevelChange)
-class LevelChangeAdmin(admin.ModelAdmin):
+class LevelChangeAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     """Add a row here to set a level by staff decision (the history is never edited)."""
 
     form = LevelChangeForm
@@ -172,14 +185,32 @@ class LevelChangeAdmin(admin.ModelAdmin):
             reason=data["reason"],
             by=request.user,
         )
+        if result is None:
+            # Someone set the same level since the form was checked.
+            raise RuleViolation(_("This person is already at that level."))
         _take_over(obj, result)
 
 
 # --- Contributions ------------------------------------------------------------------------
 
 
+class ContributionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Contribution
+        fields = ["user", "kind", "title", "link", "date"]
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date")
+        try:
+            services.contribution_date_check(day)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        return day
+
+
 @admin.register(Contribution)
-class ContributionAdmin(admin.ModelAdmin):
+class ContributionAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
+    form = ContributionAdminForm
     list_display = ["title", "user", "kind", "date", "verified_at", "verified_by"]
     list_filter = ["kind", ("verified_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "user__email", "user__name"]
@@ -243,7 +274,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     list_display = ["name", "kind", "starts_on", "ends_on"]
     list_filter = ["kind"]
     prepopulated_fields = {"slug": ["name"]}
@@ -280,7 +311,7 @@ class MembershipAdminForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     form = MembershipAdminForm
     list_display = ["user", "group", "role", "term_start", "term_end"]
     list_filter = ["group", "role"]
@@ -343,7 +374,7 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Nomination)
-class NominationAdmin(admin.ModelAdmin):
+class NominationAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     list_display = ["nominee", "state", "opened_at", "deadline", "decided_at"]
     list_filter = ["state"]
     search_fields = ["nominee__email", "nominee__name"]

@@ -114,6 +114,12 @@ def level_set_by_staff(
 # --- Contributions ------------------------------------------------------------------------
 
 
+def contribution_date_check(day: date) -> None:
+    """Raise the domain error refusing a contribution dated ``day`` (the admin form shows it)."""
+    if day and day > timezone.localdate():
+        raise InvalidInput(_("A contribution cannot be dated in the future."))
+
+
 @transaction.atomic
 def contribution_add(
     *, user: User, by: User, kind: str, title: str, date: date, link: str = ""
@@ -125,8 +131,7 @@ def contribution_add(
         user=user, kind=kind, title=title.strip(), link=link.strip(), date=date, added_by=by
     )
     contribution.full_clean()
-    if contribution.date > timezone.localdate():
-        raise InvalidInput(_("A contribution cannot be dated in the future."))
+    contribution_date_check(contribution.date)
     contribution.save()
     if by.is_staff:
         contribution_verify(contribution=contribution, by=by)

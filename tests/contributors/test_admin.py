@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from contributors import selectors
+from contributors import selectors, services
 from contributors.models import (
     Contribution,
     Level,
@@ -270,3 +270,67 @@ def test_a_new_group_is_added_with_its_chair(admin_client):
     response = admin_client.post("/admin/contributors/group/add/", data)
     assert response.status_code == 302
     assert Membership.objects.get(group__slug="new-wg").role == Membership.Role.CHAIR
+
+
+# --- Refusals are form errors or messages, never a server error ------------------------------
+
+
+def test_the_admin_refuses_a_contribution_dated_in_the_future(admin_client):
+    person = UserFactory()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    data = {"user": person.pk, "kind": "talk", "title": "Talk", "link": "", "date": tomorrow}
+    response = admin_client.post("/admin/contributors/contribution/add/", data)
+    assert response.status_code == 200
+    assert "cannot be dated in the future" in response.content.decode()
+    assert not Contribution.objects.filter(user=person).exists()
+    contribution = ContributionFactory(user=person)
+    response = admin_client.post(
+        f"/admin/contributors/contribution/{contribution.pk}/change/", data
+    )
+    assert "cannot be dated in the future" in response.content.decode()
+    contribution.refresh_from_db()
+    assert contribution.date < tomorrow
+
+
+def test_a_nomination_opened_by_someone_else_meanwhile_is_an_admin_message(
+    admin_client, nominee, steering, monkeypatch
+):
+    real_open = services.nomination_open
+    colleague = UserFactory(is_staff=True)
+
+    def open_after_a_colleague(**kwargs):
+        # Another staff member opens the same nomination after the form was checked.
+        real_open(nominee=kwargs["nominee"], rationale="First", by=colleague)
+        return real_open(**kwargs)
+
+    monkeypatch.setattr(services, "nomination_open", open_after_a_colleague)
+    response = admin_client.post(
+        "/admin/contributors/nomination/add/",
+        {"nominee": nominee.pk, "rationale": "Second", "deadline": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "already has an open nomination" in response.content.decode()
+    # The admin view's transaction is rolled back as a whole, the colleague's row included
+    # here (in real life it was committed by the colleague's request).
+    assert not Nomination.objects.filter(rationale="Second").exists()
+
+
+def test_a_level_set_by_someone_else_meanwhile_is_an_admin_message(
+    admin_client, staff, monkeypatch
+):
+    person = UserFactory()
+    real_set = services.level_set_by_staff
+
+    def set_after_a_colleague(**kwargs):
+        real_set(**kwargs)  # the same change, a moment earlier
+        return real_set(**kwargs)
+
+    monkeypatch.setattr(services, "level_set_by_staff", set_after_a_colleague)
+    response = admin_client.post(
+        "/admin/contributors/levelchange/add/",
+        {"user": person.pk, "to_level": "ost", "basis": "vendor", "reason": "Contract"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "This person is already at that level." in response.content.decode()
