@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from events import services
 from events.models import Meeting, Registration, Session, Speaker
@@ -43,8 +46,25 @@ class SpeakerInline(admin.TabularInline):
         return False
 
 
+class SessionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["title", "abstract", "proposed_at", "slides_url", "review_note"]
+
+    def clean(self):
+        data = super().clean()
+        # The state is read-only here, so the form skips the constraint that needs it:
+        # a declined proposal keeps its note to the speakers.
+        if self.instance.state == Session.State.DECLINED and not data.get("review_note"):
+            self.add_error(
+                "review_note", ValidationError(_("Tell the speakers why the proposal is declined."))
+            )
+        return data
+
+
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
+    form = SessionAdminForm
     list_display = ("title", "meeting", "state", "starts_at", "room")
     list_filter = ("state", "meeting")
     search_fields = ("title",)

@@ -439,3 +439,52 @@ def test_raising_the_capacity_in_the_admin_moves_the_waiting_list_up(client):
     assert response.status_code == 302, response.content.decode()[:2000]
     waiting.refresh_from_db()
     assert waiting.state == "confirmed"
+
+
+def _session_admin_post(session, note):
+    speakers = list(session.speakers.all())
+    data = {
+        "title": session.title,
+        "abstract": session.abstract,
+        "slides_url": "",
+        "review_note": note,
+        "proposed_at_0": session.proposed_at.strftime("%Y-%m-%d"),
+        "proposed_at_1": session.proposed_at.strftime("%H:%M:%S"),
+        "speakers-TOTAL_FORMS": len(speakers),
+        "speakers-INITIAL_FORMS": len(speakers),
+        "speakers-MIN_NUM_FORMS": 0,
+        "speakers-MAX_NUM_FORMS": 1000,
+    }
+    for i, speaker in enumerate(speakers):
+        data[f"speakers-{i}-id"] = speaker.pk
+        data[f"speakers-{i}-session"] = session.pk
+        data[f"speakers-{i}-position"] = speaker.position
+    return data
+
+
+def test_the_admin_keeps_the_note_of_a_declined_session(client, meeting):
+    declined = SessionFactory(
+        meeting=meeting, proposal=True, state="declined", review_note="Out of scope."
+    )
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = f"/admin/events/session/{declined.pk}/change/"
+    response = client.post(url, _session_admin_post(declined, "  "))
+    assert response.status_code == 200
+    assert "Tell the speakers why the proposal is declined." in response.content.decode()
+    declined.refresh_from_db()
+    assert declined.review_note == "Out of scope."
+    response = client.post(url, _session_admin_post(declined, "Out of scope this year."))
+    assert response.status_code == 302
+    declined.refresh_from_db()
+    assert declined.review_note == "Out of scope this year."
+
+
+def test_the_admin_clears_the_note_of_an_accepted_session(client, meeting):
+    accepted = SessionFactory(meeting=meeting, review_note="Welcome!")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        f"/admin/events/session/{accepted.pk}/change/", _session_admin_post(accepted, "")
+    )
+    assert response.status_code == 302
+    accepted.refresh_from_db()
+    assert accepted.review_note == ""
