@@ -166,6 +166,7 @@ class LevelChangeAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
 
     form = LevelChangeForm
     list_display = ["user", "from_level", "to_level", "basis", "changed_by", "changed_at"]
+    list_select_related = ["user", "changed_by"]
     list_filter = ["to_level", "basis"]
     search_fields = ["user__email", "user__name", "reason"]
     raw_id_fields = ["user"]
@@ -212,6 +213,7 @@ class ContributionAdminForm(forms.ModelForm):
 class ContributionAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     form = ContributionAdminForm
     list_display = ["title", "user", "kind", "date", "verified_at", "verified_by"]
+    list_select_related = ["user", "verified_by"]
     list_filter = ["kind", ("verified_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "user__email", "user__name"]
     raw_id_fields = ["user"]
@@ -314,6 +316,7 @@ class MembershipAdminForm(forms.ModelForm):
 class MembershipAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     form = MembershipAdminForm
     list_display = ["user", "group", "role", "term_start", "term_end"]
+    list_select_related = ["user", "group"]
     list_filter = ["group", "role"]
     search_fields = ["user__email", "user__name"]
     raw_id_fields = ["user"]
@@ -376,6 +379,7 @@ class EventInline(ReadOnlyInline):
 @admin.register(Nomination)
 class NominationAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     list_display = ["nominee", "state", "opened_at", "deadline", "decided_at"]
+    list_select_related = ["nominee"]
     list_filter = ["state"]
     search_fields = ["nominee__email", "nominee__name"]
     raw_id_fields = ["nominee"]

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contributors import selectors, services
@@ -334,3 +336,36 @@ def test_a_level_set_by_someone_else_meanwhile_is_an_admin_message(
     )
     assert response.status_code == 200
     assert "This person is already at that level." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "make"),
+    [
+        (
+            "/admin/contributors/levelchange/",
+            lambda staff: LevelChange.objects.create(
+                user=UserFactory(),
+                from_level="user",
+                to_level="contributor",
+                basis="staff_decision",
+                reason="r",
+                changed_by=UserFactory(is_staff=True),
+            ),
+        ),
+        (
+            "/admin/contributors/contribution/",
+            lambda staff: ContributionFactory(verified=True),
+        ),
+        ("/admin/contributors/membership/", lambda staff: MembershipFactory()),
+    ],
+)
+def test_admin_lists_cost_the_same_queries_for_more_rows(admin_client, staff, url, make):
+    make(staff)
+    admin_client.get(url)  # the first request of a session looks up more (content types)
+    with CaptureQueriesContext(connection) as one:
+        assert admin_client.get(url).status_code == 200
+    for _ in range(4):
+        make(staff)
+    with CaptureQueriesContext(connection) as five:
+        assert admin_client.get(url).status_code == 200
+    assert len(five) == len(one)
