@@ -113,7 +113,12 @@ def _render(template: str, context: dict, subject, subject_params: dict | None):
     try:
         html_template = get_template(f"{template}.html")
     except TemplateDoesNotExist:
-        html = render_to_string("mail/email/layout.html", {**context, "text_body": text})
+        # The text part is drawn with autoescape off (it is plain text) and so comes back
+        # marked safe: escape it once here, or user-written text would reach the HTML part
+        # as markup.
+        html = render_to_string(
+            "mail/email/layout.html", {**context, "text_body": escape(str(text))}
+        )
     else:
         html = html_template.render(context)
     subject_text = str(subject) % (subject_params or {}) if subject_params else str(subject)

@@ -171,3 +171,39 @@ def test_the_one_click_link_of_a_deleted_account_is_answered_not_an_error(client
     response = client.post(f"/mail/unsubscribe/{token}/")
     assert response.status_code == 200
     assert not Unsubscription.objects.exists()
+
+
+def test_user_text_in_a_plain_text_mail_is_escaped_once_in_its_html_part(
+    django_capture_on_commit_callbacks,
+):
+    """A .txt-only mail (drawn with autoescape off) gets its HTML part from the text."""
+    from consortia.models import Membership
+    from tests.factories.consortia import ConsortiumFactory, OrganizationFactory
+
+    requester = UserFactory(name="Ann <b>Bold</b>")
+    consortium = ConsortiumFactory(name="R&D Consortium")
+    membership = Membership(
+        consortium=consortium,
+        organization=OrganizationFactory(),
+        message='Please <a href="https://evil.example">click</a> & join',
+    )
+    subject, text, html = services._render(
+        "consortia/email/join_requested",
+        {
+            "recipient": requester,
+            "membership": membership,
+            "consortium": consortium,
+            "requester": requester.display_name,
+            "site_url": "http://127.0.0.1:8000",
+            "list_name": "Consortia",
+            "unsubscribe_url": "http://127.0.0.1:8000/mail/unsubscribe/x/",
+        },
+        "Join request",
+        None,
+    )
+    assert 'Please <a href="https://evil.example">click</a> & join' in text
+    assert "R&D Consortium" in text
+    assert '<a href="https://evil.example">' not in html
+    assert "&lt;a href=&quot;https://evil.example&quot;&gt;click&lt;/a&gt; &amp; join" in html
+    assert "R&amp;D Consortium" in html
+    assert "&amp;amp;" not in html
