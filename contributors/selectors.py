@@ -64,6 +64,13 @@ def is_group_chair(user, group: Group, today: date | None = None) -> bool:
     )
 
 
+def current_group_roles(user, today: date | None = None) -> list[tuple[int, str]]:
+    """``(group id, role)`` of every current term of ``user``: one query."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Membership.objects.current(today).filter(user=user).values_list("group_id", "role"))
+
+
 def current_member_ids(group: Group, today: date | None = None) -> set[int]:
     return set(
         Membership.objects.current(today).filter(group=group).values_list("user_id", flat=True)

@@ -1,7 +1,7 @@
 """Every access decision of the forums, in one place.
 
-Group membership and chairs are the contributors app's business: we ask its selectors and
-its ``Membership.objects.current()`` rule, and never decide who is in a group ourselves.
+Group membership and chairs are the contributors app's business: we ask its selectors
+(``current_group_roles``) and never decide who is in a group ourselves.
 While the contributors app is missing, nobody is a member or a chair.
 """
 
@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from core.cache import generation
+from core.cache import local_version
 from forums.models import Forum, Post, Topic
 
 
@@ -44,16 +44,13 @@ _MEMO = "_forums_viewer_groups"
 
 
 def _current_terms(user) -> ViewerGroups:
-    try:
-        from contributors.models import Membership
-    except ImportError:
+    roles = _contributors_selector("current_group_roles")
+    if roles is None:
         return _NOBODY
     member, chair = set(), set()
-    for group_id, role in (
-        Membership.objects.current().filter(user=user).values_list("group_id", "role")
-    ):
+    for group_id, role in roles(user):
         member.add(group_id)
-        if role == Membership.Role.CHAIR:
+        if role == "chair":
             chair.add(group_id)
     return ViewerGroups(frozenset(member), frozenset(chair))
 
@@ -62,13 +59,14 @@ def viewer_groups(user) -> ViewerGroups:
     """The group ids ``user`` is a member and a chair of: one query per user object.
 
     Every permission check of a page asks this, once per forum: the answer is kept on the
-    user object (a new one each request) for as long as the day and the contributors
-    generation stay the same. A term that ends changes the day; a membership that is
-    added, edited or removed bumps the generation (core.cache): neither is ever stale.
+    user object (a new one each request) for as long as the day stays the same and this
+    process changes no contributors data (core.cache.local_version: no round trip). A
+    term that ends changes the day; a membership added, edited or removed in this request
+    changes the version: neither is ever stale.
     """
     if not getattr(user, "is_authenticated", False):
         return _NOBODY
-    stamp = (timezone.localdate(), generation("contributors"))
+    stamp = (timezone.localdate(), local_version("contributors"))
     known = user.__dict__.get(_MEMO)
     if known is not None and known[0] == stamp:
         return known[1]

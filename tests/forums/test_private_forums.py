@@ -157,3 +157,25 @@ def test_the_remembered_groups_of_a_person_follow_a_new_membership_at_once(priva
     membership_add(group=private.group, user=newcomer, role="chair")
     assert permissions.can_see_forum(newcomer, private)
     assert permissions.can_moderate(newcomer, private)
+
+
+def test_asking_a_persons_groups_again_costs_no_query_and_no_cache_round_trip(
+    private, django_assert_num_queries, monkeypatch
+):
+    from django.core.cache import caches
+
+    from forums import permissions
+
+    member = person()
+    membership_add(group=private.group, user=member)
+    permissions.viewer_groups(member)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the cache was asked")
+
+    backend = caches["default"]
+    monkeypatch.setattr(backend, "get", refuse)
+    monkeypatch.setattr(backend, "get_many", refuse)
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            assert permissions.can_see_forum(member, private)
