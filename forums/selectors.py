@@ -178,7 +178,7 @@ def moderation_queue(user) -> list[Post]:
 
 # --- search --------------------------------------------------------------------------------
 
-_START, _STOP = "\ue000", "\ue001"  # private-use characters: cannot be typed into a post
+_START, _STOP = "\ue000", "\ue001"  # private-use characters: services strip them from posts
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

@@ -46,8 +46,12 @@ class RateLimited(RuleViolation):
 # --- rules ---------------------------------------------------------------------------------
 
 
+# NUL, and the private-use characters the search marks its matches with (selectors).
+_UNWANTED = str.maketrans("", "", "\x00\ue000\ue001")
+
+
 def _clean_title(title: str) -> str:
-    title = " ".join((title or "").replace("\x00", "").split())
+    title = " ".join((title or "").translate(_UNWANTED).split())
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         raise InvalidInput(
             _("A title has between %(min)d and %(max)d characters.")
@@ -57,7 +61,7 @@ def _clean_title(title: str) -> str:
 
 
 def _clean_body(body: str) -> str:
-    body = (body or "").replace("\x00", "").strip()
+    body = (body or "").translate(_UNWANTED).strip()
     if not body:
         raise InvalidInput(_("Write a message."))
     if len(body) > BODY_MAX:

@@ -144,3 +144,13 @@ def test_dates_at_the_ends_of_the_calendar_are_no_500(client, corpus, dates):
     assert response.status_code == 200
     found = link(corpus["sandbox"]) in response.content.decode()
     assert found == (dates != "since=9999-12-31")
+
+
+def test_the_search_markers_typed_into_a_post_never_become_markup(client, forum, author):
+    topic = services.topic_create(
+        forum=forum, author=author, title="Markers \ue000here\ue001", body="odd \ue000text\ue001"
+    )
+    first = topic.posts.get()
+    assert (topic.title, first.body) == ("Markers here", "odd text")
+    html = client.get("/forums/search/?q=odd").content.decode()
+    assert html.count("<mark>") == html.count("</mark>") == 1
