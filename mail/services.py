@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 STALE_AFTER = timedelta(minutes=5)
 BATCH_SIZE = 500  # deliveries sent over one connection by one task
+SEND_CHUNK = 50  # deliveries sent and recorded in one transaction
 UNSUBSCRIBE_SALT = "mail.unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 90  # a token in an old mail works for 90 days
 
@@ -509,12 +510,63 @@ _SEND_FIELDS = (
 def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]]:
     """Send pending deliveries over one mail connection; each at most once.
 
-    A fixed number of queries whatever the batch size, each with the batch's ids as one
-    array (``__any``): lock the pending rows, read the unsubscriptions, (once a process)
-    the digest sections, then one update per outcome.
+    The batch goes in chunks of :data:`SEND_CHUNK`, each in a transaction of its own that
+    locks its rows, sends them and records the outcome: a worker killed in the middle of
+    a batch leaves at most one chunk's sent mails unrecorded (they go again: SMTP gives no
+    way to know), not the whole batch. A fixed number of queries per chunk, each with the
+    chunk's ids as one array (``__any``): lock the pending rows, read the unsubscriptions,
+    (once a process) the digest sections, then one update per outcome.
     Returns the ids by outcome; ``retry`` are the ones an error left pending.
     """
     outcome: dict[str, list[int]] = {"sent": [], "skipped": [], "failed": [], "retry": []}
+    ids = sorted(set(delivery_ids))
+    mailer = _Mailer()
+    try:
+        for start in range(0, len(ids), SEND_CHUNK):
+            chunk = ids[start : start + SEND_CHUNK]
+            if mailer.broken is not None:
+                outcome["retry"].extend(_pending(chunk))  # not tried: no attempt counted
+                continue
+            _send_chunk(chunk, mailer, outcome)
+    finally:
+        mailer.close()
+    return outcome
+
+
+class _Mailer:
+    """The batch's one mail connection, opened on first use; ``broken`` if it would not."""
+
+    def __init__(self) -> None:
+        self.connection = None
+        self.broken: Exception | None = None
+
+    def open(self) -> None:
+        if self.connection is None and self.broken is None:
+            try:
+                connection = get_connection()
+                connection.open()
+            except Exception as exc:  # every row of the batch waits for a retry
+                self.broken = exc
+            else:
+                self.connection = connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:
+                logger.warning("Closing the mail connection failed", exc_info=True)
+
+
+def _pending(ids: Sequence[int]) -> list[int]:
+    return list(
+        Delivery.objects.filter(pk__any=list(ids), state=Delivery.State.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _send_chunk(ids: Sequence[int], mailer: _Mailer, outcome: dict[str, list[int]]) -> None:
     with transaction.atomic():
         # The row locks make a concurrent task for the same rows wait, then find them sent.
         # Selected by primary key alone (the state is checked here): with the state in the
@@ -524,12 +576,12 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
             for delivery in Delivery.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .only(*_SEND_FIELDS)
-            .filter(pk__any=list(delivery_ids))
+            .filter(pk__any=list(ids))
             .order_by("pk")
             if delivery.state == Delivery.State.PENDING
         ]
         if not rows:
-            return outcome
+            return
         opted_out = set(
             Unsubscription.objects.filter(user_id__any={d.recipient_id for d in rows}).values_list(
                 "user_id", "list_id"
@@ -537,66 +589,52 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
         )
         runs = {d.digest_run_id for d in rows if d.digest_run_id}
         sections = digest_sections(runs) if runs else {}
-        errors: dict[int, str] = {}
-        connection = None
-        try:
-            connection = get_connection()
-            connection.open()
-            for delivery in rows:
-                if (
-                    delivery.list_id != ACCOUNT_LIST
-                    and (delivery.recipient_id, delivery.list_id) in opted_out
-                ):
-                    outcome["skipped"].append(delivery.pk)
-                    continue
+        sent, skipped, errors = [], [], {}
+        mailer.open()
+        for delivery in rows:
+            if mailer.broken is not None:
+                errors[delivery.pk] = f"{type(mailer.broken).__name__}: {mailer.broken}"[:2000]
+            elif (
+                delivery.list_id != ACCOUNT_LIST
+                and (delivery.recipient_id, delivery.list_id) in opted_out
+            ):
+                skipped.append(delivery.pk)
+            else:
                 try:
                     message = build_message(delivery, sections.get(delivery.digest_run_id))
-                    connection.send_messages([message])
+                    mailer.connection.send_messages([message])
                 except Exception as exc:
                     errors[delivery.pk] = f"{type(exc).__name__}: {exc}"[:2000]
                 else:
-                    outcome["sent"].append(delivery.pk)
-        except Exception as exc:  # the connection itself failed: every unsent row waits
-            done = set(outcome["sent"]) | set(outcome["skipped"])
-            for delivery in rows:
-                if delivery.pk not in done:
-                    errors.setdefault(delivery.pk, f"{type(exc).__name__}: {exc}"[:2000])
-        finally:
-            if connection is not None:
-                try:
-                    connection.close()
-                except Exception:
-                    logger.warning("Closing the mail connection failed", exc_info=True)
+                    sent.append(delivery.pk)
         now = timezone.now()
-        if outcome["sent"]:
-            Delivery.objects.filter(pk__any=outcome["sent"]).update(
+        if sent:
+            Delivery.objects.filter(pk__any=sent).update(
                 state=Delivery.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
             )
             per_run: dict[int, int] = {}
-            sent = set(outcome["sent"])
+            done = set(sent)
             for delivery in rows:
-                if delivery.digest_run_id and delivery.pk in sent:
+                if delivery.digest_run_id and delivery.pk in done:
                     per_run[delivery.digest_run_id] = per_run.get(delivery.digest_run_id, 0) + 1
             for run_id, count in per_run.items():
                 DigestRun.objects.filter(pk=run_id).update(sent=F("sent") + count)
-        if outcome["skipped"]:
-            Delivery.objects.filter(pk__any=outcome["skipped"]).update(state=Delivery.State.SKIPPED)
-        if errors:
-            for delivery in rows:
-                if delivery.pk not in errors:
-                    continue
-                delivery.attempts += 1
-                delivery.last_error = errors[delivery.pk]
-                if delivery.attempts >= MAX_ATTEMPTS:
-                    delivery.state = Delivery.State.FAILED
-                    outcome["failed"].append(delivery.pk)
-                    logger.error(
-                        "Delivery %s failed for good: %s", delivery.pk, errors[delivery.pk]
-                    )
-                else:
-                    outcome["retry"].append(delivery.pk)
-                delivery.save(update_fields=["attempts", "last_error", "state"])
-    return outcome
+        if skipped:
+            Delivery.objects.filter(pk__any=skipped).update(state=Delivery.State.SKIPPED)
+        for delivery in rows:
+            if delivery.pk not in errors:
+                continue
+            delivery.attempts += 1
+            delivery.last_error = errors[delivery.pk]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.state = Delivery.State.FAILED
+                outcome["failed"].append(delivery.pk)
+                logger.error("Delivery %s failed for good: %s", delivery.pk, errors[delivery.pk])
+            else:
+                outcome["retry"].append(delivery.pk)
+            delivery.save(update_fields=["attempts", "last_error", "state"])
+        outcome["sent"].extend(sent)
+        outcome["skipped"].extend(skipped)
 
 
 @transaction.atomic

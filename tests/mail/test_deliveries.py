@@ -207,3 +207,56 @@ def test_user_text_in_a_plain_text_mail_is_escaped_once_in_its_html_part(
     assert "&lt;a href=&quot;https://evil.example&quot;&gt;click&lt;/a&gt; &amp; join" in html
     assert "R&amp;D Consortium" in html
     assert "&amp;amp;" not in html
+
+
+class WorkerKilled(BaseException):
+    """What an OOM kill or a hard time limit looks like from inside the task."""
+
+
+def test_a_worker_killed_mid_batch_resends_at_most_one_chunk(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    people = UserFactory.create_batch(120)
+    with django_capture_on_commit_callbacks(execute=False):
+        notify(people)
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    from django.core.mail.backends.locmem import EmailBackend
+
+    real_send = EmailBackend.send_messages
+
+    def dies_at_the_61st(self, messages):
+        if len(mail.outbox) == 60:
+            raise WorkerKilled
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", dies_at_the_61st)
+    with pytest.raises(WorkerKilled):
+        services.deliveries_send_batch(delivery_ids=ids)
+    assert Delivery.objects.filter(state="sent").count() == services.SEND_CHUNK
+    monkeypatch.setattr(EmailBackend, "send_messages", real_send)
+    services.deliveries_send_batch(delivery_ids=ids)  # the batch again (retry, sweep)
+    assert Delivery.objects.filter(state="sent").count() == 120
+    resent = len(mail.outbox) - 120
+    assert 0 < resent <= services.SEND_CHUNK  # only the chunk the kill interrupted
+
+
+def test_a_mail_server_that_cannot_be_reached_leaves_the_batch_pending_for_a_retry(
+    django_capture_on_commit_callbacks,
+):
+    people = UserFactory.create_batch(70)
+    with django_capture_on_commit_callbacks(execute=False):
+        notify(people)
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.open",
+        side_effect=ConnectionRefusedError("no SMTP server"),
+        create=True,
+    ):
+        outcome = services.deliveries_send_batch(delivery_ids=ids)
+    assert sorted(outcome["retry"]) == sorted(ids)
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"pending"}
+    # The chunk that tried counts an attempt; the rest were not tried.
+    tried = Delivery.objects.filter(attempts=1)
+    assert tried.count() == services.SEND_CHUNK
+    assert "ConnectionRefusedError" in tried.first().last_error
+    assert mail.outbox == []
