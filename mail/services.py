@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 STALE_AFTER = timedelta(minutes=5)
 BATCH_SIZE = 500  # deliveries sent over one connection by one task
-SEND_CHUNK = 50  # deliveries sent and recorded in one transaction
+SEND_CHUNK = 100  # deliveries sent and recorded in one transaction
 UNSUBSCRIBE_SALT = "mail.unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 90  # a token in an old mail works for 90 days
 
@@ -492,8 +492,7 @@ def enqueue_batch(ids: list[int], *, mark_queued: bool = True) -> None:
 # What sending needs of a delivery and its recipient: loading whole rows (three dates to
 # parse, the whole user) for 500 deliveries a batch costs more than building their mail.
 _SEND_FIELDS = (
-    "recipient__name",
-    "recipient__email",
+    "recipient_id",
     "list_id",
     "to_email",
     "subject",
@@ -513,13 +512,21 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
     The batch goes in chunks of :data:`SEND_CHUNK`, each in a transaction of its own that
     locks its rows, sends them and records the outcome: a worker killed in the middle of
     a batch leaves at most one chunk's sent mails unrecorded (they go again: SMTP gives no
-    way to know), not the whole batch. A fixed number of queries per chunk, each with the
-    chunk's ids as one array (``__any``): lock the pending rows, read the unsubscriptions,
-    (once a process) the digest sections, then one update per outcome.
+    way to know), not the whole batch. A fixed number of queries, each with the ids as one
+    array (``__any``): per batch the recipients and the unsubscriptions, (once a process)
+    the digest sections; per chunk the locked rows and one update per outcome.
     Returns the ids by outcome; ``retry`` are the ones an error left pending.
     """
     outcome: dict[str, list[int]] = {"sent": [], "skipped": [], "failed": [], "retry": []}
     ids = sorted(set(delivery_ids))
+    # Once a batch, without locks: who the mails go to (names for the greeting; the
+    # address is the delivery's own) and who left which list. Read apart from the
+    # deliveries: joined to a chunk's rows, the planner may hash the whole user table.
+    recipient_ids = set(Delivery.objects.filter(pk__any=ids).values_list("recipient_id", flat=True))
+    people = get_user_model().objects.only("name", "email").in_bulk(recipient_ids)
+    opted_out = set(
+        Unsubscription.objects.filter(user_id__any=recipient_ids).values_list("user_id", "list_id")
+    )
     mailer = _Mailer()
     try:
         for start in range(0, len(ids), SEND_CHUNK):
@@ -527,7 +534,7 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
             if mailer.broken is not None:
                 outcome["retry"].extend(_pending(chunk))  # not tried: no attempt counted
                 continue
-            _send_chunk(chunk, mailer, outcome)
+            _send_chunk(chunk, mailer, outcome, people=people, opted_out=opted_out)
     finally:
         mailer.close()
     return outcome
@@ -566,15 +573,21 @@ def _pending(ids: Sequence[int]) -> list[int]:
     )
 
 
-def _send_chunk(ids: Sequence[int], mailer: _Mailer, outcome: dict[str, list[int]]) -> None:
+def _send_chunk(
+    ids: Sequence[int],
+    mailer: _Mailer,
+    outcome: dict[str, list[int]],
+    *,
+    people: dict,
+    opted_out: set[tuple[int, str]],
+) -> None:
     with transaction.atomic():
         # The row locks make a concurrent task for the same rows wait, then find them sent.
         # Selected by primary key alone (the state is checked here): with the state in the
         # query, stale statistics let the planner walk every pending row of the table.
         rows = [
             delivery
-            for delivery in Delivery.objects.select_for_update(of=("self",))
-            .select_related("recipient")
+            for delivery in Delivery.objects.select_for_update()
             .only(*_SEND_FIELDS)
             .filter(pk__any=list(ids))
             .order_by("pk")
@@ -582,11 +595,8 @@ def _send_chunk(ids: Sequence[int], mailer: _Mailer, outcome: dict[str, list[int
         ]
         if not rows:
             return
-        opted_out = set(
-            Unsubscription.objects.filter(user_id__any={d.recipient_id for d in rows}).values_list(
-                "user_id", "list_id"
-            )
-        )
+        for delivery in rows:
+            delivery.recipient = people[delivery.recipient_id]
         runs = {d.digest_run_id for d in rows if d.digest_run_id}
         sections = digest_sections(runs) if runs else {}
         sent, skipped, errors = [], [], {}

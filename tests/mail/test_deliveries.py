@@ -216,6 +216,7 @@ class WorkerKilled(BaseException):
 def test_a_worker_killed_mid_batch_resends_at_most_one_chunk(
     django_capture_on_commit_callbacks, monkeypatch
 ):
+    monkeypatch.setattr(services, "SEND_CHUNK", 50)
     people = UserFactory.create_batch(120)
     with django_capture_on_commit_callbacks(execute=False):
         notify(people)
@@ -241,8 +242,9 @@ def test_a_worker_killed_mid_batch_resends_at_most_one_chunk(
 
 
 def test_a_mail_server_that_cannot_be_reached_leaves_the_batch_pending_for_a_retry(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, monkeypatch
 ):
+    monkeypatch.setattr(services, "SEND_CHUNK", 50)
     people = UserFactory.create_batch(70)
     with django_capture_on_commit_callbacks(execute=False):
         notify(people)
