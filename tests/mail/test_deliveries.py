@@ -213,15 +213,23 @@ class WorkerKilled(BaseException):
     """What an OOM kill or a hard time limit looks like from inside the task."""
 
 
-def test_a_worker_killed_mid_batch_resends_at_most_one_chunk(
-    django_capture_on_commit_callbacks, monkeypatch
-):
+@pytest.fixture
+def pending_batch(django_capture_on_commit_callbacks, monkeypatch):
+    """``pending_batch(n)``: the ids of n pending deliveries, sent in chunks of 50."""
     monkeypatch.setattr(services, "SEND_CHUNK", 50)
-    people = UserFactory.create_batch(120)
-    with django_capture_on_commit_callbacks(execute=False):
-        notify(people)
-    ids = list(Delivery.objects.values_list("pk", flat=True))
+
+    def make(n: int) -> list[int]:
+        with django_capture_on_commit_callbacks(execute=False):
+            notify(UserFactory.create_batch(n))
+        return list(Delivery.objects.values_list("pk", flat=True))
+
+    return make
+
+
+def test_a_worker_killed_mid_batch_resends_at_most_one_chunk(pending_batch, monkeypatch):
     from django.core.mail.backends.locmem import EmailBackend
+
+    ids = pending_batch(120)
 
     real_send = EmailBackend.send_messages
 
@@ -242,13 +250,9 @@ def test_a_worker_killed_mid_batch_resends_at_most_one_chunk(
 
 
 def test_a_mail_server_that_cannot_be_reached_leaves_the_batch_pending_for_a_retry(
-    django_capture_on_commit_callbacks, monkeypatch
+    pending_batch,
 ):
-    monkeypatch.setattr(services, "SEND_CHUNK", 50)
-    people = UserFactory.create_batch(70)
-    with django_capture_on_commit_callbacks(execute=False):
-        notify(people)
-    ids = list(Delivery.objects.values_list("pk", flat=True))
+    ids = pending_batch(70)
     with mock.patch(
         "django.core.mail.backends.locmem.EmailBackend.open",
         side_effect=ConnectionRefusedError("no SMTP server"),
