@@ -7,15 +7,18 @@ gunicorn gets. It chooses one page of each kind (a consortium, a profile, a topi
 50 posts, an open nomination …), creates a session for a member of the steering group,
 requests every page twice through Django's test client, on an empty cache, and counts
 the queries of both requests: the first draws the page, the second is the steady state the
-load test sees (caches warm). It prints one JSON
-object: the paths, the session cookie and, per page, the status and the query count.
+load test sees (caches warm). Then it times a few draws on an empty cache. It prints one
+JSON object: the paths, the session cookie and, per page, the status, the query counts
+and the time of a draw.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +48,8 @@ from forums.models import Topic  # noqa: E402
 CONSORTIA_WORD = "university"
 FORUM_WORD = "token"
 TOPIC_POSTS = 50
+# Draws of each page on an empty cache to time (the median is reported).
+COLD_DRAWS = 5
 
 
 def consortium_slug() -> str:
@@ -138,21 +143,40 @@ def pages() -> tuple[dict[str, dict], str]:
 def count_queries(page_list: dict[str, dict], session_key: str) -> dict[str, dict]:
     """Per page: the queries of a request on an empty cache (``cold_queries``: what the
     page costs when it is drawn) and of the next one (``queries``: the steady state the
-    load test sees, caches warm)."""
+    load test sees, caches warm), and the time a draw on an empty cache takes
+    (``cold_ms``, the median of :data:`COLD_DRAWS`: what a visitor waits after a change).
+
+    One client for every request, as one gunicorn worker: its middleware is loaded once
+    (whitenoise's scan of the static files would otherwise be timed with every draw), and
+    each page is requested once before it is timed (templates compiled, code imported).
+    """
+    client = Client(HTTP_HOST="127.0.0.1")
     counts = {}
     for name, page in page_list.items():
+
+        def get(page=page):
+            client.cookies.clear()
+            if page["signed_in"]:
+                client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+            return client.get(page["path"])
+
+        get()
         cache.clear()
-        client = Client(HTTP_HOST="127.0.0.1")
-        if page["signed_in"]:
-            client.cookies[settings.SESSION_COOKIE_NAME] = session_key
         with CaptureQueriesContext(connection) as cold:
-            client.get(page["path"])
+            get()
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(page["path"])
+            response = get()
+        times = []
+        for _ in range(COLD_DRAWS):
+            cache.clear()
+            started = time.perf_counter()
+            get()
+            times.append((time.perf_counter() - started) * 1000)
         counts[name] = {
             "status": response.status_code,
             "queries": len(captured),
             "cold_queries": len(cold),
+            "cold_ms": round(statistics.median(times), 1),
         }
     return counts
 

@@ -51,6 +51,9 @@ REDIS_DB = 5
 # The marks of issue 9.
 MIN_RATIO = 0.4
 MAX_P95_MS = 100.0
+# Ours: a page drawn on an empty cache (what a visitor waits for after a change) is under
+# the same bound, alone on the machine.
+MAX_COLD_MS = 100.0
 
 # The order of the table; "bare" is the yardstick.
 PAGE_ORDER = [
@@ -130,6 +133,7 @@ def build_results(
             "demo_queries": demo_queries,
             "cold_queries": cold,
             "demo_cold_queries": demo_cold,
+            "cold_ms": probes.get(name, {}).get("cold_ms"),
             "ratio": round(run["rps"] / bare_rps, 2) if bare_rps else 0.0,
             "errors": run.get("errors", 0),
         }
@@ -152,6 +156,8 @@ def misses(name: str, row: dict) -> list[str]:
             f"{row.get('cold_queries')} queries drawing the page vs "
             f"{row.get('demo_cold_queries')} on the demo data"
         )
+    if row.get("cold_ms") is not None and row["cold_ms"] >= MAX_COLD_MS:
+        found.append(f"drawn in {row['cold_ms']} ms >= {MAX_COLD_MS:.0f} ms")
     if row["errors"]:
         found.append(f"{row['errors']} errors")
     return found
@@ -168,6 +174,7 @@ def table(results: dict, *, markdown: bool = False) -> str:
         "demo",
         "cold",
         "cold demo",
+        "cold ms",
         "ratio",
         "",
     ]
@@ -184,6 +191,7 @@ def table(results: dict, *, markdown: bool = False) -> str:
                 str(row["demo_queries"]),
                 str(row.get("cold_queries")),
                 str(row.get("demo_cold_queries")),
+                "" if row.get("cold_ms") is None else f"{row['cold_ms']:.1f}",
                 f"{row['ratio']:.2f}",
                 "; ".join(row["misses"]) or "ok",
             ]
