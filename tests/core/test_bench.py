@@ -154,3 +154,21 @@ def test_a_page_slow_to_draw_on_an_empty_cache_misses_the_mark():
     assert "| `topic` | 900 | 10.0 | 20.0 | 25.0 | 0 | 0 | None | None | 140.0 |" in (
         run.table(results, markdown=True)
     )
+
+
+@pytest.mark.django_db
+def test_the_probe_counts_the_queries_of_a_draw_and_of_a_cache_hit():
+    """bench/probe.py on the test database: a page drawn on an empty cache runs queries,
+    the next request is a cache hit with none, and the draw is timed."""
+    from bench import probe
+    from tests.factories.forums import ForumFactory
+
+    ForumFactory.create_batch(3)
+    pages = {"forums": {"path": "/forums/", "signed_in": False}}
+
+    counts = probe.count_queries(pages, session_key="")
+
+    assert counts["forums"]["status"] == 200
+    assert counts["forums"]["cold_queries"] >= 1
+    assert counts["forums"]["queries"] == 0
+    assert counts["forums"]["cold_ms"] > 0
