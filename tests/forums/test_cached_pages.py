@@ -83,3 +83,48 @@ def test_a_cached_search_never_shows_a_private_forum_to_others(client):
     client.logout()
     assert not client.get("/forums/search/?q=webhook").context["results"].results
     assert "webhook plans" not in client.get("/forums/search/?q=webhook").content.decode()
+
+
+@pytest.fixture
+def steering_member():
+    from contributors.services import membership_add
+    from tests.factories.contributors import GroupFactory
+
+    group = GroupFactory(name="Technical steering group", slug="steering", kind="steering")
+    private = services.forum_create(
+        slug="steering", name="Steering (private)", kind="group", group=group, is_private=True
+    )
+    insider = person(name="Ines Insider")
+    membership = membership_add(group=group, user=insider)
+    services.topic_create(forum=private, author=insider, title="Secret", body="webhook plans")
+    return insider, membership
+
+
+def test_a_member_who_leaves_the_group_no_longer_finds_its_forum_in_a_cached_search(
+    client, steering_member
+):
+    from contributors.services import memberships_save
+
+    insider, membership = steering_member
+    client.force_login(insider)
+    assert client.get("/forums/search/?q=webhook").context["results"].results
+
+    memberships_save(group=membership.group, memberships=[], deleted=[membership])
+
+    response = client.get("/forums/search/?q=webhook")
+    assert not response.context["results"].results
+    assert "plans" not in response.content.decode()
+
+
+def test_a_member_who_leaves_the_group_no_longer_sees_its_forum_on_the_cached_index(
+    client, steering_member
+):
+    from contributors.services import memberships_save
+
+    insider, membership = steering_member
+    client.force_login(insider)
+    assert "Steering (private)" in client.get("/forums/").content.decode()
+
+    memberships_save(group=membership.group, memberships=[], deleted=[membership])
+
+    assert "Steering (private)" not in client.get("/forums/").content.decode()
