@@ -2,6 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# A list id names a list, or one of a family's (``briefings-`` and a group's slug, up to 80).
+LIST_ID_MAX = 100
+
 
 class Delivery(models.Model):
     """One mail to one person about one thing (and, for digests, one period).
@@ -31,7 +34,7 @@ class Delivery(models.Model):
         help_text=_("What the mail is about, e.g. consortia.membership:42"),
     )
     period = models.CharField(_("period"), max_length=32, blank=True, default="")
-    list_id = models.CharField(_("list"), max_length=64)
+    list_id = models.CharField(_("list"), max_length=LIST_ID_MAX)
     to_email = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(_("text part"))
@@ -79,7 +82,7 @@ class Unsubscription(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unsubscriptions"
     )
-    list_id = models.CharField(_("list"), max_length=64)
+    list_id = models.CharField(_("list"), max_length=LIST_ID_MAX)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

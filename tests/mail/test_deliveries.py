@@ -266,3 +266,33 @@ def test_a_mail_server_that_cannot_be_reached_leaves_the_batch_pending_for_a_ret
     assert tried.count() == services.SEND_CHUNK
     assert "ConnectionRefusedError" in tried.first().last_error
     assert mail.outbox == []
+
+
+def test_the_briefings_of_a_group_with_the_longest_slug_fit_the_list_columns(
+    client, django_capture_on_commit_callbacks
+):
+    # PostgreSQL refuses a list id longer than its column (SQLite does not check): the
+    # rows are validated against their fields, as the database would.
+    from contributors import services as contributors
+    from contributors.models import Group, Membership
+    from tests.factories.contributors import (
+        BriefingSubscriptionFactory,
+        GroupFactory,
+        MembershipFactory,
+    )
+
+    slug = "w" * Group._meta.get_field("slug").max_length
+    group = GroupFactory(name="Persistent identifiers for research software", slug=slug)
+    chair = MembershipFactory(group=group, role=Membership.Role.CHAIR).user
+    reader = BriefingSubscriptionFactory(group=group).user
+    draft = contributors.briefing_create(group=group, author=chair, title="May", body="We met.")
+    with django_capture_on_commit_callbacks(execute=True):
+        contributors.briefing_publish(briefing=draft, by=chair)
+    delivery = Delivery.objects.get(recipient=reader)
+    delivery.full_clean()
+    assert delivery.state == "sent"
+    assert mail.outbox[0].extra_headers["List-Id"] == f"<briefings-{slug}.community.orcid.example>"
+
+    token = services.unsubscribe_token(user_id=reader.pk, list_id=delivery.list_id)
+    assert client.post(f"/mail/unsubscribe/{token}/").status_code == 200
+    Unsubscription.objects.get(user=reader, list_id=f"briefings-{slug}").full_clean()
