@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.cache import viewer_key
 from core.errors import DomainError, InvalidInput, NotAllowed
@@ -244,6 +244,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def topic_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     if not permissions.can_post_in(request.user, forum):
@@ -285,6 +286,7 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     if not permissions.can_edit_post(request.user, post):
@@ -308,6 +310,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 @domain_errors
 def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
@@ -371,6 +374,7 @@ def topic_flag_state(request: HttpRequest, topic_id: int, action: str) -> HttpRe
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 @domain_errors
 def topic_move(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
@@ -425,6 +429,7 @@ def idea_status(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 @domain_errors
 def idea_merge(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)

@@ -225,3 +225,20 @@ def test_the_forum_feed_is_atom_with_the_newest_topics(client, forum, topic):
     body = response.content.decode()
     assert topic.title in body
     assert "&lt;strong&gt;401&lt;/strong&gt;" in body
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "options"])
+def test_the_form_pages_refuse_methods_other_than_get_and_post(
+    client, ideas, topic, author, staff, method
+):
+    idea = services.topic_create(forum=ideas, author=author, title="An idea", body="Do it.")
+    post = topic.posts.get()
+    client.force_login(staff)
+    for url in [
+        f"/forums/{topic.forum.slug}/new/",
+        f"/forums/p/{post.pk}/edit/",
+        f"/forums/p/{post.pk}/flag/",
+        f"/forums/t/{topic.pk}/move/",
+        f"/forums/t/{idea.pk}/merge/",
+    ]:
+        assert getattr(client, method)(url).status_code == 405, url
