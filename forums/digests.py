@@ -179,9 +179,18 @@ def digest_prepare(
             .first()
         )
         since = previous or until - MODES[mode]
+        # A missed period run again after a later one (send_digests with ``now``): the later
+        # run started where the one before this ended and has sent what it covered.
+        later = (
+            DigestRun.objects.filter(kind=kind, period__startswith=f"{mode}:", until__gt=until)
+            .order_by("until")
+            .values_list("since", flat=True)
+            .first()
+        )
+        end = min(until, later) if later is not None else until
         run = DigestRun.objects.create(kind=kind, period=period, since=since, until=until)
         posts = list(
-            Post.objects.filter(created_at__gte=since, created_at__lt=until, is_hidden=False)
+            Post.objects.filter(created_at__gte=since, created_at__lt=end, is_hidden=False)
             .select_related("topic__forum", "author")
             .order_by("created_at", "pk")
         )

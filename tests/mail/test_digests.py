@@ -127,6 +127,25 @@ def test_a_post_that_commits_after_a_run_is_in_the_next_digest(
     assert "Late commit" in message.body
 
 
+def test_a_missed_day_run_again_after_the_next_digest_sends_nothing_twice(
+    busy, api_users, ana, ben, django_capture_on_commit_callbacks
+):
+    """send_digests(now=…) runs a missed period again; the next run already caught it up."""
+    watch(ben, "daily", forum=api_users)
+    first = soon()
+    run_digest(django_capture_on_commit_callbacks, now=first)
+    missed = forums.post_create(topic=busy["scopes"], author=ana, body="Posted the missed day")
+    Post.objects.filter(pk=missed.pk).update(created_at=first + timedelta(hours=3))
+    run_digest(django_capture_on_commit_callbacks, now=first + timedelta(days=2))
+    assert "Posted the missed day" in mails_to(ben)[-1].body
+    outbox.outbox.clear()
+
+    run_digest(django_capture_on_commit_callbacks, now=first + timedelta(days=1))
+
+    assert mails_to(ben) == []
+    assert Delivery.objects.filter(recipient=ben).count() == 2
+
+
 @pytest.mark.parametrize(
     ("mode", "gets_daily", "gets_weekly"),
     [
