@@ -108,9 +108,18 @@ def _visible_text(html: str) -> set[str]:
     return {node for node in nodes if node}
 
 
+def _compile_catalogs() -> None:
+    """Compile the catalogs and drop what this process loaded before they existed (a plain
+    `pytest` on a fresh clone has no .mo files until now: English would stay cached)."""
+    from django.utils.translation.reloader import translation_file_changed
+
+    call_command("compiletranslations", verbosity=0)
+    translation_file_changed(sender=None, file_path=Path("django.mo"))
+
+
 @pytest.fixture
 def demo(db):
-    call_command("compiletranslations", verbosity=0)
+    _compile_catalogs()
     call_command("seed_demo", quiet_accounts=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
@@ -146,7 +155,7 @@ def test_mail_goes_out_in_the_recipients_language(
     from mail import services
     from tests.factories import UserFactory
 
-    call_command("compiletranslations", verbosity=0)
+    _compile_catalogs()
     person = UserFactory(language=language)
     with django_capture_on_commit_callbacks(execute=True):
         services.deliver(
