@@ -342,6 +342,32 @@ def test_an_unknown_action_is_a_bad_request(client, nomination, steering):
     assert client.post(review_url(nomination), {"action": "delete"}).status_code == 400
 
 
+def test_a_vote_with_errors_keeps_what_the_member_typed_after_the_page_was_cached(
+    client, nomination, steering
+):
+    client.force_login(steering[0])
+    url = review_url(nomination)
+    assert client.get(url).status_code == 200  # the page and its fragment are now cached
+    response = client.post(url, {"action": "vote", "comment": "Strong documentation work"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This field is required." in page
+    assert "Strong documentation work" in page
+    assert not Vote.objects.exists()
+
+
+def test_a_recusal_without_reason_shows_the_error_after_the_page_was_cached(
+    client, nomination, steering
+):
+    client.force_login(steering[0])
+    url = review_url(nomination)
+    client.get(url)
+    response = client.post(url, {"action": "recuse", "reason": ""})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert nomination.roll.get(voter=steering[0]).recused_at is None
+
+
 # --- The agreement --------------------------------------------------------------------------
 
 
