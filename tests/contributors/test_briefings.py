@@ -194,6 +194,18 @@ def test_a_published_briefing_can_no_longer_be_edited(
     assert draft.title == "What we did in May"
 
 
+def test_the_publish_page_shows_the_publication_time_in_utc_whatever_the_chairs_time_zone(
+    client, draft, chair, django_capture_on_commit_callbacks
+):
+    publish(draft, chair, django_capture_on_commit_callbacks)
+    draft.refresh_from_db()
+    chair.time_zone = "Asia/Tokyo"
+    chair.save()
+    client.force_login(chair)
+    page = client.get(briefing_url(draft, "publish/")).content.decode()
+    assert f"published on {draft.published_at:%Y-%m-%d %H:%M} UTC" in page
+
+
 # --- Publishing and mail --------------------------------------------------------------------
 
 

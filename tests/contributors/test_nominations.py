@@ -52,6 +52,17 @@ def test_opening_freezes_the_roll_of_current_steering_members_and_mails_them(
     assert NominationEvent.objects.get(nomination=nomination).kind == "opened"
 
 
+def test_the_mail_gives_the_deadline_in_utc_when_sent_under_another_time_zone(
+    staff, steering, nominee, django_capture_on_commit_callbacks
+):
+    # Without a broker the mail is drawn in the request, under the staff member's zone.
+    with timezone.override("Asia/Tokyo"), django_capture_on_commit_callbacks(execute=True):
+        nomination = services.nomination_open(nominee=nominee, rationale="Great docs", by=staff)
+    deadline = f"{nomination.deadline:%Y-%m-%d %H:%M} UTC"
+    assert deadline in mail.outbox[0].subject
+    assert f"before {deadline}" in mail.outbox[0].body
+
+
 def test_no_mail_leaves_before_the_nomination_commits(
     staff, steering, nominee, django_capture_on_commit_callbacks
 ):

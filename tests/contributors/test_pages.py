@@ -368,6 +368,21 @@ def test_a_recusal_without_reason_shows_the_error_after_the_page_was_cached(
     assert nomination.roll.get(voter=steering[0]).recused_at is None
 
 
+def test_review_pages_show_times_in_utc_whatever_the_reviewers_time_zone(
+    client, nomination, steering
+):
+    reviewer = steering[0]
+    reviewer.time_zone = "Asia/Tokyo"
+    reviewer.save()
+    client.force_login(reviewer)
+    deadline = f"{nomination.deadline:%Y-%m-%d %H:%M} UTC"
+    opened = f"{nomination.opened_at:%Y-%m-%d %H:%M} UTC"
+    page = client.get(review_url(nomination)).content.decode()
+    assert deadline in page
+    assert opened in page
+    assert deadline in client.get("/review/").content.decode()
+
+
 # --- The agreement --------------------------------------------------------------------------
 
 
@@ -446,6 +461,20 @@ def test_a_forged_nomination_id_in_the_signature_is_not_found(client, nominee, a
     client.force_login(nominee)
     data = {"nomination": 987654, "version": agreement.version, "full_name": "Mei Chen"}
     assert client.post("/ost/agreement/", {**data, "confirm": "on"}).status_code == 404
+
+
+def test_the_signature_time_is_shown_in_utc_whatever_the_nominees_time_zone(
+    client, nomination, steering, agreement
+):
+    approve(nomination, steering)
+    nominee = nomination.nominee
+    nominee.time_zone = "America/Los_Angeles"
+    nominee.save()
+    client.force_login(nominee)
+    client.post("/ost/agreement/", sign_data(nomination, agreement))
+    signed_at = Signature.objects.get().signed_at
+    page = client.get("/ost/agreement/").content.decode()
+    assert f"on {signed_at:%Y-%m-%d %H:%M} UTC." in page
 
 
 def test_anyone_reads_the_agreement_but_only_approved_nominees_get_the_form(client, agreement):
