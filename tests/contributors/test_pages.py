@@ -39,6 +39,13 @@ def test_the_directory_lists_contributors_and_ost_members_but_not_users(client):
     assert "Jo Visitor" not in page
 
 
+def test_a_contributor_without_an_orcid_id_is_listed_without_a_broken_profile_link(client):
+    contributor(name="Ana Souza", orcid_id=None)  # staff recorded their work in the admin
+    page = client.get("/contributors/").content.decode()
+    assert "Ana Souza" in page
+    assert "/contributors/None/" not in page
+
+
 def test_the_directory_filters_by_level_and_by_contribution_kind(client):
     contributor(name="Mei Chen")
     ost_member(name="Lucía Fernández")
