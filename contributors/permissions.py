@@ -13,7 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from contributors.models import Briefing, Group, Level, Membership, Nomination, Profile
+from contributors.models import (
+    Briefing,
+    Group,
+    Level,
+    Membership,
+    Nomination,
+    Profile,
+    RollEntry,
+)
 from core.identifiers import normalize_orcid
 
 
@@ -39,10 +47,18 @@ def can_review_nominations(user) -> bool:
 
 
 def can_see_votes(user, nomination: Nomination) -> bool:
-    """The steering group sees votes; the nominee never does, whatever else they are."""
+    """The steering group sees votes, and so does everyone on this nomination's roll (frozen
+    when it opened: a member whose term ended since still votes on it); the nominee never
+    does, whatever else they are."""
     if nomination.nominee_id == getattr(user, "pk", None):
         return False
-    return can_review_nominations(user)
+    return can_review_nominations(user) or _on_roll(user, nomination.pk)
+
+
+def _on_roll(user, nomination_id: int) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return RollEntry.objects.filter(nomination_id=nomination_id, voter=user).exists()
 
 
 def can_verify_contributions(user) -> bool:
@@ -56,8 +72,9 @@ def can_add_contribution(user, owner: User) -> bool:
 
 
 def get_nomination_for_reviewer(user, nomination_id: int) -> Nomination:
-    """The nomination a steering-group member reviews: 403 for others, 404 if unknown."""
-    if not can_review_nominations(user):
+    """The nomination a steering-group member (or a member of its roll) reviews: 403 for
+    others, 404 if unknown."""
+    if not (can_review_nominations(user) or _on_roll(user, nomination_id)):
         raise PermissionDenied(
             _("Only members of the technical steering group review nominations.")
         )

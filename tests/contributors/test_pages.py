@@ -236,6 +236,28 @@ def test_a_member_whose_term_expired_no_longer_reviews(client, nomination, steer
     assert client.get("/review/").status_code == 403
 
 
+def test_a_member_whose_term_ended_after_opening_still_votes_through_the_page(
+    client, nomination, steering, staff
+):
+    """The roll is frozen when a nomination opens: someone on it whose term ended since
+    reaches that nomination's page and votes there, but no other review page."""
+    Membership.objects.filter(user=steering[3]).update(
+        term_start=timezone.localdate() - timedelta(days=400),
+        term_end=timezone.localdate() - timedelta(days=1),
+    )
+    later = services.nomination_open(
+        nominee=contributor(name="Pavel Ivanov"), rationale="r", by=staff
+    )
+    client.force_login(steering[3])
+    url = review_url(nomination)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"action": "vote", "choice": "approve", "comment": ""})
+    assert response.status_code == 302
+    assert Vote.objects.get(nomination=nomination, voter=steering[3]).choice == "approve"
+    assert client.get(review_url(later)).status_code == 403
+    assert client.get("/review/").status_code == 403
+
+
 def test_the_review_link_shows_for_steering_members_only(client, steering):
     client.force_login(steering[0])
     assert client.get("/").context["nav_show_review"] is True
