@@ -132,6 +132,9 @@ def test_docker_compose_names_every_service_and_uses_bin_stack():
         assert services[name]["command"] == ["bin/stack", name]
     for name in ("db", "redis", "web", "mail"):
         assert "healthcheck" in services[name]
+    redis_command = services["redis"]["command"]
+    assert redis_command[redis_command.index("--maxmemory-policy") + 1] == "volatile-lru"
+    assert "--maxmemory" in redis_command
     env = services["web"]["environment"]
     assert env["DATABASE_URL"].startswith("postgres://")
     assert env["REDIS_URL"].startswith("redis://")

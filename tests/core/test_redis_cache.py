@@ -107,3 +107,42 @@ def test_the_portal_keeps_working_without_redis(client):
         assert reply.status_code == 302
         assert "Still here." in client.get(url).content.decode()
     assert topic.posts.filter(body="Still here.").exists()
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_everything_cached_expires_but_the_generations(client):
+    """Redis runs with ``volatile-lru`` (docker-compose.yml): under memory pressure it evicts
+    only keys that expire. Pages, fragments, sessions and people must expire, so a flood of
+    distinct URLs cannot fill Redis; generations must not, so none is evicted needlessly
+    (an evicted one restarts from the clock: safe, but every page is drawn anew)."""
+    import uuid
+
+    prefix = f"test-ttl-{uuid.uuid4().hex}"
+    live = {
+        "BACKEND": "core.redis_cache.RedisCache",
+        "LOCATION": LIVE,
+        "KEY_PREFIX": prefix,
+        "OPTIONS": OPTIONS,
+    }
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ttl"}
+    forum = ForumFactory(slug="general", kind="general")
+    author = UserFactory(date_joined=timezone.now() - timedelta(days=30))
+    topic = services.topic_create(forum=forum, author=author, title="Expiry", body="Hello")
+    store = redis.Redis.from_url(LIVE)
+    try:
+        with override_settings(CACHES={"default": live, "local": local}):
+            for signed_in in (False, True):
+                if signed_in:
+                    client.force_login(author)
+                for url in ("/", "/consortia/?q=x", "/forums/", topic.get_absolute_url()):
+                    assert client.get(url).status_code == 200
+                assert client.get("/forums/search/?q=hello").status_code == 200
+        keys = [key.decode() for key in store.scan_iter(f"{prefix}:*")]
+        lasting = sorted(key.split(":", 2)[2] for key in keys if store.ttl(key) == -1)
+        assert any(key.startswith(f"{prefix}:1:page:") for key in keys)
+        assert lasting, "the generations are kept without expiry"
+        assert [key for key in lasting if not key.startswith("generation:")] == []
+    finally:
+        for key in store.scan_iter(f"{prefix}:*"):
+            store.delete(key)
