@@ -13,7 +13,7 @@ from accounts.services import user_set_language
 
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
             form.save()

@@ -144,7 +144,8 @@ def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
         Consortium.objects.select_related("lead_organization"), slug=slug
     )
     form = JoinForm(
-        request.POST or None, organizations=permissions.organizations_for_user(request.user)
+        request.POST if request.method == "POST" else None,
+        organizations=permissions.organizations_for_user(request.user),
     )
     status = 200
     if request.method == "POST":
@@ -208,7 +209,8 @@ def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consortium_propose(request: HttpRequest) -> HttpResponse:
     form = ProposeForm(
-        request.POST or None, organizations=permissions.organizations_for_user(request.user)
+        request.POST if request.method == "POST" else None,
+        organizations=permissions.organizations_for_user(request.user),
     )
     status = 200
     if request.method == "POST":

@@ -157,7 +157,7 @@ def session_propose(request: HttpRequest, slug: str) -> HttpResponse:
             RuleViolation(_("The call for sessions of this meeting is not open.")),
             meeting,
         )
-    form = ProposalForm(request.POST or None)
+    form = ProposalForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

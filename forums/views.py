@@ -249,7 +249,7 @@ def topic_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     if not permissions.can_post_in(request.user, forum):
         return _refuse(request, NotAllowed(_("You cannot post in this forum.")))
-    form = TopicForm(request.POST or None)
+    form = TopicForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -291,7 +291,9 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     if not permissions.can_edit_post(request.user, post):
         return _refuse(request, NotAllowed(_("You cannot edit this post.")))
-    form = ReplyForm(request.POST or None, initial={"body": post.body})
+    form = ReplyForm(
+        request.POST if request.method == "POST" else None, initial={"body": post.body}
+    )
     form.fields["body"].label = _("Message")
     status = 200
     if request.method == "POST":
@@ -314,7 +316,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
 @domain_errors
 def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
-    form = FlagForm(request.POST or None)
+    form = FlagForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -382,7 +384,7 @@ def topic_move(request: HttpRequest, topic_id: int) -> HttpResponse:
         raise NotAllowed(_("Only moderators of this forum can do this."))
     targets = [f.pk for f in selectors.moderated_forums(request.user) if f.pk != topic.forum_id]
     form = MoveForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         forums=permissions.visible_forums(request.user).filter(
             pk__in=targets, kind__in=["group", "general", "api_users"]
         ),
@@ -435,7 +437,7 @@ def idea_merge(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)
     if not permissions.can_set_idea_status(request.user):
         raise NotAllowed(_("Only staff and the steering group merge ideas."))
-    form = MergeForm(request.POST or None)
+    form = MergeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

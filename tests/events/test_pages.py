@@ -220,6 +220,13 @@ def test_a_member_proposes_a_session_through_the_form(as_role, meeting, speaker)
     assert session.speakers.count() == 2
 
 
+def test_a_proposal_with_no_fields_shows_what_is_missing(as_role, meeting):
+    response = as_role("member").post(f"/events/{meeting.slug}/propose/", {})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not Session.objects.exists()
+
+
 def test_an_unknown_co_speaker_is_a_400_and_saves_nothing(as_role, meeting):
     response = as_role("member").post(
         f"/events/{meeting.slug}/propose/",

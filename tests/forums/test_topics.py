@@ -42,6 +42,17 @@ def test_empty_title_is_refused_with_a_message_not_a_500(client, forum, author):
     assert not Topic.objects.exists()
 
 
+def test_a_post_with_no_fields_shows_what_is_missing(client, forum, author, topic):
+    """An empty POST is a bound form with errors, not an unbound one answered 400 in silence."""
+    client.force_login(author)
+    post = topic.posts.get()
+    for url in (f"/forums/{forum.slug}/new/", f"/forums/p/{post.pk}/edit/"):
+        response = client.post(url, {})
+        assert response.status_code == 400, url
+        assert "This field is required." in response.content.decode(), url
+    assert Topic.objects.count() == 1
+
+
 def test_a_wrong_slug_redirects_to_the_right_one(client, topic):
     response = client.get(f"/forums/t/{topic.pk}/old-title/?page=1")
     assert response.status_code == 301
