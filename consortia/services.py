@@ -314,6 +314,11 @@ def membership_accept(*, membership: Membership, user, note: str = "") -> Member
     """A lead contact accepts a request; the requester is told by email."""
     _require_lead_or_staff(user, membership.consortium)
     consortium = _lock(membership.consortium)
+    # Requests sent before the consortium was marked inactive are still waiting.
+    if consortium.status == Consortium.Status.INACTIVE:
+        raise RuleViolation(
+            _("%(name)s is inactive and does not take new members.") % {"name": consortium.name}
+        )
     membership = _locked_membership(membership)
     if membership.state != Membership.State.REQUESTED:
         raise RuleViolation(_("This request has already been answered."))

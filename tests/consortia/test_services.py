@@ -238,6 +238,15 @@ def test_an_inactive_consortium_takes_no_requests():
         )
 
 
+def test_a_consortium_marked_inactive_accepts_none_of_its_waiting_requests(staff):
+    consortium, lead, members = active_with_five()
+    request = MembershipFactory(consortium=consortium, state="requested")
+    services.consortium_mark_inactive(consortium=consortium, user=staff)
+    with pytest.raises(RuleViolation, match="inactive"):
+        services.membership_accept(membership=request, user=lead)
+    assert Membership.objects.get(pk=request.pk).state == Membership.State.REQUESTED
+
+
 def test_proposing_makes_a_forming_consortium_with_its_checklist_and_lead_member():
     contact = OrganizationContactFactory(organization__country="NZ")
     consortium = services.consortium_propose(
