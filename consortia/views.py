@@ -421,10 +421,16 @@ def checklist_update(request: HttpRequest, slug: str, item_pk: int) -> HttpRespo
     item = get_object_or_404(ChecklistItem, pk=item_pk, is_active=True)
     form = ChecklistEntryForm(request.POST, consortium=consortium)
     if not form.is_valid():
-        messages.error(
-            request,
-            _("The checklist item could not be saved: choose a document of this consortium."),
-        )
+        # Say what is wrong: a note too long is not a document of another consortium.
+        for name, errors in form.errors.items():
+            if name != "document":
+                for error in errors:
+                    messages.error(request, error)
+                continue
+            messages.error(
+                request,
+                _("The checklist item could not be saved: choose a document of this consortium."),
+            )
         return _render_manage(request, consortium, status=400)
     data = form.cleaned_data
     return _act(

@@ -82,6 +82,24 @@ def test_a_checklist_item_cannot_point_at_another_consortiums_document(client, c
     assert not ChecklistEntry.objects.filter(consortium=consortium, done=True).exists()
 
 
+def test_a_checklist_note_too_long_is_refused_with_what_is_wrong(client, consortium, lead):
+    item = ChecklistItem.objects.first()
+    response = client.post(
+        f"/consortia/irel/manage/checklist/{item.pk}/", {"done": "on", "note": "x" * 4001}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "at most 4000 characters" in html
+    assert "choose a document of this consortium" not in html
+    assert not ChecklistEntry.objects.filter(consortium=consortium, done=True).exists()
+
+
+def test_the_note_fields_of_the_manage_page_take_no_more_than_is_saved(client, consortium, lead):
+    MembershipFactory(consortium=consortium, state="requested")
+    html = client.get("/consortia/irel/manage/").content.decode()
+    assert html.count('<textarea name="note"') == html.count('maxlength="4000"') > 1
+
+
 def test_a_published_report_is_mailed_to_member_contacts_after_commit(
     client, consortium, lead, django_capture_on_commit_callbacks
 ):
