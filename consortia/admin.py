@@ -73,8 +73,11 @@ class ConsortiumAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "lead_organization__name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["lead_organization"]
+    # The status changes only through the actions below (the services): finalizing checks
+    # the checklist and the membership minimum.
     readonly_fields = [
         "region",
+        "status",
         "below_minimum",
         "below_minimum_since",
         "agreement_finalized_at",

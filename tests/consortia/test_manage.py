@@ -259,6 +259,40 @@ def test_staff_finalize_the_agreement_from_the_admin(client):
     assert not_ready.status == "forming"
 
 
+def test_the_admin_form_cannot_make_a_forming_consortium_active(client):
+    """Only the finalize action does, when the checklist and the members allow it."""
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    consortium = ConsortiumFactory(status="forming", slug="irel", countries=["IE"])
+    link = consortium.country_links.get()
+    response = client.post(
+        f"/admin/consortia/consortium/{consortium.pk}/change/",
+        {
+            "name": consortium.name,
+            "slug": "irel",
+            "kind": "national",
+            "status": "active",
+            "lead_organization": consortium.lead_organization.pk,
+            "description": "Edited in the admin",
+            "website": "",
+            "proposed_by": "",
+            "country_links-TOTAL_FORMS": "1",
+            "country_links-INITIAL_FORMS": "1",
+            "country_links-0-id": link.pk,
+            "country_links-0-consortium": consortium.pk,
+            "country_links-0-country": "IE",
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+            "checklist_entries-TOTAL_FORMS": "0",
+            "checklist_entries-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    consortium.refresh_from_db()
+    assert consortium.description == "Edited in the admin"
+    assert consortium.status == Consortium.Status.FORMING
+    assert consortium.agreement_finalized_at is None
+
+
 def test_staff_mark_consortia_inactive_from_the_admin(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     consortium = ConsortiumFactory()
