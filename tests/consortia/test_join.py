@@ -236,3 +236,40 @@ def test_nobody_else_can_end_a_membership_from_the_dashboard(client, consortium)
     assert response.status_code == 404
     membership.refresh_from_db()
     assert membership.state == Membership.State.ACTIVE
+
+
+def test_the_lead_organization_of_an_inactive_consortium_can_leave_it_and_join_another(
+    client, consortium
+):
+    contact = OrganizationContactFactory(organization=consortium.lead_organization)
+    membership = Membership.objects.get(
+        consortium=consortium, organization=consortium.lead_organization
+    )
+    consortium.status = "inactive"
+    consortium.save()
+    client.force_login(contact.user)
+    leave = f"/consortia/mine/memberships/{membership.pk}/leave/"
+    assert leave in client.get("/consortia/mine/").content.decode()
+
+    assert client.post(leave).status_code == 302
+    membership.refresh_from_db()
+    assert membership.state == Membership.State.LEFT
+    ConsortiumFactory(slug="next")
+    response = client.post(
+        "/consortia/next/join/", {"organization": consortium.lead_organization.pk}
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(consortium__slug="next", state="requested")
+
+
+def test_the_lead_organization_of_a_current_consortium_cannot_leave_it(client, consortium):
+    contact = OrganizationContactFactory(organization=consortium.lead_organization)
+    membership = Membership.objects.get(
+        consortium=consortium, organization=consortium.lead_organization
+    )
+    client.force_login(contact.user)
+    leave = f"/consortia/mine/memberships/{membership.pk}/leave/"
+    assert leave not in client.get("/consortia/mine/").content.decode()
+    assert client.post(leave).status_code == 409
+    membership.refresh_from_db()
+    assert membership.state == Membership.State.ACTIVE
