@@ -121,6 +121,10 @@ def _compile_catalogs() -> None:
 def demo(db):
     _compile_catalogs()
     call_command("seed_demo", quiet_accounts=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # Each request of the test client activates its language on this thread and leaves it
+    # active: restore the language, or the tests that run next speak Russian.
+    with translation.override(translation.get_language()):
+        yield
 
 
 @pytest.mark.django_db
