@@ -85,19 +85,31 @@ def test_what_changed_during_the_outage_is_dropped_when_redis_answers_again():
     cache.delete_many(["untouched"])
 
 
-@pytest.mark.django_db
-def test_the_portal_keeps_working_without_redis(client):
-    """Pages are drawn from the database and a reply is saved (its bumps are remembered)."""
-    dead = {
-        "BACKEND": "core.redis_cache.RedisCache",
-        "LOCATION": DEAD,
-        "OPTIONS": OPTIONS,
+def _caches(location: str, **options) -> dict:
+    """The portal's caches with the default one on the Redis at ``location``."""
+    return {
+        "default": {
+            "BACKEND": "core.redis_cache.RedisCache",
+            "LOCATION": location,
+            "OPTIONS": OPTIONS,
+            **options,
+        },
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
-    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dead"}
+
+
+@pytest.fixture
+def author_and_topic(db):
     forum = ForumFactory(slug="general", kind="general")
     author = UserFactory(date_joined=timezone.now() - timedelta(days=30))
-    topic = services.topic_create(forum=forum, author=author, title="Outage", body="Hello")
-    with override_settings(CACHES={"default": dead, "local": local}):
+    topic = services.topic_create(forum=forum, author=author, title="Cached", body="Hello")
+    return author, topic
+
+
+def test_the_portal_keeps_working_without_redis(client, author_and_topic):
+    """Pages are drawn from the database and a reply is saved (its bumps are remembered)."""
+    author, topic = author_and_topic
+    with override_settings(CACHES=_caches(DEAD)):
         assert client.get("/").status_code == 200
         assert client.get("/forums/").status_code == 200
         client.force_login(author)
@@ -110,28 +122,18 @@ def test_the_portal_keeps_working_without_redis(client):
 
 
 @needs_redis
-@pytest.mark.django_db
-def test_everything_cached_expires_but_the_generations(client):
+def test_everything_cached_expires_but_the_generations(client, author_and_topic):
     """Redis runs with ``volatile-lru`` (docker-compose.yml): under memory pressure it evicts
     only keys that expire. Pages, fragments, sessions and people must expire, so a flood of
     distinct URLs cannot fill Redis; generations must not, so none is evicted needlessly
     (an evicted one restarts from the clock: safe, but every page is drawn anew)."""
     import uuid
 
+    author, topic = author_and_topic
     prefix = f"test-ttl-{uuid.uuid4().hex}"
-    live = {
-        "BACKEND": "core.redis_cache.RedisCache",
-        "LOCATION": LIVE,
-        "KEY_PREFIX": prefix,
-        "OPTIONS": OPTIONS,
-    }
-    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ttl"}
-    forum = ForumFactory(slug="general", kind="general")
-    author = UserFactory(date_joined=timezone.now() - timedelta(days=30))
-    topic = services.topic_create(forum=forum, author=author, title="Expiry", body="Hello")
     store = redis.Redis.from_url(LIVE)
     try:
-        with override_settings(CACHES={"default": live, "local": local}):
+        with override_settings(CACHES=_caches(LIVE, KEY_PREFIX=prefix)):
             for signed_in in (False, True):
                 if signed_in:
                     client.force_login(author)
