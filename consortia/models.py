@@ -198,6 +198,11 @@ class Consortium(models.Model):
                 condition=Q(below_minimum=False) | Q(status="active"),
                 name="consortium_below_minimum_only_when_active",
             ),
+            # Active only through a finalized agreement (consortium_finalize_agreement).
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(agreement_finalized_at__isnull=False),
+                name="consortium_active_only_with_agreement",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -349,6 +354,15 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} in {self.consortium} ({self.get_state_display()})"
+
+    @property
+    def is_held_as_lead(self) -> bool:
+        """The lead organization cannot leave its consortium until staff mark it inactive
+        (then it is free to go, or it could join no other consortium)."""
+        return (
+            self.organization_id == self.consortium.lead_organization_id
+            and self.consortium.status != Consortium.Status.INACTIVE
+        )
 
 
 class ChecklistItem(models.Model):

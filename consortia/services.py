@@ -402,12 +402,8 @@ def membership_leave(*, membership: Membership, user) -> Membership:
         raise RuleViolation(
             _("%(org)s is not an active member.") % {"org": membership.organization.name}
         )
-    # Once staff mark the consortium inactive, its lead organization is free to go: it
-    # would otherwise stay an active member for good and could join no other consortium.
-    if (
-        membership.organization_id == consortium.lead_organization_id
-        and consortium.status != Consortium.Status.INACTIVE
-    ):
+    membership.consortium = consortium  # the locked row
+    if membership.is_held_as_lead:
         raise RuleViolation(
             _(
                 "The lead organization cannot leave its own consortium; staff can mark the "

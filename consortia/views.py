@@ -423,14 +423,14 @@ def checklist_update(request: HttpRequest, slug: str, item_pk: int) -> HttpRespo
     if not form.is_valid():
         # Say what is wrong: a note too long is not a document of another consortium.
         for name, errors in form.errors.items():
-            if name != "document":
-                for error in errors:
-                    messages.error(request, error)
-                continue
-            messages.error(
-                request,
-                _("The checklist item could not be saved: choose a document of this consortium."),
-            )
+            if name == "document":
+                errors = [
+                    _(
+                        "The checklist item could not be saved: choose a document of this consortium."
+                    )
+                ]
+            for error in errors:
+                messages.error(request, error)
         return _render_manage(request, consortium, status=400)
     data = form.cleaned_data
     return _act(

@@ -46,16 +46,9 @@ def can_review_nominations(user) -> bool:
     return answer
 
 
-def can_see_votes(user, nomination: Nomination) -> bool:
-    """The steering group sees votes, and so does everyone on this nomination's roll (frozen
-    when it opened: a member whose term ended since still votes on it); the nominee never
-    does, whatever else they are."""
-    if nomination.nominee_id == getattr(user, "pk", None):
-        return False
-    return can_review_nominations(user) or _on_roll(user, nomination.pk)
-
-
 def _on_roll(user, nomination_id: int) -> bool:
+    """Whether ``user`` is on the nomination's roll, frozen when it opened: a member whose
+    term ended since still votes on it."""
     if not getattr(user, "is_authenticated", False):
         return False
     return RollEntry.objects.filter(nomination_id=nomination_id, voter=user).exists()
@@ -73,7 +66,7 @@ def can_add_contribution(user, owner: User) -> bool:
 
 def get_nomination_for_reviewer(user, nomination_id: int) -> Nomination:
     """The nomination a steering-group member (or a member of its roll) reviews: 403 for
-    others, 404 if unknown."""
+    others, 404 if unknown. The nominee never sees their own, whatever else they are."""
     if not (can_review_nominations(user) or _on_roll(user, nomination_id)):
         raise PermissionDenied(
             _("Only members of the technical steering group review nominations.")
@@ -81,7 +74,7 @@ def get_nomination_for_reviewer(user, nomination_id: int) -> Nomination:
     nomination = get_object_or_404(
         Nomination.objects.select_related("nominee", "nominated_by"), pk=nomination_id
     )
-    if not can_see_votes(user, nomination):
+    if nomination.nominee_id == user.pk:
         raise PermissionDenied(_("You cannot review your own nomination."))
     return nomination
 

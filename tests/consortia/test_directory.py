@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from consortia.models import (
     Consortium,
@@ -172,6 +173,7 @@ def bulk_consortia(count: int) -> None:
                 kind="regional",
                 region="emea",
                 status="active",
+                agreement_finalized_at=timezone.now(),
                 lead_organization=lead,
             )
             for n, lead in enumerate(leads)

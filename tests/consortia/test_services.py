@@ -122,6 +122,15 @@ def test_the_database_refuses_a_second_pending_request():
         MembershipFactory(organization=organization, consortium=consortium, state="requested")
 
 
+def test_the_database_refuses_an_active_consortium_without_a_finalized_agreement():
+    """Active only through consortium_finalize_agreement, whatever writes the row."""
+    consortium = ConsortiumFactory(status=Consortium.Status.FORMING)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Consortium.objects.filter(pk=consortium.pk).update(status=Consortium.Status.ACTIVE)
+    consortium.refresh_from_db()
+    assert consortium.status == Consortium.Status.FORMING
+
+
 def test_the_database_refuses_an_invalid_ror_id():
     with pytest.raises(IntegrityError), transaction.atomic():
         OrganizationFactory(ror_id="02mhbdp9X")

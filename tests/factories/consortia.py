@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from consortia.models import (
     ChecklistEntry,
@@ -59,6 +60,9 @@ class ConsortiumFactory(factory.django.DjangoModelFactory):
     region = "emea"
     lead_organization = factory.SubFactory(OrganizationFactory)
     status = Consortium.Status.ACTIVE
+    agreement_finalized_at = factory.LazyAttribute(
+        lambda c: timezone.now() if c.status == Consortium.Status.ACTIVE else None
+    )
 
     @factory.post_generation
     def countries(obj, create, extracted, **kwargs):

@@ -31,6 +31,13 @@ def run_digest(capture, mode="daily", now=None, **kwargs):
         return digests.digest_send(mode=mode, now=now or soon(), **kwargs)
 
 
+def post_dated(topic, author, body, created_at):
+    """A reply written now, dated ``created_at`` (when it was inserted, in the digest's eyes)."""
+    post = forums.post_create(topic=topic, author=author, body=body)
+    Post.objects.filter(pk=post.pk).update(created_at=created_at)
+    return post
+
+
 def mails_to(user):
     return [m for m in outbox.outbox if m.to == [user.email]]
 
@@ -102,8 +109,7 @@ def test_the_next_digest_has_only_what_is_new_since_the_last_one(
     watch(ben, "daily", forum=api_users)
     first = soon()
     run_digest(django_capture_on_commit_callbacks, now=first)
-    late = forums.post_create(topic=busy["scopes"], author=ana, body="Use /read-public")
-    Post.objects.filter(pk=late.pk).update(created_at=first + timedelta(hours=3))
+    post_dated(busy["scopes"], ana, "Use /read-public", first + timedelta(hours=3))
     outbox.outbox.clear()
     run_digest(django_capture_on_commit_callbacks, now=first + timedelta(days=1))
     [message] = mails_to(ben)
@@ -119,8 +125,7 @@ def test_a_post_that_commits_after_a_run_is_in_the_next_digest(
     watch(ben, "daily", forum=api_users)
     first = soon()
     run_digest(django_capture_on_commit_callbacks, now=first)
-    straggler = forums.post_create(topic=busy["scopes"], author=ana, body="Late commit")
-    Post.objects.filter(pk=straggler.pk).update(created_at=first - timedelta(seconds=1))
+    post_dated(busy["scopes"], ana, "Late commit", first - timedelta(seconds=1))
     outbox.outbox.clear()
     run_digest(django_capture_on_commit_callbacks, now=first + timedelta(days=1))
     [message] = mails_to(ben)
@@ -134,8 +139,7 @@ def test_a_missed_day_run_again_after_the_next_digest_sends_nothing_twice(
     watch(ben, "daily", forum=api_users)
     first = soon()
     run_digest(django_capture_on_commit_callbacks, now=first)
-    missed = forums.post_create(topic=busy["scopes"], author=ana, body="Posted the missed day")
-    Post.objects.filter(pk=missed.pk).update(created_at=first + timedelta(hours=3))
+    post_dated(busy["scopes"], ana, "Posted the missed day", first + timedelta(hours=3))
     run_digest(django_capture_on_commit_callbacks, now=first + timedelta(days=2))
     assert "Posted the missed day" in mails_to(ben)[-1].body
     outbox.outbox.clear()
