@@ -58,6 +58,12 @@ class Organization(models.Model):
     class Meta:
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
+        permissions = [
+            (
+                "verify_organization",
+                "Can verify organizations, proposed consortia and contact requests",
+            ),
+        ]
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -186,6 +192,11 @@ class Consortium(models.Model):
     class Meta:
         verbose_name = _("consortium")
         verbose_name_plural = _("consortia")
+        permissions = [
+            ("manage_any_consortium", "Can manage any consortium as its lead contacts do"),
+            ("finalize_consortium", "Can finalize a consortium agreement"),
+            ("deactivate_consortium", "Can mark a consortium inactive"),
+        ]
         ordering = ["name"]
         indexes = [
             models.Index(fields=["region", "name"], name="consortium_region_name"),

@@ -83,6 +83,9 @@ class LevelChange(models.Model):
     class Meta:
         verbose_name = _("level change")
         verbose_name_plural = _("level changes")
+        permissions = [
+            ("record_staff_level", "Can mark ORCID development staff and contracted vendors"),
+        ]
         ordering = ["-changed_at", "-pk"]
         constraints = [
             # OST membership comes only from a signed agreement or a staff marking.
@@ -149,6 +152,9 @@ class Contribution(models.Model):
     class Meta:
         verbose_name = _("contribution")
         verbose_name_plural = _("contributions")
+        permissions = [
+            ("verify_contribution", "Can verify contributions"),
+        ]
         ordering = ["-date", "-pk"]
         indexes = [models.Index(fields=["user", "kind"], name="contribution_user_kind")]
 
@@ -331,6 +337,9 @@ class Nomination(models.Model):
     class Meta:
         verbose_name = _("OST nomination")
         verbose_name_plural = _("OST nominations")
+        permissions = [
+            ("nominate", "Can nominate people for the open source team"),
+        ]
         ordering = ["-opened_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -583,6 +592,9 @@ class Briefing(models.Model):
     class Meta:
         verbose_name = _("briefing")
         verbose_name_plural = _("briefings")
+        permissions = [
+            ("write_any_briefing", "Can write and publish briefings of any group"),
+        ]
         ordering = ["-published_at", "-created_at", "-pk"]
         indexes = [
             models.Index(fields=["group", "-published_at"], name="briefing_group_published"),

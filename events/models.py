@@ -70,6 +70,9 @@ class Meeting(models.Model):
     class Meta:
         verbose_name = _("outreach meeting")
         verbose_name_plural = _("outreach meetings")
+        permissions = [
+            ("manage_programme", "Can manage the programme of outreach meetings"),
+        ]
         ordering = ["starts_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -171,6 +174,9 @@ class Session(models.Model):
     class Meta:
         verbose_name = _("technical session")
         verbose_name_plural = _("technical sessions")
+        permissions = [
+            ("review_sessions", "Can review session proposals"),
+        ]
         ordering = ["starts_at", "room", "pk"]
         constraints = [
             models.CheckConstraint(

@@ -47,6 +47,11 @@ class Forum(models.Model):
     class Meta:
         verbose_name = _("forum")
         verbose_name_plural = _("forums")
+        permissions = [
+            ("moderate_forums", "Can moderate every forum"),
+            ("read_private_forums", "Can read every private forum"),
+            ("set_idea_status", "Can set the status of ideas"),
+        ]
         ordering = ["position", "name"]
         constraints = [
             models.CheckConstraint(
