@@ -9,8 +9,9 @@ LIST_ID_MAX = 100
 class Delivery(models.Model):
     """One mail to one person about one thing (and, for digests, one period).
 
-    The unique constraint is what makes delivery exactly-once: a second delivery of the
-    same thing to the same person cannot be written, whoever tries.
+    The unique constraints are what make delivery exactly-once: a second delivery of the
+    same thing to the same person cannot be written, whoever tries. A mail to an address
+    that belongs to no account (an invitation) has no recipient and is once per address.
     """
 
     class State(models.TextChoices):
@@ -26,6 +27,8 @@ class Delivery(models.Model):
         on_delete=models.CASCADE,
         related_name="deliveries",
         db_index=False,
+        null=True,
+        blank=True,
     )
     kind = models.CharField(_("kind"), max_length=64)
     about = models.CharField(
@@ -68,6 +71,11 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "kind", "about", "period"], name="delivery_once_per_recipient"
+            ),
+            models.UniqueConstraint(
+                fields=["to_email", "kind", "about", "period"],
+                condition=models.Q(recipient__isnull=True),
+                name="delivery_once_per_address",
             ),
         ]
         indexes = [models.Index(fields=["state", "queued_at"], name="delivery_state_queued")]

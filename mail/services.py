@@ -44,8 +44,9 @@ UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 90  # a token in an old mail works for 90 d
 
 # Human names of lists, shown on the unsubscribe page; apps add theirs in AppConfig.ready.
 LIST_NAMES: dict[str, str] = {}
-# Mail about a person's own account (address confirmation, password reset) is not list
-# mail: it carries no List-* headers and an unsubscription cannot stop it.
+# Mail about a person's own account (address confirmation, password reset), and mail to an
+# address that has no account (an invitation), is not list mail: it carries no List-*
+# headers and an unsubscription cannot stop it.
 ACCOUNT_LIST = "account"
 
 
@@ -189,6 +190,49 @@ def deliver(
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     transaction.on_commit(lambda: _enqueue_pending(kind=kind, about=key, period=period))
     return len(rows)
+
+
+@transaction.atomic
+def deliver_to_address(
+    *,
+    email: str,
+    kind: str,
+    about,
+    subject,
+    template: str,
+    context: dict | None = None,
+    subject_params: dict | None = None,
+    language: str = "",
+) -> int:
+    """Write one delivery to an email address, whoever owns it, and send it after commit.
+
+    For mail whose sender must not learn whether the address has an account (an
+    invitation): the row, the mail and the answer are the same either way. It is not list
+    mail; once per address, kind and subject (``about``); return 1 if written, else 0.
+    """
+    key = about_key(about)
+    address = email.strip().lower()
+    if Delivery.objects.filter(
+        recipient__isnull=True, to_email=address, kind=kind, about=key, period=""
+    ).exists():
+        return 0
+    with translation.override(language or settings.LANGUAGE_CODE):
+        ctx = {**(context or {}), "site_url": settings.SITE_URL.rstrip("/"), "list_name": ""}
+        subject_text, text, html = _render(template, ctx, subject, subject_params)
+    delivery = Delivery(
+        recipient=None,
+        kind=kind,
+        about=key,
+        list_id=ACCOUNT_LIST,
+        to_email=address,
+        subject=subject_text[:255],
+        body_text=text,
+        body_html=html,
+    )
+    # A concurrent writer of the same delivery loses to the constraint, silently.
+    Delivery.objects.bulk_create([delivery], ignore_conflicts=True)
+    transaction.on_commit(lambda: _enqueue_pending(kind=kind, about=key, period=""))
+    return 1
 
 
 @transaction.atomic
@@ -427,6 +471,7 @@ def delivery_send(*, delivery_id: int) -> str:
             return delivery.state if delivery else "missing"
         if (
             delivery.list_id != ACCOUNT_LIST
+            and delivery.recipient_id is not None
             and Unsubscription.objects.filter(
                 user_id=delivery.recipient_id, list_id=delivery.list_id
             ).exists()
@@ -523,6 +568,7 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
     # address is the delivery's own) and who left which list. Read apart from the
     # deliveries: joined to a chunk's rows, the planner may hash the whole user table.
     recipient_ids = set(Delivery.objects.filter(pk__any=ids).values_list("recipient_id", flat=True))
+    recipient_ids.discard(None)  # mail to an address without an account
     people = get_user_model().objects.only("name", "email").in_bulk(recipient_ids)
     opted_out = set(
         Unsubscription.objects.filter(user_id__any=recipient_ids).values_list("user_id", "list_id")
@@ -596,7 +642,7 @@ def _send_chunk(
         if not rows:
             return
         for delivery in rows:
-            delivery.recipient = people[delivery.recipient_id]
+            delivery.recipient = people.get(delivery.recipient_id)
         runs = {d.digest_run_id for d in rows if d.digest_run_id}
         sections = digest_sections(runs) if runs else {}
         sent, skipped, errors = [], [], {}
