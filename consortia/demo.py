@@ -1,15 +1,23 @@
 """Demo consortia for `manage.py seed_demo` (idempotent: keyed by slug, ROR ID, email).
 
-Fifteen consortia in the three regions, national and regional, some forming with a
-partly done checklist, one below the minimum (a company among its five members); 5–25
-members each; the demo "lead" person
-manages IReL, the demo "member" person is a contact of a member of the Australian
+Fifteen verified consortia in the three regions, national and regional, some forming with
+a partly done checklist, one below the minimum (a company among its five members); 5–25
+members each, every organization verified by the demo staff person; the demo "lead"
+person manages IReL, the demo "member" person is a contact of a member of the Australian
 consortium.
+
+What waits for someone, as on a real portal: a proposed consortium (ORCID Portugal) and
+its new lead organization in the staff's verification queue; a request to join IReL from
+an organization registered on the way (unverified, so the lead waits for staff) beside
+one from a verified organization; someone asking the demo "member" person to act for the
+University of Melbourne; and an invitation to become a lead contact of IReL.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -23,13 +31,17 @@ from consortia.models import (
     Consortium,
     ConsortiumContact,
     ConsortiumCountry,
+    ContactInvitation,
+    ContactRequest,
     Membership,
     Organization,
     OrganizationContact,
     ProgressReport,
+    Verification,
 )
+from consortia.permissions import invitation_digest
 from consortia.regions import region_of_countries
-from consortia.services import consortium_membership_shortfalls
+from consortia.services import INVITATION_DAYS, consortium_membership_shortfalls
 from core.identifiers import normalize_ror, ror_checksum
 
 BELOW_MINIMUM = "orcid-italia"
@@ -137,15 +149,35 @@ def demo_ror(name: str) -> str:
     return base + ror_checksum(base)
 
 
-def _organization(name: str, country: str, org_type: str, ror: str = "") -> Organization:
+def _vouched(by: User | None) -> dict:
+    """The fields of a row the demo staff person verified."""
+    return {
+        "verification": Verification.VERIFIED,
+        "verification_decided_by": by,
+        "verification_decided_at": timezone.now(),
+    }
+
+
+def _organization(
+    name: str, country: str, org_type: str, ror: str = "", *, verified_by: User | None = None
+) -> Organization:
+    """A demo organization, verified by ``verified_by`` (None: waiting for verification)."""
     try:
         ror_id = normalize_ror(ror) if ror else demo_ror(name)
     except ValidationError:
         ror_id = demo_ror(name)
-    organization = Organization.objects.filter(ror_id=ror_id).first()
+    organization = (
+        Organization.objects.exclude(verification=Verification.REJECTED)
+        .filter(ror_id=ror_id)
+        .first()
+    )
     if organization is None:
         organization = Organization.objects.create(
-            name=name, ror_id=ror_id, country=country, org_type=org_type
+            name=name,
+            ror_id=ror_id,
+            country=country,
+            org_type=org_type,
+            **(_vouched(verified_by) if verified_by else {}),
         )
     return organization
 
@@ -180,13 +212,14 @@ def _member_names(countries: list[str], count: int) -> list[tuple[str, str, str]
 
 def seed(stdout, context: dict) -> None:
     people = context.get("people", {})
+    staff = people.get("staff")
     now = timezone.now()
     pre_items = list(ChecklistItem.objects.filter(phase="pre", is_active=True))
     post_items = list(ChecklistItem.objects.filter(phase="post", is_active=True))
     created = 0
     for spec in CONSORTIA:
         slug, name, kind, countries, status, lead_spec, members, done, person_key = spec
-        lead = _organization(*lead_spec)
+        lead = _organization(*lead_spec, verified_by=staff)
         consortium = Consortium.objects.filter(slug=slug).first()
         if consortium is not None:
             continue  # already seeded: leave it, and whatever people did with it, alone
@@ -202,6 +235,7 @@ def seed(stdout, context: dict) -> None:
             description=DESCRIPTION.format(name=name, kind=kind, countries=country_names),
             website=f"https://{slug}.example.org/",
             agreement_finalized_at=now if status == "active" else None,
+            **_vouched(staff),
         )
         ConsortiumCountry.objects.bulk_create(
             [ConsortiumCountry(consortium=consortium, country=c) for c in countries]
@@ -219,7 +253,7 @@ def seed(stdout, context: dict) -> None:
             consortium=consortium, organization=lead, state="active", decided_at=now
         )
         for member_name, country, org_type in _member_names(countries, members - 1):
-            organization = _organization(member_name, country, org_type)
+            organization = _organization(member_name, country, org_type, verified_by=staff)
             if Membership.objects.filter(organization=organization, state="active").exists():
                 continue
             Membership.objects.create(
@@ -257,7 +291,9 @@ def seed(stdout, context: dict) -> None:
 
         if slug == BELOW_MINIMUM:
             # Five members, but one is a company: four not-for-profit members count.
-            company = _organization("Bologna Research Software S.r.l.", "IT", "company")
+            company = _organization(
+                "Bologna Research Software S.r.l.", "IT", "company", verified_by=staff
+            )
             if not Membership.objects.filter(organization=company, state="active").exists():
                 Membership.objects.create(
                     consortium=consortium, organization=company, state="active", decided_at=now
@@ -285,11 +321,14 @@ def seed(stdout, context: dict) -> None:
 
 
 def _extra_demo_state(people: dict) -> None:
-    """The demo people's own consortia business (idempotent)."""
+    """The demo people's own consortia business, and what waits for someone (idempotent)."""
+    staff = people.get("staff")
     australia = Consortium.objects.filter(slug="australian-orcid").first()
     member = people.get("member")
     if australia and member:
-        melbourne = _organization("University of Melbourne", "AU", HE, "01ej9dk98")
+        melbourne = _organization(
+            "University of Melbourne", "AU", HE, "01ej9dk98", verified_by=staff
+        )
         OrganizationContact.objects.get_or_create(organization=melbourne, user=member, role="main")
         if not Membership.objects.filter(organization=melbourne).exists():
             Membership.objects.create(
@@ -299,10 +338,27 @@ def _extra_demo_state(people: dict) -> None:
                 requested_by=member,
                 decided_at=timezone.now(),
             )
+        # A colleague asks the member person to vouch for them.
+        colleague = _person(
+            "research.office@unimelb.example", "Priya Raman", "University of Melbourne"
+        )
+        ContactRequest.objects.get_or_create(
+            organization=melbourne,
+            user=colleague,
+            defaults={
+                "role": OrganizationContact.Role.TECHNICAL,
+                "message": "I run the research office's ORCID integration.",
+            },
+        )
     irel = Consortium.objects.filter(slug="irel").first()
     if irel:
-        for name in ("Technological University of the Shannon", "Dundalk Institute of Technology"):
-            organization = _organization(name, "IE", HE)
+        # One verified organization and one registered on the way, still unverified: the
+        # lead can accept the first, and waits for staff for the second.
+        for name, verified_by in (
+            ("Technological University of the Shannon", staff),
+            ("Dundalk Institute of Technology", None),
+        ):
+            organization = _organization(name, "IE", HE, verified_by=verified_by)
             requester = _person(f"{slugify(name)}@example.org", f"Contact at {name}", name)
             OrganizationContact.objects.get_or_create(
                 organization=organization, user=requester, role="main"
@@ -315,3 +371,50 @@ def _extra_demo_state(people: dict) -> None:
                     requested_by=requester,
                     message=f"{name} would like to join IReL's ORCID consortium.",
                 )
+        lead = people.get("lead")
+        if lead and not ContactInvitation.objects.filter(consortium=irel).exists():
+            # Its link is unknown (only a digest is stored): it shows on the manage page.
+            ContactInvitation.objects.create(
+                consortium=irel,
+                email="new.colleague@tcd.example",
+                role="staff",
+                token_digest=invitation_digest(secrets.token_urlsafe(32)),
+                invited_by=lead,
+                expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+            )
+    _proposal_waiting_for_staff()
+
+
+def _proposal_waiting_for_staff() -> None:
+    """ORCID Portugal: proposed by a new lead organization, both in the staff's queue."""
+    if Consortium.objects.filter(slug="orcid-portugal").exists():
+        return
+    lead = _organization("Fundação para a Ciência e a Tecnologia", "PT", GOV)
+    proposer = _person("orcid@fct.example", "Marta Sousa", "Fundação para a Ciência e a Tecnologia")
+    OrganizationContact.objects.get_or_create(organization=lead, user=proposer, role="main")
+    consortium = Consortium.objects.create(
+        slug="orcid-portugal",
+        name="ORCID Portugal",
+        kind="national",
+        region=region_of_countries(["PT"]),
+        lead_organization=lead,
+        status="forming",
+        description="A national consortium for Portuguese research organizations.",
+        proposed_by=proposer,
+    )
+    ConsortiumCountry.objects.create(consortium=consortium, country="PT")
+    ConsortiumContact.objects.create(consortium=consortium, user=proposer, role="main")
+    Membership.objects.create(
+        consortium=consortium,
+        organization=lead,
+        state="active",
+        requested_by=proposer,
+        decided_by=proposer,
+        decided_at=timezone.now(),
+    )
+    ChecklistEntry.objects.bulk_create(
+        [
+            ChecklistEntry(consortium=consortium, item=item)
+            for item in ChecklistItem.objects.filter(is_active=True)
+        ]
+    )

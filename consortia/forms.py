@@ -7,6 +7,7 @@ from consortia.models import (
     ConsortiumContact,
     Document,
     Organization,
+    OrganizationContact,
 )
 from consortia.services import NewOrganization
 from core.identifiers import normalize_ror
@@ -146,11 +147,44 @@ class DecisionForm(forms.Form):
     )
 
 
-class ContactForm(forms.Form):
+class InvitationForm(forms.Form):
     email = forms.EmailField(
-        label=_("Email address"), help_text=_("The email address of their portal account.")
+        label=_("Email address"),
+        help_text=_(
+            "We mail a link to this address; the person becomes a lead contact when they "
+            "accept it, signed in. Their address is not shown publicly unless they choose."
+        ),
     )
-    role = forms.ChoiceField(label=_("Role"), choices=ConsortiumContact.Role.choices)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=ConsortiumContact.Role.choices,
+        initial=ConsortiumContact.Role.STAFF,
+    )
+
+
+class ContactRequestForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Your role at the organization"),
+        choices=OrganizationContact.Role.choices,
+        initial=OrganizationContact.Role.MAIN,
+    )
+    message = forms.CharField(
+        label=_("Message to its contacts and ORCID staff"),
+        help_text=_("Who you are at the organization, so they can vouch for you."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=4000,
+    )
+
+
+class OrganizationSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or ROR ID"), max_length=200, required=False, strip=True)
+
+
+class ContactEmailForm(forms.Form):
+    show_email = forms.BooleanField(
+        label=_("Show my email address on the consortium page"), required=False
+    )
 
 
 class ChecklistEntryForm(forms.Form):

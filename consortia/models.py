@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -17,7 +17,45 @@ from consortia.regions import Region
 from core.identifiers import ror_url, validate_ror
 
 # Slugs a consortium may not take: they are pages of the app.
-RESERVED_SLUGS = frozenset({"propose", "mine", "map"})
+RESERVED_SLUGS = frozenset({"propose", "mine", "map", "organizations", "invitations"})
+
+
+class Verification(models.TextChoices):
+    """Whether ORCID staff have vouched for a registered organization or a proposed
+    consortium (see README, Consortia): until then only the people who registered or
+    proposed it, and staff with ``consortia.verify_organization``, see it."""
+
+    UNVERIFIED = "unverified", _("Waiting for verification")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+class VerifiedFields(models.Model):
+    """Who vouched for the row, and when (or who rejected it, and why)."""
+
+    verification = models.CharField(
+        _("verification"),
+        max_length=10,
+        choices=Verification.choices,
+        default=Verification.UNVERIFIED,
+    )
+    verification_decided_at = models.DateTimeField(_("verified or rejected"), null=True, blank=True)
+    verification_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified or rejected by"),
+    )
+    verification_note = models.TextField(_("verification note"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification == Verification.VERIFIED
 
 
 def documents_storage():
@@ -30,7 +68,7 @@ def document_upload_to(instance: Document, filename: str) -> str:
     return f"consortia/{instance.consortium_id}/{filename}"
 
 
-class Organization(models.Model):
+class Organization(VerifiedFields):
     """A research organization, identified by its ROR ID when it has one."""
 
     class Type(models.TextChoices):
@@ -66,15 +104,22 @@ class Organization(models.Model):
         ]
         ordering = ["name"]
         constraints = [
+            # A rejected registration gives its ROR ID back: the organization's real
+            # people can register it.
             models.UniqueConstraint(
-                fields=["ror_id"], condition=~Q(ror_id=""), name="organization_unique_ror_id"
+                fields=["ror_id"],
+                condition=~Q(ror_id="") & ~Q(verification="rejected"),
+                name="organization_unique_ror_id",
             ),
             models.CheckConstraint(
                 condition=Q(ror_id="") | Q(ror_id__regex=r"^0[0-9a-hjkmnp-tv-z]{6}[0-9]{2}$"),
                 name="organization_ror_id_format",
             ),
         ]
-        indexes = [models.Index(fields=["name"], name="organization_name")]
+        indexes = [
+            models.Index(fields=["name"], name="organization_name"),
+            models.Index(fields=["verification", "name"], name="organization_verification"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -123,6 +168,72 @@ class OrganizationContact(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.organization})"
 
 
+class ContactRequest(models.Model):
+    """Someone asks to act for an organization that is already registered.
+
+    The organization's contacts (once it is verified) or ORCID staff with
+    ``consortia.verify_organization`` accept or decline; accepting makes them a contact.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="contact_requests",
+        verbose_name=_("organization"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="organization_contact_requests",
+        verbose_name=_("requested by"),
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=OrganizationContact.Role.choices,
+        default=OrganizationContact.Role.OTHER,
+    )
+    message = models.TextField(_("message"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact request")
+        verbose_name_plural = _("contact requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=Q(state="pending"),
+                name="contact_request_one_pending",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "state"], name="contact_request_org_state"),
+            models.Index(fields=["user", "state"], name="contact_request_user_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organization} ({self.get_state_display()})"
+
+
 class ConsortiumQuerySet(models.QuerySet):
     def with_member_count(self):
         # A correlated count on the (consortium, state) index rather than a JOIN and GROUP
@@ -138,7 +249,7 @@ class ConsortiumQuerySet(models.QuerySet):
         return self.annotate(member_count=Coalesce(Subquery(active), 0))
 
 
-class Consortium(models.Model):
+class Consortium(VerifiedFields):
     """A group of five or more not-for-profit organizations with one lead organization."""
 
     class Kind(models.TextChoices):
@@ -203,6 +314,7 @@ class Consortium(models.Model):
             models.Index(fields=["status", "name"], name="consortium_status_name"),
             models.Index(fields=["kind", "name"], name="consortium_kind_name"),
             models.Index(fields=["name"], name="consortium_name"),
+            models.Index(fields=["verification", "name"], name="consortium_verification"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -268,6 +380,11 @@ class ConsortiumContact(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consortium_contacts"
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    show_email = models.BooleanField(
+        _("show my email address on the consortium page"),
+        default=False,
+        help_text=_("Only the contact chooses this; lead contacts and staff always see it."),
+    )
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
     class Meta:
@@ -290,6 +407,79 @@ class ConsortiumContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.consortium})"
+
+
+class ContactInvitation(models.Model):
+    """An invitation to become a lead contact, sent to an email address.
+
+    The link carries a random token; only its SHA-256 digest is stored, so the table does
+    not hold working links. A row rather than a signed token because an invitation must be
+    withdrawable, usable once and listed on the manage page.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        ACCEPTED = "accepted", _("Accepted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+
+    consortium = models.ForeignKey(Consortium, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=ConsortiumContact.Role.choices,
+        default=ConsortiumContact.Role.STAFF,
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    ended_at = models.DateTimeField(_("accepted, withdrawn or expired"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead contact invitation")
+        verbose_name_plural = _("lead contact invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            # Addresses are stored in lower case, so this is one waiting invitation per person.
+            models.UniqueConstraint(
+                fields=["consortium", "email"],
+                condition=Q(state="pending"),
+                name="contact_invitation_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")), name="contact_invitation_email_lower"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["consortium", "state"], name="contact_invitation_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.consortium} ({self.get_state_display()})"
+
+    def is_open(self, now) -> bool:
+        """Waiting and not past its date: it can still be accepted."""
+        return self.state == self.State.PENDING and now < self.expires_at
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -4,6 +4,8 @@ what exists but is not theirs to manage)."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -12,11 +14,23 @@ from django.shortcuts import get_object_or_404
 from consortia.models import (
     Consortium,
     ConsortiumContact,
+    ContactInvitation,
+    ContactRequest,
     Document,
     Membership,
     Organization,
     OrganizationContact,
+    ProgressReport,
+    Verification,
 )
+
+# The staff power of verifying organizations, proposed consortia and contact requests.
+VERIFY_ORGANIZATION = "consortia.verify_organization"
+
+
+def can_verify(user) -> bool:
+    """ORCID staff who vouch for organizations and proposed consortia."""
+    return bool(user.is_authenticated and user.has_perm(VERIFY_ORGANIZATION))
 
 
 def is_lead_contact(user, consortium: Consortium) -> bool:
@@ -30,6 +44,30 @@ def can_manage_consortium(user, consortium: Consortium) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_staff or is_lead_contact(user, consortium)
+
+
+def can_see_consortium(user, consortium: Consortium) -> bool:
+    """A verified consortium is public; an unverified or rejected one is seen only by its
+    proposer, its lead contacts and staff who verify."""
+    if consortium.verification == Verification.VERIFIED:
+        return True
+    if not user.is_authenticated:
+        return False
+    return (
+        consortium.proposed_by_id == user.pk
+        or is_lead_contact(user, consortium)
+        or can_verify(user)
+    )
+
+
+def get_visible_consortium(user, slug: str, queryset: QuerySet | None = None) -> Consortium:
+    """The consortium at ``slug`` if the person may see it; 404 otherwise (no hint)."""
+    consortium = get_object_or_404(
+        queryset if queryset is not None else Consortium.objects.all(), slug=slug
+    )
+    if not can_see_consortium(user, consortium):
+        raise Http404
+    return consortium
 
 
 def is_member_contact(user, consortium: Consortium) -> bool:
@@ -54,10 +92,88 @@ def visible_document_visibilities(user, consortium: Consortium) -> list[str]:
 
 
 def organizations_for_user(user) -> QuerySet[Organization]:
-    """The organizations ``user`` may act for (is a contact of)."""
+    """The organizations ``user`` may act for: they are a contact of it, and staff have not
+    rejected its registration (an unverified one may be used while it waits)."""
     if not user.is_authenticated:
         return Organization.objects.none()
-    return Organization.objects.filter(contacts__user=user).distinct().order_by("name")
+    return (
+        Organization.objects.filter(contacts__user=user)
+        .exclude(verification=Verification.REJECTED)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def is_organization_contact(user, organization: Organization) -> bool:
+    if not user.is_authenticated:
+        return False
+    return OrganizationContact.objects.filter(organization=organization, user=user).exists()
+
+
+def can_decide_contact_request(user, request: ContactRequest) -> bool:
+    """Staff who verify decide every request; the contacts of a verified organization
+    decide requests to act for it (nobody has vouched for the contacts of an unverified
+    one)."""
+    if can_verify(user):
+        return True
+    return request.organization.verification == Verification.VERIFIED and (
+        is_organization_contact(user, request.organization)
+    )
+
+
+def get_contact_request_to_decide(user, pk: int) -> ContactRequest:
+    request = get_object_or_404(
+        ContactRequest.objects.select_related("organization", "user"), pk=pk
+    )
+    if not can_decide_contact_request(user, request):
+        raise Http404
+    return request
+
+
+def get_organization_to_ask(user, pk: int, ror_id: str = "") -> Organization:
+    """An organization someone may ask to act for: a verified one (chosen from the list),
+    or one waiting for verification whose ROR ID they named. 404 otherwise, so the list of
+    registrations waiting for staff cannot be walked by number."""
+    organization = get_object_or_404(
+        Organization.objects.exclude(verification=Verification.REJECTED), pk=pk
+    )
+    if organization.verification == Verification.VERIFIED:
+        return organization
+    if organization.ror_id and organization.ror_id == ror_id.strip().lower():
+        return organization
+    raise Http404
+
+
+def invitation_digest(token: str) -> str:
+    """Invitation links carry a random token; the database keeps only its digest."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_invitation(token: str) -> ContactInvitation:
+    """The invitation of a link (whatever its state): the token is the proof of having
+    received it. 404 for a link that never existed."""
+    return get_object_or_404(
+        ContactInvitation.objects.select_related("consortium", "invited_by"),
+        token_digest=invitation_digest(token),
+    )
+
+
+def get_own_consortium_contact(user, pk: int) -> ConsortiumContact:
+    """A lead contact row of the person themselves (their own choices); 404 otherwise."""
+    return get_object_or_404(
+        ConsortiumContact.objects.select_related("consortium"), pk=pk, user_id=user.pk
+    )
+
+
+def get_report_for_user(user, slug: str, pk: int) -> ProgressReport:
+    report = get_object_or_404(
+        ProgressReport.objects.select_related("consortium", "published_by"),
+        pk=pk,
+        consortium__slug=slug,
+    )
+    if not can_see_consortium(user, report.consortium):
+        raise Http404
+    return report
 
 
 def get_consortium_for_lead(user, slug: str) -> Consortium:
@@ -81,6 +197,8 @@ def get_document_for_user(user, slug: str, pk: int) -> Document:
     document = get_object_or_404(
         Document.objects.select_related("consortium"), pk=pk, consortium__slug=slug
     )
+    if not can_see_consortium(user, document.consortium):
+        raise Http404
     if document.visibility == Document.Visibility.PUBLIC:
         return document
     if can_see_member_documents(user, document.consortium):

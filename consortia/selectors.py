@@ -9,6 +9,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django_countries import countries
 
 from consortia import permissions
@@ -18,11 +19,14 @@ from consortia.models import (
     Consortium,
     ConsortiumContact,
     ConsortiumCountry,
+    ContactInvitation,
+    ContactRequest,
     Document,
     Membership,
     Organization,
     OrganizationContact,
     ProgressReport,
+    Verification,
 )
 
 WORLD_MAP = Path(__file__).resolve().parent / "data" / "world-110m.json"
@@ -30,9 +34,14 @@ LATEST_REPORTS = 5
 
 
 def directory_queryset() -> QuerySet[Consortium]:
-    """Consortia with what a directory row shows: lead, countries, member count."""
+    """Verified consortia with what a directory row shows: lead, countries, member count.
+
+    The same for everyone (the directory is cached for all viewers): a consortium waiting
+    for verification is on its people's dashboard, never here.
+    """
     return (
-        Consortium.objects.select_related("lead_organization")
+        Consortium.objects.filter(verification=Verification.VERIFIED)
+        .select_related("lead_organization")
         .with_member_count()
         .prefetch_related(
             Prefetch("country_links", queryset=ConsortiumCountry.objects.order_by("country"))
@@ -115,9 +124,11 @@ def _geometry() -> dict:
 
 
 def world_map() -> WorldMap:
-    """The world with each country's number of current (forming or active) consortia."""
+    """The world with each country's number of current (forming or active) verified
+    consortia."""
     counts = dict(
-        ConsortiumCountry.objects.exclude(consortium__status=Consortium.Status.INACTIVE)
+        ConsortiumCountry.objects.filter(consortium__verification=Verification.VERIFIED)
+        .exclude(consortium__status=Consortium.Status.INACTIVE)
         .values_list("country")
         .annotate(n=Count("consortium", distinct=True))
         .values_list("country", "n")
@@ -275,6 +286,36 @@ def members_with_contacts(consortium: Consortium) -> list[Membership]:
     )
 
 
+INVITATIONS_SHOWN = 20
+
+
+def invitations(consortium: Consortium) -> list[ContactInvitation]:
+    """The latest invitations still waiting or expired (withdrawn and accepted ones are
+    gone from the list: an accepted one is a lead contact)."""
+    now = timezone.now()
+    rows = list(
+        ContactInvitation.objects.filter(
+            consortium=consortium,
+            state__in=[ContactInvitation.State.PENDING, ContactInvitation.State.EXPIRED],
+        )
+        .select_related("invited_by")
+        .order_by("-created_at")[:INVITATIONS_SHOWN]
+    )
+    for invitation in rows:
+        invitation.open = invitation.is_open(now)
+    return rows
+
+
+def open_invitation(token: str) -> ContactInvitation | None:
+    """The invitation of a link kept in the session, if it can still be accepted."""
+    invitation = (
+        ContactInvitation.objects.select_related("consortium")
+        .filter(token_digest=permissions.invitation_digest(token))
+        .first()
+    )
+    return invitation if invitation and invitation.is_open(timezone.now()) else None
+
+
 def consortium_documents(consortium: Consortium) -> list[Document]:
     return list(Document.objects.filter(consortium=consortium).select_related("uploaded_by"))
 
@@ -286,20 +327,59 @@ def consortium_documents(consortium: Consortium) -> list[Document]:
 class Dashboard:
     organizations: list[Organization]
     memberships: list[Membership]
-    led: list[Consortium]
+    led: list[ConsortiumContact]
+    contact_requests: list[ContactRequest]
+    to_decide: list[ContactRequest]
 
 
 def dashboard(user) -> Dashboard:
-    organizations = list(permissions.organizations_for_user(user))
+    # Rejected registrations too: the person sees what became of them.
+    organizations = list(
+        Organization.objects.filter(contacts__user=user).distinct().order_by("name")
+    )
     memberships = list(
         Membership.objects.filter(organization__in=[o.pk for o in organizations])
         .select_related("consortium", "organization")
         .order_by("-created_at")
     )
     led = list(
-        Consortium.objects.filter(contacts__user=user)
-        .select_related("lead_organization")
-        .order_by("name")
-        .distinct()
+        ConsortiumContact.objects.filter(user=user)
+        .select_related("consortium__lead_organization")
+        .order_by("consortium__name")
     )
-    return Dashboard(organizations=organizations, memberships=memberships, led=led)
+    contact_requests = list(
+        ContactRequest.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("-created_at")
+    )
+    # Requests to act for an organization the person may answer: its contacts, once staff
+    # have verified it (permissions.can_decide_contact_request).
+    verified = [o.pk for o in organizations if o.verification == Verification.VERIFIED]
+    to_decide = list(
+        ContactRequest.objects.filter(organization__in=verified, state=ContactRequest.State.PENDING)
+        .exclude(user=user)
+        .select_related("organization", "user")
+        .order_by("created_at")
+    )
+    return Dashboard(
+        organizations=organizations,
+        memberships=memberships,
+        led=led,
+        contact_requests=contact_requests,
+        to_decide=to_decide,
+    )
+
+
+# --- Registered organizations --------------------------------------------------------------
+
+
+def organizations_to_ask(text: str) -> QuerySet[Organization]:
+    """Verified organizations by name or ROR ID, for someone looking for theirs."""
+    queryset = Organization.objects.filter(verification=Verification.VERIFIED).order_by(
+        "name", "pk"
+    )
+    text = text.strip()
+    if not text:
+        return queryset
+    ror = text.lower().removeprefix("https://ror.org/").strip("/")
+    return queryset.filter(Q(name__icontains=text) | Q(ror_id=ror))

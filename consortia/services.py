@@ -6,22 +6,27 @@ a mail is sent (after commit) exactly when the event happened.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from consortia import rules
+from accounts.selectors import people_with_permission
+from consortia import permissions, rules
 from consortia.documents import sniff
 from consortia.models import (
     RESERVED_SLUGS,
@@ -30,20 +35,24 @@ from consortia.models import (
     Consortium,
     ConsortiumContact,
     ConsortiumCountry,
+    ContactInvitation,
+    ContactRequest,
     Document,
     Membership,
     Organization,
     OrganizationContact,
     ProgressReport,
+    Verification,
 )
 from consortia.regions import region_of_countries
 from core.background import enqueue_on_commit
 from core.errors import InvalidInput, NotAllowed, RuleViolation
 from core.identifiers import normalize_ror
-from mail.services import deliver
+from mail.services import deliver, deliver_to_address
 
 User = get_user_model()
 LIST_ID = "consortia"
+INVITATION_DAYS = 14  # how long an invitation link to become a lead contact works
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,25 @@ def _lead_contacts(consortium: Consortium) -> list:
 
 def _staff() -> list:
     return list(User.objects.filter(is_staff=True, is_active=True))
+
+
+def _verifiers() -> list:
+    """Staff who verify organizations, proposed consortia and contact requests."""
+    return list(people_with_permission(permissions.VERIFY_ORGANIZATION))
+
+
+def _organization_contacts(organization: Organization) -> list:
+    return [
+        contact.user
+        for contact in OrganizationContact.objects.filter(organization=organization).select_related(
+            "user"
+        )
+    ]
+
+
+def _require_verifier(user) -> None:
+    if not permissions.can_verify(user):
+        raise NotAllowed(_("Only ORCID staff who verify organizations may do this."))
 
 
 def _is_lead_contact(user, consortium: Consortium) -> bool:
@@ -157,6 +185,21 @@ def _lock(consortium: Consortium) -> Consortium:
 # --- Organizations -------------------------------------------------------------------------
 
 
+class AlreadyRegistered(RuleViolation):
+    """The organization someone tried to register is on the portal already: the way
+    forward is to ask to act for it (``contact_request_create``)."""
+
+    def __init__(self, organization: Organization):
+        self.organization = organization
+        super().__init__(
+            _(
+                "An organization with the ROR ID %(ror)s is already registered. Ask to "
+                "become one of its contacts: its contacts or ORCID staff will answer."
+            )
+            % {"ror": organization.ror_id}
+        )
+
+
 def _clean_new_organization(data: NewOrganization) -> NewOrganization:
     errors = []
     ror_id = ""
@@ -173,14 +216,14 @@ def _clean_new_organization(data: NewOrganization) -> NewOrganization:
         errors.append(_("Enter the organization's name."))
     if errors:
         raise InvalidInput(errors[0], details=errors)
-    if ror_id and Organization.objects.filter(ror_id=ror_id).exists():
-        raise RuleViolation(
-            _(
-                "An organization with the ROR ID %(ror)s is already registered. Ask one of "
-                "its contacts to act for it."
-            )
-            % {"ror": ror_id}
+    if ror_id:
+        existing = (
+            Organization.objects.exclude(verification=Verification.REJECTED)
+            .filter(ror_id=ror_id)
+            .first()
         )
+        if existing is not None:
+            raise AlreadyRegistered(existing)
     return NewOrganization(
         name=data.name.strip(),
         country=data.country,
@@ -190,9 +233,7 @@ def _clean_new_organization(data: NewOrganization) -> NewOrganization:
     )
 
 
-@transaction.atomic
-def organization_register(*, user, data: NewOrganization) -> Organization:
-    """Register an organization with ``user`` as its main relationship contact."""
+def _register(*, user, data: NewOrganization) -> Organization:
     data = _clean_new_organization(data)
     organization = Organization(
         name=data.name,
@@ -200,6 +241,7 @@ def organization_register(*, user, data: NewOrganization) -> Organization:
         country=data.country,
         org_type=data.org_type,
         website=data.website,
+        verification=Verification.UNVERIFIED,
     )
     _full_clean(organization)
     try:
@@ -216,15 +258,286 @@ def organization_register(*, user, data: NewOrganization) -> Organization:
     return organization
 
 
+@transaction.atomic
+def organization_register(*, user, data: NewOrganization) -> Organization:
+    """Register an organization with ``user`` as its main relationship contact. It is
+    unverified until ORCID staff vouch for it; they are mailed."""
+    organization = _register(user=user, data=data)
+    deliver(
+        recipients=_verifiers(),
+        kind="consortia.organization_registered",
+        about=organization,
+        subject=gettext_lazy("To verify: %(org)s"),
+        subject_params={"org": organization.name},
+        template="consortia/email/organization_registered",
+        context={"organization": organization, "registered_by": user},
+        list_id=LIST_ID,
+    )
+    return organization
+
+
 def _organization_for(
-    *, user, organization: Organization | None, new_organization: NewOrganization | None
+    *,
+    user,
+    organization: Organization | None,
+    new_organization: NewOrganization | None,
+    tell_verifiers: bool = True,
 ) -> Organization:
     if organization is not None:
         _require_organization_contact(user, organization)
+        if organization.verification == Verification.REJECTED:
+            raise RuleViolation(
+                _("ORCID staff rejected the registration of %(org)s.") % {"org": organization.name}
+            )
         return organization
     if new_organization is None:
         raise InvalidInput(_("Choose your organization or register it."))
+    if not tell_verifiers:  # the caller tells them about the organization with its own event
+        return _register(user=user, data=new_organization)
     return organization_register(user=user, data=new_organization)
+
+
+def _require_unverified(row: Organization | Consortium) -> None:
+    if row.verification == Verification.VERIFIED:
+        raise RuleViolation(_("%(name)s is already verified.") % {"name": row.name})
+    if row.verification == Verification.REJECTED:
+        raise RuleViolation(_("%(name)s has already been rejected.") % {"name": row.name})
+
+
+def _set_verification(row: Organization | Consortium, *, verdict: str, by, note: str) -> None:
+    row.verification = verdict
+    row.verification_decided_by = by
+    row.verification_decided_at = timezone.now()
+    row.verification_note = note.strip()
+    row.save(
+        update_fields=[
+            "verification",
+            "verification_decided_by",
+            "verification_decided_at",
+            "verification_note",
+        ]
+    )
+
+
+def _organization_verified(organization: Organization, *, by, tell_contacts: bool) -> None:
+    _set_verification(organization, verdict=Verification.VERIFIED, by=by, note="")
+    if tell_contacts:
+        deliver(
+            recipients=_organization_contacts(organization),
+            kind="consortia.organization_verified",
+            about=organization,
+            subject=gettext_lazy("%(org)s is verified"),
+            subject_params={"org": organization.name},
+            template="consortia/email/organization_verified",
+            context={"organization": organization},
+            list_id=LIST_ID,
+        )
+    # Its requests to join waited for this: their lead contacts can answer them now.
+    for membership in (
+        Membership.objects.pending()
+        .filter(organization=organization)
+        .select_related("consortium", "organization")
+    ):
+        deliver(
+            recipients=_lead_contacts(membership.consortium) or _staff(),
+            kind="consortia.request_verified",
+            about=membership,
+            subject=gettext_lazy("%(org)s is verified: its request to join %(name)s waits"),
+            subject_params={"org": organization.name, "name": membership.consortium.name},
+            template="consortia/email/request_verified",
+            context={"membership": membership, "consortium": membership.consortium},
+            list_id=LIST_ID,
+        )
+
+
+@transaction.atomic
+def organization_verify(*, organization: Organization, by) -> Organization:
+    """Staff vouch for a registered organization: its contacts may act for it everywhere,
+    and the lead contacts it asked to join can accept it."""
+    _require_verifier(by)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require_unverified(organization)
+    _organization_verified(organization, by=by, tell_contacts=True)
+    return organization
+
+
+def _end_memberships(*, memberships, by, note: str) -> None:
+    """Decline waiting requests and end active memberships (their consortia recounted)."""
+    now = timezone.now()
+    for membership in memberships.select_related("consortium"):
+        if membership.state == Membership.State.REQUESTED:
+            membership.state = Membership.State.DECLINED
+            membership.decided_at = now
+            membership.decision_note = note
+        elif membership.state == Membership.State.ACTIVE:
+            membership.state = Membership.State.LEFT
+            membership.left_at = now
+        else:
+            continue
+        membership.decided_by = by
+        membership.save()
+        if membership.state == Membership.State.LEFT:
+            consortium_refresh_minimum(consortium=_lock(membership.consortium), cause=membership)
+
+
+def _consortium_rejected(consortium: Consortium, *, by, note: str) -> None:
+    _set_verification(consortium, verdict=Verification.REJECTED, by=by, note=note)
+    _end_memberships(
+        memberships=Membership.objects.filter(consortium=consortium), by=by, note=note.strip()
+    )
+    deliver(
+        recipients=_lead_contacts(consortium),
+        kind="consortia.consortium_rejected",
+        about=consortium,
+        subject=gettext_lazy("%(name)s was not verified"),
+        subject_params={"name": consortium.name},
+        template="consortia/email/consortium_rejected",
+        context={"consortium": consortium},
+        list_id=LIST_ID,
+    )
+
+
+@transaction.atomic
+def organization_reject(*, organization: Organization, by, note: str = "") -> Organization:
+    """Staff reject a registration: its ROR ID is free again, what waited on it ends
+    (requests to join declined, consortia it proposed to lead rejected, requests to act for
+    it declined), and everyone concerned is mailed."""
+    _require_verifier(by)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require_unverified(organization)
+    _set_verification(organization, verdict=Verification.REJECTED, by=by, note=note)
+    reason = organization.verification_note
+    for consortium in Consortium.objects.filter(
+        lead_organization=organization, verification=Verification.UNVERIFIED
+    ):
+        _consortium_rejected(consortium, by=by, note=reason)
+    _end_memberships(
+        memberships=Membership.objects.filter(organization=organization), by=by, note=reason
+    )
+    for request in ContactRequest.objects.filter(
+        organization=organization, state=ContactRequest.State.PENDING
+    ).select_related("organization", "user"):
+        _decide_contact_request(request, by=by, accepted=False, note=reason)
+    deliver(
+        recipients=_organization_contacts(organization),
+        kind="consortia.organization_rejected",
+        about=organization,
+        subject=gettext_lazy("%(org)s was not verified"),
+        subject_params={"org": organization.name},
+        template="consortia/email/organization_rejected",
+        context={"organization": organization},
+        list_id=LIST_ID,
+    )
+    return organization
+
+
+# --- Contact requests: asking to act for a registered organization -----------------------------
+
+
+@transaction.atomic
+def contact_request_create(
+    *, organization: Organization, by, role: str = "", message: str = ""
+) -> ContactRequest:
+    """Ask to become a contact of a registered organization; its contacts (once it is
+    verified) and staff who verify are mailed, and one of them answers."""
+    role = role or OrganizationContact.Role.OTHER
+    if role not in OrganizationContact.Role.values:
+        raise InvalidInput(_("Choose a role from the list."))
+    if organization.verification == Verification.REJECTED:
+        raise RuleViolation(
+            _("ORCID staff rejected the registration of %(org)s.") % {"org": organization.name}
+        )
+    if OrganizationContact.objects.filter(organization=organization, user=by).exists():
+        raise RuleViolation(_("You are already a contact of %(org)s.") % {"org": organization.name})
+    waiting = _("You have already asked to act for %(org)s; your request is waiting.") % {
+        "org": organization.name
+    }
+    if ContactRequest.objects.filter(
+        organization=organization, user=by, state=ContactRequest.State.PENDING
+    ).exists():
+        raise RuleViolation(waiting)
+    try:
+        with transaction.atomic():
+            request = ContactRequest.objects.create(
+                organization=organization, user=by, role=role, message=message.strip()
+            )
+    except IntegrityError as exc:  # the same request sent twice at the same moment
+        raise RuleViolation(waiting) from exc
+    deciders = {person.pk: person for person in _verifiers()}
+    if organization.verification == Verification.VERIFIED:
+        deciders.update({person.pk: person for person in _organization_contacts(organization)})
+    deliver(
+        recipients=deciders.values(),
+        kind="consortia.contact_requested",
+        about=request,
+        subject=gettext_lazy("%(person)s asks to act for %(org)s"),
+        subject_params={"person": str(by), "org": organization.name},
+        template="consortia/email/contact_requested",
+        context={"request": request, "organization": organization, "requester": by},
+        list_id=LIST_ID,
+    )
+    return request
+
+
+def _decide_contact_request(request: ContactRequest, *, by, accepted: bool, note: str) -> None:
+    request.state = ContactRequest.State.ACCEPTED if accepted else ContactRequest.State.DECLINED
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.decision_note = note.strip()
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    if accepted:
+        OrganizationContact.objects.get_or_create(
+            organization=request.organization, user=request.user, role=request.role
+        )
+    deliver(
+        recipients=[request.user],
+        kind="consortia.contact_request_accepted"
+        if accepted
+        else "consortia.contact_request_declined",
+        about=request,
+        subject=gettext_lazy("You can now act for %(org)s")
+        if accepted
+        else gettext_lazy("Your request to act for %(org)s was declined"),
+        subject_params={"org": request.organization.name},
+        template="consortia/email/contact_request_accepted"
+        if accepted
+        else "consortia/email/contact_request_declined",
+        context={"request": request, "organization": request.organization},
+        list_id=LIST_ID,
+    )
+
+
+def _locked_contact_request(request: ContactRequest, by) -> ContactRequest:
+    request = (
+        ContactRequest.objects.select_for_update(of=("self",))
+        .select_related("organization", "user")
+        .get(pk=request.pk)
+    )
+    if not permissions.can_decide_contact_request(by, request):
+        raise NotAllowed(
+            _("Only the contacts of %(org)s and ORCID staff may answer this request.")
+            % {"org": request.organization.name}
+        )
+    if request.state != ContactRequest.State.PENDING:
+        raise RuleViolation(_("This request has already been answered."))
+    return request
+
+
+@transaction.atomic
+def contact_request_accept(*, request: ContactRequest, by, note: str = "") -> ContactRequest:
+    """A contact of the organization (or staff who verify) accepts: the requester becomes
+    a contact in the role they asked for, and is told by email."""
+    request = _locked_contact_request(request, by)
+    _decide_contact_request(request, by=by, accepted=True, note=note)
+    return request
+
+
+@transaction.atomic
+def contact_request_decline(*, request: ContactRequest, by, note: str = "") -> ContactRequest:
+    """A contact of the organization (or staff who verify) declines; the requester is told."""
+    request = _locked_contact_request(request, by)
+    _decide_contact_request(request, by=by, accepted=False, note=note)
+    return request
 
 
 # --- Membership ----------------------------------------------------------------------------
@@ -240,6 +553,11 @@ def membership_request(
     new_organization: NewOrganization | None = None,
 ) -> Membership:
     """An organization's contact asks to join; the lead contacts are told by email."""
+    if consortium.verification != Verification.VERIFIED:
+        raise RuleViolation(
+            _("%(name)s has not been verified by ORCID staff yet and does not take members.")
+            % {"name": consortium.name}
+        )
     if consortium.status == Consortium.Status.INACTIVE:
         raise RuleViolation(
             _("%(name)s is inactive and does not take new members.") % {"name": consortium.name}
@@ -322,6 +640,13 @@ def membership_accept(*, membership: Membership, user, note: str = "") -> Member
     membership = _locked_membership(membership)
     if membership.state != Membership.State.REQUESTED:
         raise RuleViolation(_("This request has already been answered."))
+    if membership.organization.verification != Verification.VERIFIED:
+        # Only verified organizations are members, so a member list never shows one
+        # nobody has vouched for.
+        raise RuleViolation(
+            _("ORCID staff verify %(org)s first; you can accept the request once they have.")
+            % {"org": membership.organization.name}
+        )
     elsewhere = (
         Membership.objects.active()
         .filter(organization=membership.organization)
@@ -519,7 +844,10 @@ def consortium_propose(
     if not name.strip():
         raise InvalidInput(_("Enter the consortium's name."))
     lead = _organization_for(
-        user=user, organization=organization, new_organization=new_organization
+        user=user,
+        organization=organization,
+        new_organization=new_organization,
+        tell_verifiers=False,
     )
     elsewhere = Membership.objects.active().filter(organization=lead).select_related("consortium")
     if (active := elsewhere.first()) is not None:
@@ -539,6 +867,7 @@ def consortium_propose(
         description=description,
         website=website,
         status=Consortium.Status.FORMING,
+        verification=Verification.UNVERIFIED,
         proposed_by=user,
     )
     _full_clean(consortium)
@@ -562,6 +891,57 @@ def consortium_propose(
     ChecklistEntry.objects.bulk_create(
         [ChecklistEntry(consortium=consortium, item=item) for item in items]
     )
+    deliver(
+        recipients=_verifiers(),
+        kind="consortia.consortium_proposed",
+        about=consortium,
+        subject=gettext_lazy("To verify: the proposed consortium %(name)s"),
+        subject_params={"name": consortium.name},
+        template="consortia/email/consortium_proposed",
+        context={"consortium": consortium, "lead": lead, "proposer": user},
+        list_id=LIST_ID,
+    )
+    return consortium
+
+
+@transaction.atomic
+def consortium_verify(*, consortium: Consortium, by) -> Consortium:
+    """Staff vouch for a proposed consortium (and its lead organization, if it waited too):
+    it is listed in the directory and takes requests to join; its lead contacts are mailed."""
+    _require_verifier(by)
+    consortium = _lock(consortium)
+    _require_unverified(consortium)
+    lead = Organization.objects.select_for_update().get(pk=consortium.lead_organization_id)
+    if lead.verification == Verification.REJECTED:
+        raise RuleViolation(
+            _("The registration of its lead organization %(org)s was rejected.")
+            % {"org": lead.name}
+        )
+    _set_verification(consortium, verdict=Verification.VERIFIED, by=by, note="")
+    if lead.verification == Verification.UNVERIFIED:
+        # The mail about the consortium says so; no second one about its lead.
+        _organization_verified(lead, by=by, tell_contacts=False)
+    deliver(
+        recipients=_lead_contacts(consortium),
+        kind="consortia.consortium_verified",
+        about=consortium,
+        subject=gettext_lazy("%(name)s is verified"),
+        subject_params={"name": consortium.name},
+        template="consortia/email/consortium_verified",
+        context={"consortium": consortium, "lead": lead},
+        list_id=LIST_ID,
+    )
+    return consortium
+
+
+@transaction.atomic
+def consortium_reject(*, consortium: Consortium, by, note: str = "") -> Consortium:
+    """Staff reject a proposed consortium: it stays hidden, its lead organization is free
+    to join another one, and its lead contacts are mailed (with the note)."""
+    _require_verifier(by)
+    consortium = _lock(consortium)
+    _require_unverified(consortium)
+    _consortium_rejected(consortium, by=by, note=note)
     return consortium
 
 
@@ -592,6 +972,10 @@ def consortium_finalize_agreement(*, consortium: Consortium, user) -> Consortium
     pre-agreement checklist item is done and the membership rules hold."""
     _require_staff(user)
     consortium = _lock(consortium)
+    if consortium.verification != Verification.VERIFIED:
+        raise RuleViolation(
+            _("%(name)s has not been verified by ORCID staff yet.") % {"name": consortium.name}
+        )
     if consortium.status != Consortium.Status.FORMING:
         raise RuleViolation(
             _("Only a forming consortium can have its agreement finalized; %(name)s is %(status)s.")
@@ -621,30 +1005,188 @@ def consortium_mark_inactive(*, consortium: Consortium, user) -> Consortium:
     return consortium
 
 
-@transaction.atomic
-def consortium_contact_add(
-    *, consortium: Consortium, user, email: str, role: str
-) -> ConsortiumContact:
-    """Add a lead contact by the email address of their portal account."""
-    _require_lead_or_staff(user, consortium)
-    person = User.objects.filter(email__iexact=email.strip()).first()
-    if person is None:
-        raise InvalidInput(
-            _("Nobody has a portal account with the email address %(email)s.") % {"email": email}
-        )
+class InvitationClosed(RuleViolation):
+    """The invitation was accepted, withdrawn or has expired: the link is gone."""
+
+    status_code = 410
+
+
+def _require_free_role(consortium: Consortium, role: str, *, when_accepting: bool) -> None:
     if role not in ConsortiumContact.Role.values:
         raise InvalidInput(_("Choose a role from the list."))
-    if ConsortiumContact.objects.filter(consortium=consortium, user=person).exists():
-        raise RuleViolation(_("%(person)s is already a lead contact.") % {"person": person})
     if (
         role != ConsortiumContact.Role.STAFF
         and ConsortiumContact.objects.filter(consortium=consortium, role=role).exists()
     ):
+        label = ConsortiumContact.Role(role).label.lower()
+        if when_accepting:
+            raise RuleViolation(
+                _("%(name)s already has a %(role)s; ask for an invitation in another role.")
+                % {"name": consortium.name, "role": label}
+            )
         raise RuleViolation(
-            _("The consortium already has a %(role)s; remove it first.")
-            % {"role": ConsortiumContact.Role(role).label.lower()}
+            _("The consortium already has a %(role)s; remove it first.") % {"role": label}
         )
-    return ConsortiumContact.objects.create(consortium=consortium, user=person, role=role)
+
+
+def _end_invitation(invitation: ContactInvitation, state: str, **fields) -> None:
+    invitation.state = state
+    invitation.ended_at = timezone.now()
+    for name, value in fields.items():
+        setattr(invitation, name, value)
+    invitation.save(update_fields=["state", "ended_at", *fields])
+
+
+@transaction.atomic
+def contact_invitation_send(
+    *, consortium: Consortium, by, email: str, role: str
+) -> ContactInvitation:
+    """Invite an email address to become a lead contact: a link that works once, for
+    ``INVITATION_DAYS``, mailed to the address (after commit). Nothing here depends on
+    whether the address has an account, so neither does what the inviter sees.
+
+    The returned invitation carries the link's token (``.token``); only its digest is
+    stored.
+    """
+    _require_lead_or_staff(by, consortium)
+    address = email.strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise InvalidInput(_("Enter a valid email address.")) from exc
+    if ConsortiumContact.objects.filter(
+        consortium=consortium, user__email__iexact=address
+    ).exists():
+        raise RuleViolation(_("%(email)s is already a lead contact.") % {"email": address})
+    _require_free_role(consortium, role, when_accepting=False)
+    now = timezone.now()
+    for stale in ContactInvitation.objects.select_for_update().filter(
+        consortium=consortium, email=address, state=ContactInvitation.State.PENDING
+    ):
+        if stale.is_open(now):
+            raise RuleViolation(
+                _("An invitation to %(email)s is already waiting; withdraw it to send a new one.")
+                % {"email": address}
+            )
+        _end_invitation(stale, ContactInvitation.State.EXPIRED)
+    token = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            invitation = ContactInvitation.objects.create(
+                consortium=consortium,
+                email=address,
+                role=role,
+                token_digest=permissions.invitation_digest(token),
+                invited_by=by,
+                expires_at=now + timedelta(days=INVITATION_DAYS),
+            )
+    except IntegrityError as exc:  # the same invitation sent twice at the same moment
+        raise RuleViolation(
+            _("An invitation to %(email)s is already waiting; withdraw it to send a new one.")
+            % {"email": address}
+        ) from exc
+    # The mail speaks the language of the address's account if there is one, else the
+    # inviter's: the same query and the same mail either way.
+    language = User.objects.filter(email__iexact=address).values_list("language", flat=True).first()
+    deliver_to_address(
+        email=address,
+        kind="consortia.contact_invitation",
+        about=invitation,
+        subject=gettext_lazy("%(person)s invites you to be a lead contact of %(name)s"),
+        subject_params={"person": str(by), "name": consortium.name},
+        template="consortia/email/contact_invitation",
+        context={
+            "invitation": invitation,
+            "consortium": consortium,
+            "inviter": by,
+            "accept_url": settings.SITE_URL.rstrip("/")
+            + reverse("consortia:invitation", kwargs={"token": token}),
+        },
+        language=language or get_language() or settings.LANGUAGE_CODE,
+    )
+    invitation.token = token
+    return invitation
+
+
+def _closed(invitation: ContactInvitation) -> InvitationClosed:
+    messages = {
+        ContactInvitation.State.ACCEPTED: _("This invitation has already been accepted."),
+        ContactInvitation.State.WITHDRAWN: _("This invitation was withdrawn."),
+        ContactInvitation.State.EXPIRED: _(
+            "This invitation has expired; ask the lead contacts for a new one."
+        ),
+    }
+    return InvitationClosed(messages[invitation.state])
+
+
+def contact_invitation_accept(*, token: str, by) -> ConsortiumContact:
+    """The invited person, signed in, accepts: they become a lead contact in the role of
+    the invitation (their email address stays private until they choose otherwise), and
+    the inviter is mailed. The token is the proof of having received the invitation."""
+    with transaction.atomic():
+        invitation = (
+            ContactInvitation.objects.select_for_update(of=("self",))
+            .select_related("consortium", "invited_by")
+            .filter(token_digest=permissions.invitation_digest(token))
+            .first()
+        )
+        if invitation is None:
+            raise InvalidInput(_("This invitation link is not valid."))
+        if invitation.state == ContactInvitation.State.PENDING and not invitation.is_open(
+            timezone.now()
+        ):
+            # Recorded as expired (committed), then refused below.
+            _end_invitation(invitation, ContactInvitation.State.EXPIRED)
+        else:
+            return _accept_invitation(invitation, by=by)
+    raise _closed(invitation)
+
+
+@transaction.atomic
+def _accept_invitation(invitation: ContactInvitation, *, by) -> ConsortiumContact:
+    if invitation.state != ContactInvitation.State.PENDING:
+        raise _closed(invitation)
+    consortium = _lock(invitation.consortium)
+    if ConsortiumContact.objects.filter(consortium=consortium, user=by).exists():
+        raise RuleViolation(
+            _("You are already a lead contact of %(name)s.") % {"name": consortium.name}
+        )
+    _require_free_role(consortium, invitation.role, when_accepting=True)
+    contact = ConsortiumContact.objects.create(consortium=consortium, user=by, role=invitation.role)
+    _end_invitation(invitation, ContactInvitation.State.ACCEPTED, accepted_by=by)
+    if invitation.invited_by is not None:
+        deliver(
+            recipients=[invitation.invited_by],
+            kind="consortia.invitation_accepted",
+            about=invitation,
+            subject=gettext_lazy("%(person)s is now a lead contact of %(name)s"),
+            subject_params={"person": str(by), "name": consortium.name},
+            template="consortia/email/invitation_accepted",
+            context={"invitation": invitation, "consortium": consortium, "contact": contact},
+            list_id=LIST_ID,
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_invitation_withdraw(*, invitation: ContactInvitation, by) -> ContactInvitation:
+    """A lead contact (or staff) withdraws a waiting invitation: its link stops working."""
+    _require_lead_or_staff(by, invitation.consortium)
+    invitation = ContactInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state != ContactInvitation.State.PENDING:
+        raise RuleViolation(_("This invitation is no longer waiting."))
+    _end_invitation(invitation, ContactInvitation.State.WITHDRAWN)
+    return invitation
+
+
+@transaction.atomic
+def consortium_contact_show_email(*, contact: ConsortiumContact, by, show: bool) -> None:
+    """A lead contact chooses whether the consortium page shows their email address; no
+    one else chooses for them."""
+    if contact.user_id != by.pk:
+        raise NotAllowed(_("Only the contact themselves may choose this."))
+    contact.show_email = show
+    contact.save(update_fields=["show_email"])
 
 
 @transaction.atomic

@@ -12,6 +12,24 @@ urlpatterns = [
         views.membership_leave,
         name="membership_leave",
     ),
+    path(
+        "consortia/mine/contact-requests/<int:pk>/accept/",
+        views.contact_request_accept,
+        name="contact_request_accept",
+    ),
+    path(
+        "consortia/mine/contact-requests/<int:pk>/decline/",
+        views.contact_request_decline,
+        name="contact_request_decline",
+    ),
+    path("consortia/mine/contacts/<int:pk>/email/", views.contact_email, name="contact_email"),
+    path("consortia/organizations/", views.organization_list, name="organizations"),
+    path(
+        "consortia/organizations/<int:pk>/ask/",
+        views.organization_ask,
+        name="organization_ask",
+    ),
+    path("consortia/invitations/<str:token>/", views.invitation, name="invitation"),
     path("consortia/<slug:slug>/", views.consortium_detail, name="detail"),
     path("consortia/<slug:slug>/join/", views.consortium_join, name="join"),
     path("consortia/<slug:slug>/documents/<int:pk>/", views.document_download, name="document"),
@@ -34,7 +52,12 @@ urlpatterns = [
         name="member_remove",
     ),
     path("consortia/<slug:slug>/manage/details/", views.details_update, name="details_update"),
-    path("consortia/<slug:slug>/manage/contacts/", views.contact_add, name="contact_add"),
+    path("consortia/<slug:slug>/manage/invitations/", views.contact_invite, name="contact_invite"),
+    path(
+        "consortia/<slug:slug>/manage/invitations/<int:pk>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
     path(
         "consortia/<slug:slug>/manage/contacts/<int:pk>/remove/",
         views.contact_remove,

@@ -7,9 +7,12 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,11 +21,14 @@ from consortia import permissions, selectors, services
 from consortia.filters import ConsortiumFilter
 from consortia.forms import (
     ChecklistEntryForm,
-    ContactForm,
+    ContactEmailForm,
+    ContactRequestForm,
     DecisionForm,
     DetailsForm,
     DocumentForm,
+    InvitationForm,
     JoinForm,
+    OrganizationSearchForm,
     ProgressReportForm,
     ProposeForm,
 )
@@ -30,6 +36,7 @@ from consortia.models import (
     ChecklistItem,
     Consortium,
     ConsortiumContact,
+    ContactInvitation,
     Document,
     Membership,
     ProgressReport,
@@ -39,6 +46,9 @@ from core.errors import DomainError
 from core.pagecache import cached_page
 
 PAGE_SIZE = 25
+# The link of an invitation opened in this browser, kept so that it survives signing up
+# or signing in (the dashboard offers it until it is accepted or closed).
+INVITATION_SESSION_KEY = "consortia.invitation"
 
 
 def _add_domain_error(form, error: DomainError) -> None:
@@ -87,9 +97,12 @@ def consortium_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cached_page("consortia")
 def consortium_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    name = Consortium.objects.filter(slug=slug).values_list("name", flat=True).first()
-    if name is None:
-        raise Http404
+    consortium = permissions.get_visible_consortium(
+        request.user,
+        slug,
+        Consortium.objects.only("name", "slug", "verification", "proposed_by"),
+    )
+    name = consortium.name
     # The template caches the page's content per consortia generation and viewer
     # (core.cache): the consortium's members, contacts, documents and reports are looked
     # up only when it is drawn.
@@ -106,11 +119,7 @@ def consortium_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    report = get_object_or_404(
-        ProgressReport.objects.select_related("consortium", "published_by"),
-        pk=pk,
-        consortium__slug=slug,
-    )
+    report = permissions.get_report_for_user(request.user, slug, pk)
     return render(
         request, "consortia/report.html", {"report": report, "consortium": report.consortium}
     )
@@ -140,14 +149,14 @@ def document_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
-    consortium = get_object_or_404(
-        Consortium.objects.select_related("lead_organization"), slug=slug
+    consortium = permissions.get_visible_consortium(
+        request.user, slug, Consortium.objects.select_related("lead_organization")
     )
     form = JoinForm(
         request.POST if request.method == "POST" else None,
         organizations=permissions.organizations_for_user(request.user),
     )
-    status = 200
+    status, already_registered = 200, None
     if request.method == "POST":
         if form.is_valid():
             organization, new_organization = form.organization_choice()
@@ -162,6 +171,7 @@ def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
             except DomainError as error:
                 _add_domain_error(form, error)
                 status = error.status_code
+                already_registered = getattr(error, "organization", None)
             else:
                 messages.success(
                     request,
@@ -171,15 +181,26 @@ def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("consortia:mine")
         else:
             status = 400
-    return render(
-        request, "consortia/join.html", {"form": form, "consortium": consortium}, status=status
-    )
+    context = {"form": form, "consortium": consortium, "already_registered": already_registered}
+    return render(request, "consortia/join.html", context, status=status)
+
+
+def _render_dashboard(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    token = request.session.get(INVITATION_SESSION_KEY)
+    invitation = selectors.open_invitation(token) if token else None
+    context = {
+        "dashboard": selectors.dashboard(request.user),
+        "invitation": invitation,
+        "invitation_token": token if invitation else "",
+        "decision_form": DecisionForm(),
+    }
+    return render(request, "consortia/mine.html", context, status=status)
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "consortia/mine.html", {"dashboard": selectors.dashboard(request.user)})
+    return _render_dashboard(request)
 
 
 @login_required
@@ -190,13 +211,7 @@ def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
         services.membership_leave(membership=membership, user=request.user)
     except DomainError as error:
         _message_domain_error(request, error)
-        response = render(
-            request,
-            "consortia/mine.html",
-            {"dashboard": selectors.dashboard(request.user)},
-            status=error.status_code,
-        )
-        return response
+        return _render_dashboard(request, status=error.status_code)
     messages.success(
         request,
         _("%(org)s has left %(name)s.")
@@ -212,7 +227,7 @@ def consortium_propose(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         organizations=permissions.organizations_for_user(request.user),
     )
-    status = 200
+    status, already_registered = 200, None
     if request.method == "POST":
         if form.is_valid():
             organization, new_organization = form.organization_choice()
@@ -231,16 +246,21 @@ def consortium_propose(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 _add_domain_error(form, error)
                 status = error.status_code
+                already_registered = getattr(error, "organization", None)
             else:
                 messages.success(
                     request,
-                    _("%(name)s is proposed. It is forming: work through the checklist below.")
+                    _(
+                        "%(name)s is proposed. ORCID staff verify it before it is listed; "
+                        "meanwhile, work through the checklist below."
+                    )
                     % {"name": consortium.name},
                 )
                 return redirect("consortia:manage", slug=consortium.slug)
         else:
             status = 400
-    return render(request, "consortia/propose.html", {"form": form}, status=status)
+    context = {"form": form, "already_registered": already_registered}
+    return render(request, "consortia/propose.html", context, status=status)
 
 
 # --- Managing ------------------------------------------------------------------------------
@@ -263,7 +283,8 @@ def _render_manage(
         "shortfalls": services.consortium_agreement_shortfalls(consortium)
         if consortium.status == Consortium.Status.FORMING
         else services.consortium_membership_shortfalls(consortium),
-        "contact_form": forms.get("contact_form") or ContactForm(),
+        "invitations": selectors.invitations(consortium),
+        "invitation_form": forms.get("invitation_form") or InvitationForm(),
         "document_form": forms.get("document_form") or DocumentForm(prefix="document"),
         "report_form": forms.get("report_form") or ProgressReportForm(prefix="report"),
         "details_form": forms.get("details_form")
@@ -380,23 +401,43 @@ def details_update(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_add(request: HttpRequest, slug: str) -> HttpResponse:
+def contact_invite(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
-    form = ContactForm(request.POST)
+    form = InvitationForm(request.POST)
     if not form.is_valid():
-        return _render_manage(request, consortium, status=400, contact_form=form)
+        return _render_manage(request, consortium, status=400, invitation_form=form)
     try:
-        contact = services.consortium_contact_add(
+        invitation = services.contact_invitation_send(
             consortium=consortium,
-            user=request.user,
+            by=request.user,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
         )
     except DomainError as error:
         _add_domain_error(form, error)
-        return _render_manage(request, consortium, status=error.status_code, contact_form=form)
-    messages.success(request, _("%(person)s is now a lead contact.") % {"person": contact.user})
-    return redirect("consortia:manage", slug=consortium.slug)
+        return _render_manage(request, consortium, status=error.status_code, invitation_form=form)
+    # The same answer whether or not the address has an account.
+    messages.success(
+        request,
+        _("An invitation is on its way to %(email)s. It is valid for %(days)d days.")
+        % {"email": invitation.email, "days": services.INVITATION_DAYS},
+    )
+    return redirect(
+        reverse("consortia:manage", kwargs={"slug": consortium.slug}) + "#contacts-title"
+    )
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    consortium = permissions.get_consortium_for_lead(request.user, slug)
+    invitation = get_object_or_404(ContactInvitation, pk=pk, consortium=consortium)
+    return _act(
+        request,
+        consortium,
+        lambda: services.contact_invitation_withdraw(invitation=invitation, by=request.user),
+        _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email},
+    )
 
 
 @login_required
@@ -587,3 +628,143 @@ def members_csv(request: HttpRequest, slug: str) -> HttpResponse:
                 ]
             )
     return response
+
+
+# --- Invitations, contact requests, one's own contact details ----------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The page of an invitation link: who invites whom to what; accept it signed in."""
+    invitation = permissions.get_invitation(token)
+    is_open = invitation.is_open(timezone.now())
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            contact = services.contact_invitation_accept(token=token, by=request.user)
+        except DomainError as error:
+            if error.status_code == 410:
+                request.session.pop(INVITATION_SESSION_KEY, None)
+            invitation.refresh_from_db()
+            context = {"invitation": invitation, "error": error, "is_open": False}
+            return render(request, "consortia/invitation.html", context, status=error.status_code)
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        messages.success(
+            request,
+            _("You are now a lead contact of %(name)s.") % {"name": contact.consortium.name},
+        )
+        return redirect("consortia:manage", slug=contact.consortium.slug)
+    if is_open:
+        request.session[INVITATION_SESSION_KEY] = token
+    else:
+        request.session.pop(INVITATION_SESSION_KEY, None)
+    context = {"invitation": invitation, "is_open": is_open, "path": request.path}
+    return render(request, "consortia/invitation.html", context, status=200 if is_open else 410)
+
+
+@login_required
+@require_GET
+def organization_list(request: HttpRequest) -> HttpResponse:
+    form = OrganizationSearchForm(request.GET or None)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(selectors.organizations_to_ask(text), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    context = {"form": form, "page": page, "query": text}
+    return render(request, "consortia/organizations.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_ask(request: HttpRequest, pk: int) -> HttpResponse:
+    ror_id = request.GET.get("ror", "")
+    organization = permissions.get_organization_to_ask(request.user, pk, ror_id)
+    form = ContactRequestForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.contact_request_create(
+                    organization=organization,
+                    by=request.user,
+                    role=form.cleaned_data["role"],
+                    message=form.cleaned_data["message"],
+                )
+            except DomainError as error:
+                _add_domain_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your request to act for %(org)s was sent to its contacts and ORCID "
+                        "staff. You will get an email when one of them answers."
+                    )
+                    % {"org": organization.name},
+                )
+                return redirect("consortia:mine")
+        else:
+            status = 400
+    context = {"form": form, "organization": organization, "ror_id": ror_id}
+    return render(request, "consortia/ask.html", context, status=status)
+
+
+def _decide_contact_request(request: HttpRequest, pk: int, decide, success: str) -> HttpResponse:
+    contact_request = permissions.get_contact_request_to_decide(request.user, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _render_dashboard(request, status=400)
+    try:
+        decide(request=contact_request, by=request.user, note=form.cleaned_data["note"])
+    except DomainError as error:
+        _message_domain_error(request, error)
+        return _render_dashboard(request, status=error.status_code)
+    messages.success(
+        request,
+        success % {"person": contact_request.user, "org": contact_request.organization.name},
+    )
+    return redirect("consortia:mine")
+
+
+@login_required
+@require_POST
+def contact_request_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_contact_request(
+        request, pk, services.contact_request_accept, _("%(person)s now acts for %(org)s.")
+    )
+
+
+@login_required
+@require_POST
+def contact_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_contact_request(
+        request,
+        pk,
+        services.contact_request_decline,
+        _("The request of %(person)s to act for %(org)s was declined."),
+    )
+
+
+@login_required
+@require_POST
+def contact_email(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = permissions.get_own_consortium_contact(request.user, pk)
+    form = ContactEmailForm(request.POST)
+    form.is_valid()  # a checkbox: absent or anything else is "no"
+    show = bool(form.cleaned_data.get("show_email"))
+    services.consortium_contact_show_email(contact=contact, by=request.user, show=show)
+    messages.success(
+        request,
+        (
+            _("The page of %(name)s now shows your email address.")
+            if show
+            else _("The page of %(name)s no longer shows your email address.")
+        )
+        % {"name": contact.consortium.name},
+    )
+    return redirect("consortia:mine")

@@ -2,7 +2,14 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q
 
-from consortia.models import ChecklistEntry, Consortium, Membership
+from consortia.models import (
+    ChecklistEntry,
+    Consortium,
+    ContactInvitation,
+    ContactRequest,
+    Membership,
+    Organization,
+)
 from consortia.services import consortium_membership_shortfalls
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +21,22 @@ def test_demo_consortia_cover_the_regions_kinds_and_states_and_seed_idempotently
     call_command("seed_demo", quiet_accounts=True)
     assert (Consortium.objects.count(), Membership.objects.count()) == counts
 
-    consortia = Consortium.objects.annotate(
+    # Everything is verified but what waits for staff: one proposal and two organizations
+    # (its lead, and one that asked to join IReL on the way).
+    waiting = Consortium.objects.exclude(verification="verified")
+    assert list(waiting.values_list("slug", "verification")) == [("orcid-portugal", "unverified")]
+    assert set(
+        Organization.objects.exclude(verification="verified").values_list("name", "verification")
+    ) == {
+        ("Fundação para a Ciência e a Tecnologia", "unverified"),
+        ("Dundalk Institute of Technology", "unverified"),
+    }
+    assert ContactRequest.objects.filter(state="pending").count() == 1
+    assert ContactInvitation.objects.filter(state="pending").count() == 1
+    assert client.get("/consortia/orcid-portugal/").status_code == 404
+    assert "ORCID Portugal" not in client.get("/consortia/").content.decode()
+
+    consortia = Consortium.objects.filter(verification="verified").annotate(
         members=Count("memberships", filter=Q(memberships__state="active"))
     )
     assert consortia.count() >= 12
@@ -44,7 +66,23 @@ def test_the_demo_lead_manages_irel_and_the_demo_member_belongs_to_australia(cli
     client.force_login(User.objects.get(email="lead@example.org"))
     html = client.get("/consortia/irel/manage/").content.decode()
     assert "Technological University of the Shannon" in html  # a pending request
+    assert "Waiting for ORCID to verify this organization" in html  # Dundalk's
+    assert "new.colleague@tcd.example" in html  # an invitation
     client.force_login(User.objects.get(email="member@example.org"))
     html = client.get("/consortia/mine/").content.decode()
     assert "University of Melbourne" in html
     assert "Australian ORCID Consortium" in html
+    assert "Priya Raman asks to act for University of Melbourne" in html
+
+
+def test_the_demo_staff_person_finds_the_queue_waiting(client):
+    call_command("seed_demo", quiet_accounts=True)
+    from accounts.models import User
+
+    client.force_login(User.objects.get(email="staff@example.org"))
+    html = client.get("/admin/consortia/consortium/?verification__exact=unverified")
+    assert "ORCID Portugal" in html.content.decode()
+    html = client.get("/admin/consortia/organization/?verification__exact=unverified")
+    assert "Dundalk Institute of Technology" in html.content.decode()
+    html = client.get("/admin/consortia/contactrequest/?state__exact=pending")
+    assert "Priya Raman" in html.content.decode()

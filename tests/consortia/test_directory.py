@@ -130,7 +130,11 @@ def test_pagination_marks_the_current_page(client):
     organizations = Organization.objects.bulk_create(
         [
             Organization(
-                name=f"Lead {n}", ror_id=ror_for(9000 + n), country="DE", org_type="non_profit"
+                name=f"Lead {n}",
+                ror_id=ror_for(9000 + n),
+                country="DE",
+                org_type="non_profit",
+                verification="verified",
             )
             for n in range(30)
         ]
@@ -143,6 +147,7 @@ def test_pagination_marks_the_current_page(client):
                 kind="national",
                 region="emea",
                 lead_organization=o,
+                verification="verified",
             )
             for n, o in enumerate(organizations)
         ]
@@ -160,7 +165,11 @@ def bulk_consortia(count: int) -> None:
     leads = Organization.objects.bulk_create(
         [
             Organization(
-                name=f"Lead {n}", ror_id=ror_for(20_000 + n), country="FR", org_type="non_profit"
+                name=f"Lead {n}",
+                ror_id=ror_for(20_000 + n),
+                country="FR",
+                org_type="non_profit",
+                verification="verified",
             )
             for n in range(count)
         ]
@@ -175,6 +184,7 @@ def bulk_consortia(count: int) -> None:
                 status="active",
                 agreement_finalized_at=timezone.now(),
                 lead_organization=lead,
+                verification="verified",
             )
             for n, lead in enumerate(leads)
         ]
@@ -189,6 +199,7 @@ def bulk_consortia(count: int) -> None:
                 ror_id=ror_for(40_000 + n),
                 country="BE",
                 org_type="higher_education",
+                verification="verified",
             )
             for n in range(count)
         ]
@@ -268,6 +279,7 @@ def bulk_more(count: int) -> None:
                 ror_id=ror_for(60_000 + n),
                 country="BE",
                 org_type="non_profit",
+                verification="verified",
             )
             for n in range(count)
         ]
@@ -280,6 +292,7 @@ def bulk_more(count: int) -> None:
                 kind="national",
                 region="emea",
                 lead_organization=lead,
+                verification="verified",
             )
             for n, lead in enumerate(leads)
         ]
@@ -319,6 +332,7 @@ def test_the_consortium_page_runs_the_same_few_queries_with_10_and_300_of_everyt
                 ror_id=ror_for(80_000 + n),
                 country="BE",
                 org_type="higher_education",
+                verification="verified",
             )
             for n in range(290)
         ]

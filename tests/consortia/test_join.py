@@ -4,6 +4,7 @@ requester's email and dashboard; and every kind of bad input."""
 import pytest
 from django.core import mail
 
+from consortia import services
 from consortia.models import Membership, Organization, OrganizationContact
 from tests.factories.accounts import UserFactory
 from tests.factories.consortia import (
@@ -12,6 +13,7 @@ from tests.factories.consortia import (
     MembershipFactory,
     OrganizationContactFactory,
     OrganizationFactory,
+    verifier,
 )
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +88,13 @@ def test_join_flow_end_to_end_with_emails(
     assert "University of Galway" in dashboard
     assert "Requested" in dashboard
 
+    # A new organization: ORCID staff verify it before the lead can accept it.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.organization_verify(organization=organization, by=verifier())
+    assert mail.outbox[-2].to == [requester.email]  # "is verified", to the organization
+    assert mail.outbox[-1].to == [lead.email]  # its request to join waits for an answer
+    mail.outbox.clear()
+
     client.force_login(lead)
     manage = client.get("/consortia/irel/manage/").content.decode()
     assert "University of Galway" in manage
@@ -97,7 +106,7 @@ def test_join_flow_end_to_end_with_emails(
     membership.refresh_from_db()
     assert membership.state == Membership.State.ACTIVE
     assert membership.decided_by == lead
-    to_requester = mail.outbox[1]
+    to_requester = mail.outbox[0]
     assert to_requester.to == [requester.email]
     assert to_requester.subject == "Your request to join IReL ORCID was accepted"
     assert "Welcome aboard" in to_requester.body

@@ -4,7 +4,8 @@ the lead, staff. And every document with each role."""
 import pytest
 from django.core.files.base import ContentFile
 
-from consortia.models import ChecklistItem, Document
+from consortia import services
+from consortia.models import ChecklistItem, ContactInvitation, Document
 from tests.factories.accounts import UserFactory
 from tests.factories.consortia import (
     ConsortiumContactFactory,
@@ -54,6 +55,9 @@ def world(db):
         "second_lead": second_lead,
         "documents": documents,
         "item": ChecklistItem.objects.first(),
+        "invitation": services.contact_invitation_send(
+            consortium=consortium, by=lead, email="waiting@example.org", role="staff"
+        ),
     }
 
 
@@ -70,10 +74,15 @@ def manage_requests(world):
             f"/consortia/irel/manage/members/{world['membership'].pk}/remove/",
             {},
         ),
-        "add_contact": (
+        "invite_contact": (
             "post",
-            "/consortia/irel/manage/contacts/",
-            {"email": world["users"]["member"].email, "role": "staff"},
+            "/consortia/irel/manage/invitations/",
+            {"email": "invited@example.org", "role": "staff"},
+        ),
+        "withdraw_invitation": (
+            "post",
+            f"/consortia/irel/manage/invitations/{world['invitation'].pk}/withdraw/",
+            {},
         ),
         "details": (
             "post",
@@ -120,7 +129,8 @@ ACTIONS = [
     "accept",
     "decline",
     "remove_member",
-    "add_contact",
+    "invite_contact",
+    "withdraw_invitation",
     "details",
     "remove_contact",
     "checklist",
@@ -160,6 +170,9 @@ def test_refused_actions_change_nothing(client, world):
     assert Document.objects.count() == 2
     assert world["consortium"].contacts.count() == 2
     assert not world["consortium"].progress_reports.exists()
+    assert list(ContactInvitation.objects.values_list("email", "state")) == [
+        ("waiting@example.org", "pending")
+    ]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,4 +1,5 @@
 import factory
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from consortia.models import (
@@ -11,6 +12,7 @@ from consortia.models import (
     Organization,
     OrganizationContact,
     ProgressReport,
+    Verification,
 )
 from core.identifiers import ror_checksum
 from tests.factories.accounts import UserFactory
@@ -36,6 +38,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     ror_id = factory.Sequence(lambda n: ror_for(500_000 + n))
     country = "IE"
     org_type = Organization.Type.HIGHER_EDUCATION
+    verification = Verification.VERIFIED
 
 
 class OrganizationContactFactory(factory.django.DjangoModelFactory):
@@ -60,6 +63,7 @@ class ConsortiumFactory(factory.django.DjangoModelFactory):
     region = "emea"
     lead_organization = factory.SubFactory(OrganizationFactory)
     status = Consortium.Status.ACTIVE
+    verification = Verification.VERIFIED
     agreement_finalized_at = factory.LazyAttribute(
         lambda c: timezone.now() if c.status == Consortium.Status.ACTIVE else None
     )
@@ -133,3 +137,13 @@ def complete_checklist(consortium) -> None:
         ChecklistEntry.objects.update_or_create(
             consortium=consortium, item=item, defaults={"done": True}
         )
+
+
+def verifier(**fields):
+    """Staff with the power to verify organizations, proposed consortia and contact
+    requests (``consortia.verify_organization``), as the staff group grants it."""
+    person = UserFactory(is_staff=True, **fields)
+    person.user_permissions.add(
+        Permission.objects.get(content_type__app_label="consortia", codename="verify_organization")
+    )
+    return person
