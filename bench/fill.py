@@ -314,11 +314,14 @@ def fill(scale: float, seed: int) -> dict:
                 types[o % len(types)],
                 f"https://org{o}.example.org/",
                 ago(rng, 3000),
+                "verified",
+                "",
             )
 
+    # Every organization and consortium verified by staff, as on a portal in service.
     copy_rows(
         Organization,
-        "id name ror_id country org_type website created_at",
+        "id name ror_id country org_type website created_at verification verification_note",
         organization_rows(),
         "organizations",
         n_orgs,
@@ -340,12 +343,14 @@ def fill(scale: float, seed: int) -> dict:
                 False,
                 NOW - timedelta(days=400) if status != "forming" else None,
                 ago(rng, 3000),
+                "verified",
+                "",
             )
 
     copy_rows(
         Consortium,
         "id name slug kind region lead_organization_id description website status "
-        "below_minimum agreement_finalized_at created_at",
+        "below_minimum agreement_finalized_at created_at verification verification_note",
         consortium_rows(),
         "consortia",
         n_consortia,
@@ -381,8 +386,8 @@ def fill(scale: float, seed: int) -> dict:
     )
     copy_rows(
         ConsortiumContact,
-        "consortium_id user_id role created_at",
-        ((c, 1000 + c, "main", NOW) for c, *_ in consortia),
+        "consortium_id user_id role created_at show_email",
+        ((c, 1000 + c, "main", NOW, False) for c, *_ in consortia),
         "lead contacts",
         n_consortia,
     )

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consortia import services
@@ -246,3 +248,44 @@ def test_the_manage_page_no_longer_offers_to_add_a_contact_by_account(client, co
     html = client.get("/consortia/irel/manage/").content.decode()
     assert "Invite a lead contact" in html
     assert "The email address of their portal account" not in html
+
+
+def test_the_manage_page_runs_the_same_queries_with_few_and_many_invitations(
+    client, consortium, lead
+):
+    def add(count, start):
+        ContactInvitation.objects.bulk_create(
+            [
+                ContactInvitation(
+                    consortium=consortium,
+                    email=f"person{start + n}@example.org",
+                    token_digest=f"{start + n:064d}",
+                    invited_by=lead,
+                    expires_at=timezone.now() + timedelta(days=1),
+                )
+                for n in range(count)
+            ]
+        )
+
+    add(2, 0)
+    client.get("/consortia/irel/manage/")
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/consortia/irel/manage/").status_code == 200
+    add(60, 100)
+    with CaptureQueriesContext(connection) as large:
+        html = client.get("/consortia/irel/manage/").content.decode()
+    assert len(small) == len(large)
+    assert html.count("/withdraw/") == 20  # the latest twenty
+
+
+def test_the_invitation_mail_speaks_the_language_of_the_account_if_there_is_one(
+    client, consortium, lead, django_capture_on_commit_callbacks
+):
+    UserFactory(email="hablo@example.org", language="es")
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, "hablo@example.org")
+        invite(client, "unknown@example.org")
+    spanish = next(m for m in mail.outbox if m.to == ["hablo@example.org"])
+    english = next(m for m in mail.outbox if m.to == ["unknown@example.org"])
+    assert spanish.body.startswith("Hola")
+    assert english.body.startswith("Hello,")

@@ -4,10 +4,13 @@ the results file). The benchmark itself is not run by the tests."""
 import importlib
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.urls import clear_url_caches
 
 from bench import run
+from consortia.models import Consortium, Organization
+from consortia.selectors import directory_queryset
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8000/forums/
   2 threads and 16 connections
@@ -172,3 +175,17 @@ def test_the_probe_counts_the_queries_of_a_draw_and_of_a_cache_hit():
     assert counts["forums"]["cold_queries"] >= 1
     assert counts["forums"]["queries"] == 0
     assert counts["forums"]["cold_ms"] > 0
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="bench/fill.py writes with PostgreSQL's COPY"
+)
+def test_the_filler_makes_verified_consortia_and_organizations_the_directory_lists():
+    from bench import fill  # sets up Django (done already here) when imported
+
+    counts = fill.fill(scale=0.05, seed=3)
+    assert counts["consortia"] == Consortium.objects.count() == 50
+    assert set(Consortium.objects.values_list("verification", flat=True)) == {"verified"}
+    assert set(Organization.objects.values_list("verification", flat=True)) == {"verified"}
+    assert directory_queryset().count() == 50

@@ -1,4 +1,5 @@
-"""Journey 1: a newcomer finds the consortium of their region and joins it."""
+"""Journey 1: a newcomer finds the consortium of their region and joins it; their new
+organization is verified by ORCID staff before the lead contact can accept it."""
 
 import re
 import secrets
@@ -66,10 +67,35 @@ def test_join_a_consortium(stack, mailbox, new_page):
     newcomer.wait_for_load_state()
     assert "Maynooth Research Institute" in newcomer.content()
 
-    # The lead contact gets the mail, signs in and accepts.
+    # The lead contact gets the mail; the new organization waits for ORCID staff.
     mailbox.wait_for("lead@example.org", subject_contains="IReL")
     lead = new_page()
     sign_in(lead, "lead@example.org", DEMO_PASSWORD)
+    lead.goto("/consortia/irel/manage/")
+    request = lead.locator("li.card").filter(has_text="Maynooth Research Institute")
+    assert "Waiting for ORCID to verify this organization" in request.inner_text()
+    assert request.get_by_role("button", name="Accept").count() == 0
+
+    # Staff are mailed about the new organization and verify it from the admin's queue.
+    (to_staff,) = mailbox.wait_for(
+        "staff@example.org", subject_contains="To verify: Maynooth Research Institute"
+    )
+    queue = re.search(r"http://\S+(/admin/consortia/organization/\S+)", mailbox.text(to_staff))
+    staff = new_page()
+    staff.goto("/admin/login/")
+    staff.get_by_label("Email").fill("staff@example.org")
+    staff.get_by_label("Password").fill(DEMO_PASSWORD)
+    staff.get_by_role("button", name="Log in").click()
+    staff.goto(queue.group(1))
+    row = staff.get_by_role("row").filter(has_text="Maynooth Research Institute")
+    row.locator("input[name=_selected_action]").check()
+    staff.locator("select[name=action]").select_option(label="Verify the selected organizations")
+    staff.get_by_role("button", name="Go").click()
+    staff.wait_for_load_state()
+    assert "1 organization verified." in staff.content()
+
+    # The lead contact is told, and accepts.
+    mailbox.wait_for("lead@example.org", subject_contains="is verified")
     lead.goto("/consortia/irel/manage/")
     request = lead.locator("li.card").filter(has_text="Maynooth Research Institute")
     request.get_by_role("button", name="Accept").click()
