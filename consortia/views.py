@@ -58,6 +58,18 @@ def _add_domain_error(form, error: DomainError) -> None:
             form.add_error(None, str(detail))
 
 
+def _decision_note(request: HttpRequest) -> str | None:
+    """The note of an accept or decline; None (with the errors as messages) if invalid: a
+    note too long is refused, never dropped."""
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        return form.cleaned_data["note"]
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return None
+
+
 def _message_domain_error(request: HttpRequest, error: DomainError) -> None:
     text = " ".join([str(error.message), *[str(d) for d in error.details]])
     messages.error(request, text)
@@ -332,13 +344,9 @@ def _decide(request: HttpRequest, slug: str, pk: int, decide, success: str) -> H
     """Accept or decline a request with the lead's note; an invalid note is refused (400),
     never dropped: the lead sees why and the request stays undecided."""
     consortium, membership = _membership_for_lead(request, slug, pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    note = _decision_note(request)
+    if note is None:
         return _render_manage(request, consortium, status=400)
-    note = form.cleaned_data["note"]
     return _act(
         request,
         consortium,
@@ -713,14 +721,11 @@ def organization_ask(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _decide_contact_request(request: HttpRequest, pk: int, decide, success: str) -> HttpResponse:
     contact_request = permissions.get_contact_request_to_decide(request.user, pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    note = _decision_note(request)
+    if note is None:
         return _render_dashboard(request, status=400)
     try:
-        decide(request=contact_request, by=request.user, note=form.cleaned_data["note"])
+        decide(request=contact_request, by=request.user, note=note)
     except DomainError as error:
         _message_domain_error(request, error)
         return _render_dashboard(request, status=error.status_code)
