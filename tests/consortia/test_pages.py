@@ -5,12 +5,14 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
+from consortia import services
 from consortia.models import Consortium
 from tests.factories.accounts import UserFactory
 from tests.factories.consortia import (
     ConsortiumContactFactory,
     ConsortiumFactory,
     MembershipFactory,
+    OrganizationFactory,
     ProgressReportFactory,
 )
 
@@ -44,7 +46,27 @@ def lead_client(client):
 def test_pages_have_no_inline_script_or_style_and_label_every_field(lead_client, url):
     response = lead_client.get(url)
     assert response.status_code == 200
-    html = response.content.decode()
+    assert_clean_page(response.content.decode())
+
+
+def test_the_trust_pages_too(lead_client):
+    organization = OrganizationFactory(name="University of Limerick")
+    consortium = Consortium.objects.get(slug="irel")
+    lead = consortium.contacts.get().user
+    invitation = services.contact_invitation_send(
+        consortium=consortium, by=lead, email="x@example.org", role="staff"
+    )
+    for url in (
+        "/consortia/organizations/?q=limerick",
+        f"/consortia/organizations/{organization.pk}/ask/",
+        f"/consortia/invitations/{invitation.token}/",
+    ):
+        response = lead_client.get(url)
+        assert response.status_code == 200, url
+        assert_clean_page(response.content.decode())
+
+
+def assert_clean_page(html: str) -> None:
     assert " style=" not in html
     assert "<style" not in html
     for script in re.findall(r"<script[^>]*>", html):
