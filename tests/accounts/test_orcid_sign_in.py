@@ -182,3 +182,26 @@ def test_signed_in_person_connecting_orcid_gets_the_id_on_their_profile(client, 
     client.get(f"/accounts/orcid/login/callback/?code=good-code&state={state}")
     person.refresh_from_db()
     assert person.orcid_id == JOSIAH
+
+
+def test_a_typed_orcid_id_claims_nothing_and_its_owner_signs_in_with_orcid(client, fake_orcid):
+    from tests.factories.contributors import contributor
+
+    impostor = contributor(name="Mallory Impostor", orcid_id=None)
+    client.force_login(impostor)
+    client.post(
+        "/accounts/profile/",
+        {"name": "Mallory Impostor", "orcid_id": JOSIAH, "affiliation": "", "language": ""},
+    )
+    impostor.refresh_from_db()
+    assert impostor.orcid_id is None
+    assert "Mallory" not in client.get(f"/contributors/{JOSIAH}/").content.decode()
+
+    # The iD's owner signs in with ORCID: a new account with the iD, not a server error.
+    client.post("/accounts/logout/")
+    state = start_orcid_login(client)
+    response = client.get(f"/accounts/orcid/login/callback/?code=good-code&state={state}")
+    assert response.status_code == 302
+    owner = User.objects.get(orcid_id=JOSIAH)
+    assert owner != impostor
+    assert owner.name == "Josiah Carberry"
