@@ -172,3 +172,32 @@ def test_the_probe_counts_the_queries_of_a_draw_and_of_a_cache_hit():
     assert counts["forums"]["cold_queries"] >= 1
     assert counts["forums"]["queries"] == 0
     assert counts["forums"]["cold_ms"] > 0
+
+
+@pytest.mark.django_db
+def test_the_filler_writes_people_as_the_portal_does(client):
+    """bench/fill.py at a small scale: every verified iD comes with its ORCID account, no
+    typed iD is shown, and the profile page the benchmark loads answers."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("bench/fill.py writes with PostgreSQL's COPY")
+    from allauth.socialaccount.models import SocialAccount
+
+    from accounts.models import User
+    from bench import fill, probe
+
+    counts = fill.fill(0.04, seed=9)
+
+    people = User.objects.all()
+    assert people.count() == counts["people"]
+    verified = people.exclude(orcid_id=None)
+    assert verified.count() == counts["orcid_accounts"] > 0
+    accounts = dict(SocialAccount.objects.filter(provider="orcid").values_list("user_id", "uid"))
+    assert accounts == dict(verified.values_list("pk", "orcid_id"))
+    assert people.exclude(unverified_orcid_id="").filter(orcid_id=None).exists()
+    assert people.values("public_id").distinct().count() == people.count()
+
+    path = probe.profile_path()
+    assert path.startswith("/contributors/0000-")
+    assert client.get(path).status_code == 200
