@@ -36,7 +36,7 @@ def test_typed_ids_are_set_aside_and_proved_ones_kept(before):
     User = before.get_model("accounts", "User")
     SocialAccount = before.get_model("socialaccount", "SocialAccount")
     # Mallory typed Josiah's iD; Josiah had connected ORCID but could not get his own iD.
-    mallory = User.objects.create(email="mallory@example.org", orcid_id=JOSIAH)
+    User.objects.create(email="mallory@example.org", orcid_id=JOSIAH)
     josiah = User.objects.create(email="josiah@example.org")
     SocialAccount.objects.create(user=josiah, provider="orcid", uid=JOSIAH, extra_data={})
     # Carberry signed in with ORCID: his iD is proved. Pat typed an iD nobody proved.
