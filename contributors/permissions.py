@@ -6,6 +6,8 @@ does not exist and 403 for what the person may not see.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -86,7 +88,9 @@ def require_reviewer(user) -> None:
         )
 
 
-def get_person_for_profile(viewer, *, orcid_id: str | None = None, public_id=None) -> User:
+def get_person_for_profile(
+    viewer, *, orcid_id: str | None = None, public_id: UUID | None = None
+) -> User:
     """The person whose public profile is shown, by their verified ORCID iD or their
     public id: contributors and OST members for all; a person at the user level only to
     themselves and staff (404 for the others). A typed, unverified iD is no address."""

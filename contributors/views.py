@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -112,7 +114,7 @@ def profile(request: HttpRequest, orcid_id: str) -> HttpResponse:
 
 @require_GET
 @cached_page("contributors", "forums")
-def profile_by_public_id(request: HttpRequest, public_id) -> HttpResponse:
+def profile_by_public_id(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = permissions.get_person_for_profile(request.user, public_id=public_id)
     if person.orcid_id:
         # Someone with a verified iD is shown at it; not permanently: ORCID can be
@@ -123,7 +125,7 @@ def profile_by_public_id(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 @login_required
-def contribution_add(request: HttpRequest, public_id) -> HttpResponse:
+def contribution_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = permissions.get_person_for_profile(request.user, public_id=public_id)
     permissions.require_can_add_contribution(request.user, person)
     form = ContributionForm(request.POST)
@@ -147,7 +149,9 @@ def contribution_add(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 @login_required
-def contribution_verify(request: HttpRequest, public_id, contribution_id: int) -> HttpResponse:
+def contribution_verify(
+    request: HttpRequest, public_id: UUID, contribution_id: int
+) -> HttpResponse:
     person = permissions.get_person_for_profile(request.user, public_id=public_id)
     contribution = permissions.get_contribution_to_verify(request.user, person, contribution_id)
     if services.contribution_verify(contribution=contribution, by=request.user):
