@@ -10,6 +10,8 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "orcid_id", "is_staff", "is_active"]
     search_fields = ["email", "name", "orcid_id"]
+    # Proved by signing in with ORCID (allauth's Social accounts), never typed, here neither.
+    readonly_fields = ["orcid_id"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("name", "orcid_id", "affiliation")}),

@@ -1,10 +1,12 @@
 """Demo people for `manage.py seed_demo` (idempotent: keyed by email)."""
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 
 from accounts.models import User
-from core.identifiers import orcid_check_character
+from accounts.services import ORCID, user_orcid_connect
+from core.identifiers import orcid_check_character, orcid_url
 
 
 def demo_orcid(n: int) -> str:
@@ -12,6 +14,26 @@ def demo_orcid(n: int) -> str:
     base = f"0009{n:011d}"
     digits = base + orcid_check_character(base)
     return "-".join(digits[i : i + 4] for i in range(0, 16, 4))
+
+
+def connect_demo_orcid(user: User, orcid_id: str) -> User:
+    """Give a demo (or test) person the ORCID account they would have after signing in
+    with ORCID: the row allauth writes, with the record ORCID sends, then the same service
+    that records the proved iD. Idempotent."""
+    name = (user.name or "").split(" ", 1)
+    record = {
+        "orcid-identifier": {"uri": orcid_url(orcid_id), "path": orcid_id, "host": "orcid.org"},
+        "person": {
+            "name": {
+                "given-names": {"value": name[0]},
+                "family-name": {"value": name[1] if len(name) > 1 else ""},
+            }
+        },
+    }
+    account, _ = SocialAccount.objects.get_or_create(
+        provider=ORCID, uid=orcid_id, defaults={"user": user, "extra_data": record}
+    )
+    return user_orcid_connect(user=user, account=account)
 
 
 # (key, email, name, affiliation, staff?) — the key is how other apps' demo data refer to them.
@@ -39,7 +61,6 @@ def seed(stdout) -> dict[str, User]:
             defaults={
                 "name": name,
                 "affiliation": affiliation,
-                "orcid_id": demo_orcid(n),
                 "is_staff": staff,
                 "is_superuser": staff,
             },
@@ -50,6 +71,6 @@ def seed(stdout) -> dict[str, User]:
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
-        people[key] = user
+        people[key] = connect_demo_orcid(user, demo_orcid(n))
     stdout.write(f"  people: {len(people)}")
     return people

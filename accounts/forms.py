@@ -4,16 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.identifiers import normalize_orcid
 
 
 class ProfileForm(forms.ModelForm):
-    orcid_id = forms.CharField(
-        label=_("ORCID iD"),
-        required=False,
-        max_length=60,
-        help_text=_("Bare (0000-0002-1825-0097) or as a link (https://orcid.org/…)."),
-    )
+    """What a person may say about themselves. Not their ORCID iD: that is proved by
+    signing in with ORCID (Connected accounts), never typed."""
 
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
@@ -25,11 +20,13 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "orcid_id", "affiliation", "language", "time_zone"]
+        fields = ["name", "affiliation", "language", "time_zone"]
 
-    def clean_orcid_id(self) -> str | None:
-        value = self.cleaned_data.get("orcid_id", "").strip()
-        if not value:
-            return None
-        # Uniqueness is checked by the model form against the unique constraint.
-        return normalize_orcid(value)
+
+class OrcidConflictForm(forms.Form):
+    note = forms.CharField(
+        label=_("Anything ORCID staff should know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

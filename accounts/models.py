@@ -1,7 +1,10 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.identifiers import orcid_url, validate_orcid
@@ -32,7 +35,14 @@ class UserManager(DjangoUserManager):
 
 
 class User(AbstractUser):
-    """A person of the portal. Their profile (name, ORCID iD, affiliation) lives here."""
+    """A person of the portal. Their profile (name, ORCID iD, affiliation) lives here.
+
+    ``orcid_id`` is only ever an iD the person proved by signing in with ORCID: the uid of
+    their ORCID account in allauth (``SocialAccount``), recorded by
+    ``accounts.services.user_orcid_connect`` and cleared when that account goes. No form
+    writes it. An iD typed before that rule is kept in ``unverified_orcid_id`` and never
+    shown. Every person has a public profile at ``get_absolute_url()``.
+    """
 
     username = None
     first_name = None
@@ -45,9 +55,20 @@ class User(AbstractUser):
         unique=True,
         null=True,
         blank=True,
+        editable=False,
         validators=[validate_orcid],
-        help_text=_("Your ORCID iD, like 0000-0002-1825-0097."),
+        help_text=_("Proved by signing in with ORCID."),
     )
+    unverified_orcid_id = models.CharField(
+        _("unverified ORCID iD"),
+        max_length=19,
+        blank=True,
+        editable=False,
+        help_text=_("Typed on the profile before iDs had to be proved; never shown."),
+    )
+    # The address of the person's public profile when they have no verified iD: random,
+    # so profiles cannot be walked by counting.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
     language = models.CharField(
         _("language"),
@@ -87,6 +108,13 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.email.split("@")[0]
+
+    def get_absolute_url(self) -> str:
+        """The public profile (contributors app): at the verified ORCID iD, else at an
+        address that does not look like one."""
+        if self.orcid_id:
+            return reverse("contributors:profile", args=[self.orcid_id])
+        return reverse("contributors:profile_by_public_id", args=[self.public_id])
 
     @property
     def orcid_url(self) -> str:

@@ -5,10 +5,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import ProfileForm
-from accounts.services import user_set_language
+from accounts.adapters import ORCID_TAKEN_SESSION_KEY
+from accounts.forms import OrcidConflictForm, ProfileForm
+from accounts.services import orcid_conflict_report, user_set_language
+from core.errors import DomainError
+from core.identifiers import orcid_url
 
 
 @login_required
@@ -21,6 +24,38 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
         return render(request, "accounts/profile.html", {"form": form}, status=400)
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def orcid_taken(request: HttpRequest) -> HttpResponse:
+    """The ORCID iD this person just proved is connected to another account: say so, and
+    let them ask ORCID staff. The iD comes from the session, where the sign-in put it."""
+    orcid_id = request.session.get(ORCID_TAKEN_SESSION_KEY)
+    if not orcid_id:
+        return redirect("socialaccount_connections")
+    form = OrcidConflictForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                orcid_conflict_report(
+                    by=request.user, orcid_id=orcid_id, note=form.cleaned_data["note"]
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                del request.session[ORCID_TAKEN_SESSION_KEY]
+                messages.success(
+                    request,
+                    _("ORCID staff have your request and will write to you at %(email)s.")
+                    % {"email": request.user.email},
+                )
+                return redirect("socialaccount_connections")
+    context = {"orcid_url": orcid_url(orcid_id), "form": form}
+    return render(request, "accounts/orcid_taken.html", context, status=status)
 
 
 @require_POST

@@ -6,8 +6,9 @@ Rows are generated in Python and written with COPY (psycopg 3) in one transactio
 explicit ids; the denormalized counters the services keep (forum and topic counters, idea
 vote counts, search vectors) are computed once in SQL afterwards, so every page sees the
 same consistent data the services would have produced. Every database constraint holds:
-one active membership per organization, unique ROR IDs and ORCID iDs, one vote per
-person and idea, one open nomination per nominee, a reason on every reject.
+one active membership per organization, unique ROR IDs and ORCID iDs (each one a
+person proved, with its ORCID account), one vote per person and idea, one open nomination
+per nominee, a reason on every reject.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import random
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +30,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from allauth.socialaccount.models import SocialAccount  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
@@ -226,15 +229,22 @@ def fill(scale: float, seed: int) -> dict:
     n_ideas = scaled("ideas", scale)
     n_idea_votes = min(scaled("idea_votes", scale), n_ideas * n_people // 2)
 
-    # People: user 1 is staff; users 2 … n_contributors+1 are the contributors (with an
-    # ORCID iD, like 40% of everyone); the steering group is the first of them.
+    # People: user 1 is staff; users 2 … n_contributors+1 are the contributors; the
+    # steering group is the first of them. They and about 40% of everyone have a verified
+    # ORCID iD, as Sign in with ORCID leaves it: an ORCID account (allauth's SocialAccount)
+    # whose uid is the iD on the person. One in ten others once typed an iD that was never
+    # proved (kept aside, never shown).
     PROGRESS.next()
     password = make_password("bench-password-not-secret")
+    public_ids = random.Random(seed + 1)  # the other data stays as it was for a seed
+
+    def verified_orcid(i: int) -> str | None:
+        return orcid_for(i) if i <= n_contributors + 1 or i % 5 < 2 else None
 
     def people():
         for i in range(1, n_people + 1):
             name = f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i}"
-            orcid = orcid_for(i) if i <= n_contributors + 1 or i % 5 < 2 else None
+            orcid = verified_orcid(i)
             yield (
                 i,
                 password,
@@ -245,6 +255,8 @@ def fill(scale: float, seed: int) -> dict:
                 f"person{i}@bench.example.org",
                 name,
                 orcid,
+                orcid_for(i) if orcid is None and i % 10 == 2 else "",
+                uuid.UUID(int=public_ids.getrandbits(128), version=4),
                 "",
                 "",
                 "",
@@ -253,10 +265,26 @@ def fill(scale: float, seed: int) -> dict:
     copy_rows(
         User,
         "id password is_superuser is_staff is_active date_joined email name orcid_id "
-        "affiliation language time_zone",
+        "unverified_orcid_id public_id affiliation language time_zone",
         people(),
         "people",
         n_people,
+    )
+
+    def orcid_accounts():
+        for i in range(1, n_people + 1):
+            orcid = verified_orcid(i)
+            if orcid:
+                record = {"orcid-identifier": {"path": orcid, "host": "orcid.org"}}
+                yield (i, i, "orcid", orcid, NOW, NOW, Jsonb(record))
+
+    n_orcid = sum(1 for i in range(1, n_people + 1) if verified_orcid(i))
+    copy_rows(
+        SocialAccount,
+        "id user provider uid last_login date_joined extra_data",
+        orcid_accounts(),
+        "ORCID accounts",
+        n_orcid,
     )
 
     # Consortia and their organizations: each consortium has a home region and 1-3
@@ -721,6 +749,7 @@ def fill(scale: float, seed: int) -> dict:
     )
     reset_sequences(
         User,
+        SocialAccount,
         Organization,
         Consortium,
         ConsortiumCountry,
@@ -742,6 +771,7 @@ def fill(scale: float, seed: int) -> dict:
     )
     return {
         "people": n_people,
+        "orcid_accounts": n_orcid,
         "organizations": n_orgs,
         "consortia": n_consortia,
         "memberships": len(memberships),

@@ -63,8 +63,8 @@ def consortium_slug() -> str:
     return consortium.slug
 
 
-def profile_orcid() -> str:
-    """A contributor with an ORCID iD and the most contributions."""
+def profile_path() -> str:
+    """The profile of a contributor with a verified ORCID iD and the most contributions."""
     profile = (
         Profile.objects.filter(
             level__in=[Level.CONTRIBUTOR, Level.OST], user__orcid_id__isnull=False
@@ -74,7 +74,7 @@ def profile_orcid() -> str:
         .select_related("user")
         .first()
     )
-    return profile.user.orcid_id
+    return profile.user.get_absolute_url()
 
 
 def topic_path() -> str:
@@ -127,7 +127,7 @@ def pages() -> tuple[dict[str, dict], str]:
         "consortia_search": f"/consortia/?region=emea&q={CONSORTIA_WORD}",
         "consortium": f"/consortia/{consortium_slug()}/",
         "contributors": "/contributors/",
-        "profile": f"/contributors/{profile_orcid()}/",
+        "profile": profile_path(),
         "forums": "/forums/",
         "topic": topic_path(),
         "forum_search": f"/forums/search/?q={FORUM_WORD}",

@@ -274,13 +274,15 @@ def database_exists(server_url: str, name: str) -> bool:
 
 
 def is_filled(database_url: str) -> bool:
-    """Whether an earlier run filled this database completely (the posts come last)."""
+    """Whether an earlier run filled this database completely (the posts come last) with
+    today's model (verified ORCID iDs come with their ORCID accounts)."""
     import psycopg
 
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
             row = conn.execute(
                 "SELECT EXISTS (SELECT 1 FROM forums_vote) AND EXISTS (SELECT 1 FROM accounts_user)"
+                " AND EXISTS (SELECT 1 FROM socialaccount_socialaccount)"
             ).fetchone()
             return bool(row[0])
     except psycopg.Error:

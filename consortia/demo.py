@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.demo import demo_orcid
+from accounts.demo import connect_demo_orcid, demo_orcid
 from accounts.models import User
 from consortia.models import (
     ChecklistEntry,
@@ -187,12 +187,12 @@ def _person(email: str, name: str, affiliation: str) -> User:
     n = 10**7 + int(hashlib.sha1(email.encode()).hexdigest(), 16) % 10**10
     user, created = User.objects.get_or_create(
         email=email,
-        defaults={"name": name, "affiliation": affiliation, "orcid_id": demo_orcid(n)},
+        defaults={"name": name, "affiliation": affiliation},
     )
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    return user
+    return connect_demo_orcid(user, demo_orcid(n))
 
 
 def _member_names(countries: list[str], count: int) -> list[tuple[str, str, str]]:

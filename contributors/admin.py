@@ -24,7 +24,6 @@ from contributors.models import (
     BriefingSubscription,
     Contribution,
     Group,
-    Level,
     LevelChange,
     Membership,
     Nomination,
@@ -113,13 +112,10 @@ class ProfileAdmin(admin.ModelAdmin):
             self.message_user(request, _("Nominate one person at a time."), level=messages.WARNING)
             return None
         profile = queryset.select_related("user").get()
-        if profile.level != Level.CONTRIBUTOR:
-            self.message_user(
-                request,
-                _("Only technical contributors can be nominated; %(name)s is not one.")
-                % {"name": profile.user},
-                level=messages.ERROR,
-            )
+        try:
+            services.nominee_check(nominee=profile.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
             return None
         url = reverse("admin:contributors_nomination_add")
         return HttpResponseRedirect(f"{url}?nominee={profile.user_id}")
@@ -451,8 +447,16 @@ class AgreementAdmin(admin.ModelAdmin):
 
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
-    list_display = ["signer", "agreement", "full_name", "signed_at", "ip_address"]
-    readonly_fields = ["nomination", "signer", "agreement", "full_name", "signed_at", "ip_address"]
+    list_display = ["signer", "agreement", "full_name", "orcid_id", "signed_at", "ip_address"]
+    readonly_fields = [
+        "nomination",
+        "signer",
+        "agreement",
+        "full_name",
+        "orcid_id",
+        "signed_at",
+        "ip_address",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

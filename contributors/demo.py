@@ -12,7 +12,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.demo import demo_orcid
+from accounts.demo import connect_demo_orcid, demo_orcid
 from accounts.models import User
 from contributors import services
 from contributors.models import (
@@ -52,7 +52,7 @@ KINDS = list(TITLES)
 def _person(n: int, email: str, name: str, affiliation: str) -> User:
     user, created = User.objects.get_or_create(
         email=email,
-        defaults={"name": name, "affiliation": affiliation, "orcid_id": demo_orcid(n)},
+        defaults={"name": name, "affiliation": affiliation},
     )
     if created:
         user.set_password(settings.DEMO_PASSWORD)
@@ -60,7 +60,7 @@ def _person(n: int, email: str, name: str, affiliation: str) -> User:
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
-    return user
+    return connect_demo_orcid(user, demo_orcid(n))
 
 
 def _contributions(person: User, staff: User, count: int, *, offset: int, verified=True) -> None:

@@ -15,11 +15,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.identifiers import validate_orcid
+
 
 class Level(models.TextChoices):
     USER = "user", _("User")
     CONTRIBUTOR = "contributor", _("Technical contributor")
     OST = "ost", _("Open source team member")
+
+
+# The levels whose profiles everyone sees (a user's own only they and staff see).
+PUBLIC_LEVELS = (Level.CONTRIBUTOR, Level.OST)
 
 
 class Profile(models.Model):
@@ -526,6 +532,11 @@ class Signature(models.Model):
         Agreement, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("agreement")
     )
     full_name = models.CharField(_("full name as typed"), max_length=200)
+    # Who signed, as ORCID knows them: the signer's verified iD when they signed (blank on
+    # signatures from before an iD had to be proved).
+    orcid_id = models.CharField(
+        _("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid]
+    )
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 

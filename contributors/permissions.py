@@ -6,6 +6,8 @@ does not exist and 403 for what the person may not see.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -14,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from contributors.models import (
+    PUBLIC_LEVELS,
     Briefing,
     Group,
-    Level,
     Membership,
     Nomination,
     Profile,
@@ -86,22 +88,30 @@ def require_reviewer(user) -> None:
         )
 
 
-def get_person_for_profile(viewer, orcid_id: str) -> User:
-    """The person whose public profile is shown: contributors and OST members for all;
-    a person at the user level only to themselves and staff (404 for the others)."""
-    try:
-        bare = normalize_orcid(orcid_id)
-    except ValidationError as exc:
-        raise Http404(_("No contributor has this ORCID iD.")) from exc
-    person = User.objects.filter(orcid_id=bare, is_active=True).first()
+def get_person_for_profile(
+    viewer, *, orcid_id: str | None = None, public_id: UUID | None = None
+) -> User:
+    """The person whose public profile is shown, by their verified ORCID iD or their
+    public id: contributors and OST members for all; a person at the user level only to
+    themselves and staff (404 for the others). A typed, unverified iD is no address."""
+    if orcid_id is not None:
+        not_found = _("No contributor has this ORCID iD.")
+        try:
+            lookup = {"orcid_id": normalize_orcid(orcid_id)}
+        except ValidationError as exc:
+            raise Http404(not_found) from exc
+    else:
+        not_found = _("No such contributor.")
+        lookup = {"public_id": public_id}
+    person = User.objects.filter(is_active=True, **lookup).first()
     if person is None:
-        raise Http404(_("No contributor has this ORCID iD."))
+        raise Http404(not_found)
     if getattr(viewer, "pk", None) == person.pk or getattr(viewer, "is_staff", False):
         return person
     level = Profile.objects.filter(user=person).values_list("level", flat=True).first()
-    if level in (Level.CONTRIBUTOR, Level.OST):
+    if level in PUBLIC_LEVELS:
         return person
-    raise Http404(_("No contributor has this ORCID iD."))
+    raise Http404(not_found)
 
 
 def get_group(slug: str) -> Group:

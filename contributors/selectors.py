@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from contributors.models import (
+    PUBLIC_LEVELS,
     Briefing,
     BriefingSubscription,
     Contribution,
@@ -157,9 +158,9 @@ def group_detail(slug: str) -> Group | None:
         .prefetch_related(
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.select_related("user").order_by(
-                    "-role", "-term_end", "user__name"
-                ),
+                queryset=Membership.objects.select_related(
+                    "user", "user__contributor_profile"
+                ).order_by("-role", "-term_end", "user__name"),
                 to_attr="all_memberships",
             )
         )
@@ -167,6 +168,11 @@ def group_detail(slug: str) -> Group | None:
     )
     if group is None:
         return None
+    for m in group.all_memberships:
+        # Linked only where everyone may follow: contributors' and OST members' profiles.
+        profile = getattr(m.user, "contributor_profile", None)
+        public = profile is not None and profile.level in PUBLIC_LEVELS
+        m.profile_url = m.user.get_absolute_url() if public else ""
     group.current_memberships = [m for m in group.all_memberships if m.is_current(today)]
     group.past_memberships = [m for m in group.all_memberships if m.term_end <= today]
     group.future_memberships = [m for m in group.all_memberships if m.term_start > today]

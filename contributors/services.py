@@ -315,8 +315,18 @@ def nomination_open(
     return nomination
 
 
-def nomination_check(*, nominee: User, deadline: datetime, now: datetime) -> None:
-    """Raise the domain error that would refuse this nomination (the admin form shows it)."""
+def nominee_check(*, nominee: User) -> None:
+    """Raise the domain error that refuses ``nominee`` for any nomination (the admin's
+    "Nominate for OST" action shows it)."""
+    if not nominee.orcid_id:
+        # Who the steering group elects, and who then signs, is the holder of a proved iD.
+        raise RuleViolation(
+            _(
+                "%(name)s has no verified ORCID iD: only people who have signed in with ORCID "
+                "can be nominated. Ask them to connect ORCID on their account pages."
+            )
+            % {"name": nominee}
+        )
     level = selectors.user_level(nominee)
     if level == Level.OST:
         raise RuleViolation(_("%(name)s is already an OST member.") % {"name": nominee})
@@ -325,13 +335,18 @@ def nomination_check(*, nominee: User, deadline: datetime, now: datetime) -> Non
             _("Only technical contributors can be nominated; %(name)s is not one yet.")
             % {"name": nominee}
         )
+    if Nomination.objects.open().filter(nominee=nominee).exists():
+        raise RuleViolation(_("%(name)s already has an open nomination.") % {"name": nominee})
+
+
+def nomination_check(*, nominee: User, deadline: datetime, now: datetime) -> None:
+    """Raise the domain error that would refuse this nomination (the admin form shows it)."""
+    nominee_check(nominee=nominee)
     if deadline < rules.earliest_deadline(now):
         raise InvalidInput(
             _("The deadline must be at least %(hours)s hours after the nomination opens.")
             % {"hours": settings.CONTRIBUTORS_NOMINATION_MIN_HOURS}
         )
-    if Nomination.objects.open().filter(nominee=nominee).exists():
-        raise RuleViolation(_("%(name)s already has an open nomination.") % {"name": nominee})
     if not selectors.steering_voter_ids(timezone.localdate(now), nominee=nominee):
         raise RuleViolation(
             _("The steering group has no member with a current term to vote on this nomination.")
@@ -559,6 +574,13 @@ def agreement_sign(
             _("The agreement changed while you were reading it. Please read version %(v)s.")
             % {"v": agreement.version}
         )
+    if not signer.orcid_id:
+        raise RuleViolation(
+            _(
+                "Connect your ORCID iD on your account pages before you sign: the agreement "
+                "is signed as the holder of a verified iD."
+            )
+        )
     if not confirmed:
         raise InvalidInput(_("Confirm that you have read and accept the agreement."))
     full_name = " ".join((full_name or "").split())
@@ -573,6 +595,7 @@ def agreement_sign(
         signer=signer,
         agreement=agreement,
         full_name=full_name,
+        orcid_id=signer.orcid_id,
         signed_at=now,
         ip_address=ip_address or None,
     )

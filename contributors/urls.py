@@ -6,14 +6,21 @@ app_name = "contributors"
 urlpatterns = [
     path("contributors/", views.contributor_list, name="list"),
     path("contributors/me/", views.my_profile, name="me"),
+    # A profile is at its person's verified ORCID iD, or, without one, at their public id
+    # (User.get_absolute_url). Its forms post to the public id, which never changes.
     path("contributors/<str:orcid_id>/", views.profile, name="profile"),
     path(
-        "contributors/<str:orcid_id>/contributions/",
+        "contributors/p/<uuid:public_id>/",
+        views.profile_by_public_id,
+        name="profile_by_public_id",
+    ),
+    path(
+        "contributors/p/<uuid:public_id>/contributions/",
         views.contribution_add,
         name="contribution_add",
     ),
     path(
-        "contributors/<str:orcid_id>/contributions/<int:contribution_id>/verify/",
+        "contributors/p/<uuid:public_id>/contributions/<int:contribution_id>/verify/",
         views.contribution_verify,
         name="contribution_verify",
     ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -79,10 +81,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 @login_required
 def my_profile(request: HttpRequest) -> HttpResponse:
-    if not request.user.orcid_id:
-        messages.info(request, _("Add your ORCID iD to your profile to have a contributor page."))
-        return redirect("accounts:profile")
-    return redirect("contributors:profile", orcid_id=request.user.orcid_id)
+    return redirect(request.user)
 
 
 def _profile_context(request: HttpRequest, person, form=None) -> dict:
@@ -106,16 +105,28 @@ def _profile_context(request: HttpRequest, person, form=None) -> dict:
 @require_GET
 @cached_page("contributors", "forums")
 def profile(request: HttpRequest, orcid_id: str) -> HttpResponse:
-    person = permissions.get_person_for_profile(request.user, orcid_id)
+    person = permissions.get_person_for_profile(request.user, orcid_id=orcid_id)
     if person.orcid_id != orcid_id:
-        return redirect("contributors:profile", orcid_id=person.orcid_id, permanent=True)
+        # The same iD written another way (a link, no hyphens): its one address.
+        return redirect(person, permanent=True)
+    return render(request, "contributors/profile.html", _profile_context(request, person))
+
+
+@require_GET
+@cached_page("contributors", "forums")
+def profile_by_public_id(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = permissions.get_person_for_profile(request.user, public_id=public_id)
+    if person.orcid_id:
+        # Someone with a verified iD is shown at it; not permanently: ORCID can be
+        # disconnected again.
+        return redirect(person)
     return render(request, "contributors/profile.html", _profile_context(request, person))
 
 
 @require_POST
 @login_required
-def contribution_add(request: HttpRequest, orcid_id: str) -> HttpResponse:
-    person = permissions.get_person_for_profile(request.user, orcid_id)
+def contribution_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = permissions.get_person_for_profile(request.user, public_id=public_id)
     permissions.require_can_add_contribution(request.user, person)
     form = ContributionForm(request.POST)
     status = 400
@@ -131,21 +142,23 @@ def contribution_add(request: HttpRequest, orcid_id: str) -> HttpResponse:
                 messages.success(
                     request, _("Your contribution was added; ORCID staff will verify it.")
                 )
-            return redirect("contributors:profile", orcid_id=person.orcid_id)
+            return redirect(person)
     context = _profile_context(request, person, form=form)
     return render(request, "contributors/profile.html", context, status=status)
 
 
 @require_POST
 @login_required
-def contribution_verify(request: HttpRequest, orcid_id: str, contribution_id: int) -> HttpResponse:
-    person = permissions.get_person_for_profile(request.user, orcid_id)
+def contribution_verify(
+    request: HttpRequest, public_id: UUID, contribution_id: int
+) -> HttpResponse:
+    person = permissions.get_person_for_profile(request.user, public_id=public_id)
     contribution = permissions.get_contribution_to_verify(request.user, person, contribution_id)
     if services.contribution_verify(contribution=contribution, by=request.user):
         messages.success(request, _("The contribution was verified."))
     else:
         messages.info(request, _("The contribution was already verified."))
-    return redirect("contributors:profile", orcid_id=person.orcid_id)
+    return redirect(person)
 
 
 # --- Groups -------------------------------------------------------------------------------

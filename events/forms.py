@@ -37,8 +37,8 @@ class ProposalForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
-            "Optional: the ORCID iDs of up to four people of the portal who give the "
-            "session with you, one per line."
+            "Optional: the ORCID iDs of up to four people who give the session with you, "
+            "one per line. Each must have connected their ORCID iD on the portal."
         ),
     )
 
@@ -52,11 +52,12 @@ class ProposalForm(forms.Form):
                 raise ValidationError(
                     _("“%(value)s” is not an ORCID iD."), params={"value": value}
                 ) from exc
+        # User.orcid_id holds verified iDs only: a typed one names nobody.
         people = {u.orcid_id: u for u in User.objects.filter(orcid_id__in=ids, is_active=True)}
         unknown = [i for i in ids if i not in people]
         if unknown:
             raise ValidationError(
-                _("No one on the portal has the ORCID iD %(ids)s."),
+                _("No one on the portal has connected the ORCID iD %(ids)s."),
                 params={"ids": ", ".join(unknown)},
             )
         return [people[i] for i in dict.fromkeys(ids)]

@@ -73,7 +73,10 @@ def session_propose(
     for person in speakers:
         if not person.orcid_id:
             raise InvalidInput(
-                _("Every speaker needs an ORCID iD on their portal profile: %(name)s has none.")
+                _(
+                    "Every speaker needs a verified ORCID iD: %(name)s has not connected ORCID "
+                    "on the portal yet."
+                )
                 % {"name": person.display_name}
             )
     session = Session(

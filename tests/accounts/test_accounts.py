@@ -50,42 +50,70 @@ def test_profile_requires_sign_in(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize(
-    "entered", ["https://orcid.org/0000-0002-9079-593x", "0000-0002-9079-593X", "000000029079593X"]
-)
-def test_profile_accepts_url_and_bare_orcid_and_stores_bare(client, entered):
-    person = UserFactory(orcid_id=None)
+def test_the_profile_form_has_no_orcid_id_field(client):
+    person = UserFactory()
     client.force_login(person)
-    response = client.post(
-        "/accounts/profile/", {"name": "P", "orcid_id": entered, "affiliation": ""}
-    )
-    assert response.status_code == 302
-    person.refresh_from_db()
-    assert person.orcid_id == "0000-0002-9079-593X"
+    response = client.get("/accounts/profile/")
+    assert "orcid_id" not in response.context["form"].fields
+    assert 'name="orcid_id"' not in response.content.decode()
 
 
-def test_profile_rejects_a_bad_checksum_with_a_clear_message(client):
-    person = UserFactory(orcid_id=None)
-    client.force_login(person)
-    response = client.post(
-        "/accounts/profile/", {"name": "P", "orcid_id": "0000-0002-1825-0098", "affiliation": ""}
-    )
-    assert response.status_code == 400
-    assert "check character does not match" in response.content.decode()
-    person.refresh_from_db()
-    assert person.orcid_id is None
-
-
-def test_profile_rejects_an_orcid_id_of_another_account(client):
-    UserFactory(orcid_id="0000-0002-1825-0097")
-    person = UserFactory(orcid_id=None)
+def test_an_orcid_id_posted_to_the_profile_is_ignored(client):
+    person = UserFactory()
     client.force_login(person)
     response = client.post(
         "/accounts/profile/", {"name": "P", "orcid_id": "0000-0002-1825-0097", "affiliation": ""}
     )
-    assert response.status_code == 400
+    assert response.status_code == 302
     person.refresh_from_db()
-    assert person.orcid_id is None
+    assert person.name == "P"
+    assert (person.orcid_id, person.unverified_orcid_id) == (None, "")
+
+
+def test_the_profile_leads_a_person_without_an_id_to_connect_orcid(client):
+    person = UserFactory()
+    client.force_login(person)
+    html = client.get("/accounts/profile/").content.decode()
+    assert 'href="/accounts/3rdparty/"' in html
+    assert "Connect your ORCID iD" in html
+    assert f'href="/contributors/p/{person.public_id}/"' in html
+
+
+def test_the_profile_shows_the_verified_id_and_not_a_typed_one(client):
+    verified = UserFactory(orcid="0000-0002-1825-0097")
+    typed = UserFactory(unverified_orcid_id="0000-0002-9079-593X")
+    client.force_login(verified)
+    html = client.get("/accounts/profile/").content.decode()
+    assert "https://orcid.org/0000-0002-1825-0097" in html
+    assert 'href="/contributors/0000-0002-1825-0097/"' in html
+    client.force_login(typed)
+    html = client.get("/accounts/profile/").content.decode()
+    assert "0000-0002-9079-593X" not in html
+    assert "Connect your ORCID iD" in html
+
+
+def test_the_admin_shows_the_orcid_id_but_does_not_let_staff_type_one(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    person = UserFactory(orcid="0000-0002-1825-0097")
+    client.force_login(staff)
+    page = client.get(f"/admin/accounts/user/{person.pk}/change/")
+    assert "0000-0002-1825-0097" in page.content.decode()
+    assert "orcid_id" not in page.context["adminform"].form.fields
+    stranger = UserFactory()
+    response = client.post(
+        f"/admin/accounts/user/{stranger.pk}/change/",
+        {
+            "email": stranger.email,
+            "name": "Saved by staff",
+            "orcid_id": "0000-0002-9079-593X",
+            "is_active": "on",
+            "date_joined_0": "2026-01-05",
+            "date_joined_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302
+    stranger.refresh_from_db()
+    assert (stranger.name, stranger.orcid_id) == ("Saved by staff", None)
 
 
 def test_database_refuses_a_malformed_orcid_id():

@@ -17,7 +17,12 @@ from contributors.models import (
     one_year_after,
 )
 from tests.factories.accounts import UserFactory
-from tests.factories.contributors import ContributionFactory, GroupFactory, MembershipFactory
+from tests.factories.contributors import (
+    ContributionFactory,
+    GroupFactory,
+    MembershipFactory,
+    contributor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,14 +51,37 @@ def test_staff_nominate_in_the_admin_and_the_roll_is_mailed(
     assert len(mail.outbox) == 7
 
 
-def test_the_admin_refuses_a_nominee_who_is_not_a_technical_contributor(admin_client, steering):
-    person = UserFactory()
+@pytest.mark.parametrize(
+    ("person", "refusal"),
+    [
+        (lambda: UserFactory(orcid=True), "Only technical contributors can be nominated"),
+        (
+            lambda: contributor(orcid=False, unverified_orcid_id="0000-0002-1825-0097"),
+            "has no verified ORCID iD",
+        ),
+    ],
+    ids=["not-a-contributor", "no-verified-orcid-id"],
+)
+def test_the_admin_refuses_a_nominee_the_rules_refuse(admin_client, steering, person, refusal):
     response = admin_client.post(
         "/admin/contributors/nomination/add/",
-        {"nominee": person.pk, "rationale": "r", "deadline": ""},
+        {"nominee": person().pk, "rationale": "r", "deadline": ""},
     )
     assert response.status_code == 200
-    assert "Only technical contributors can be nominated" in response.content.decode()
+    assert refusal in response.content.decode()
+    assert not Nomination.objects.exists()
+
+
+def test_the_nominate_action_refuses_a_contributor_without_a_verified_orcid_id(admin_client):
+    person = contributor(orcid=False)
+    profile = Profile.objects.get(user=person)
+    response = admin_client.post(
+        "/admin/contributors/profile/",
+        {"action": "nominate_for_ost", "_selected_action": [profile.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "has no verified ORCID iD" in response.content.decode()
     assert not Nomination.objects.exists()
 
 

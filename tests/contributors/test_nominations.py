@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,11 +20,12 @@ from contributors.models import (
 )
 from core.errors import InvalidInput, NotAllowed, RuleViolation
 from tests.contributors.conftest import vote
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, with_orcid
 from tests.factories.contributors import (
     ContributionFactory,
     MembershipFactory,
     ProfileFactory,
+    contributor,
     ost_member,
     steering_group,
 )
@@ -75,6 +77,7 @@ def test_no_mail_leaves_before_the_nomination_commits(
 def test_a_nominee_on_the_steering_group_is_left_off_their_own_roll(staff, steering):
     member = steering[1]
     ProfileFactory(user=member, level=Level.CONTRIBUTOR)
+    with_orcid(member)
     nomination = services.nomination_open(nominee=member, rationale="r", by=staff)
     assert not nomination.roll.filter(voter=member).exists()
     assert nomination.roll.count() == 6
@@ -137,11 +140,18 @@ def test_the_evidence_counts_only_verified_contributions(nomination, nominee, st
 
 def test_a_person_who_is_not_a_technical_contributor_cannot_be_nominated(staff, steering):
     with pytest.raises(RuleViolation, match="Only technical contributors"):
-        services.nomination_open(nominee=UserFactory(), rationale="r", by=staff)
+        services.nomination_open(nominee=UserFactory(orcid=True), rationale="r", by=staff)
+
+
+def test_a_contributor_without_a_verified_orcid_id_cannot_be_nominated(staff, steering):
+    typed_only = contributor(orcid=False, unverified_orcid_id="0000-0002-1825-0097")
+    with pytest.raises(RuleViolation, match="no verified ORCID iD"):
+        services.nomination_open(nominee=typed_only, rationale="r", by=staff)
+    assert not Nomination.objects.exists()
 
 
 def test_an_ost_member_cannot_be_nominated_again(staff, steering):
-    member = ProfileFactory(level=Level.OST).user
+    member = ProfileFactory(level=Level.OST, user__orcid=True).user
     with pytest.raises(RuleViolation, match="already an OST member"):
         services.nomination_open(nominee=member, rationale="r", by=staff)
 
@@ -383,6 +393,27 @@ def test_an_approved_nominee_becomes_ost_only_when_they_sign(
     change = nominee.level_changes.first()
     assert change.basis == "agreement_signed"
     assert agreement.version in change.reason
+
+
+def test_the_signature_records_the_verified_orcid_id_of_the_signer(
+    nomination, steering, nominee, agreement
+):
+    approved(nomination, steering)
+    assert sign(nomination, nominee, agreement).orcid_id == nominee.orcid_id != ""
+
+
+def test_a_nominee_who_disconnected_orcid_signs_only_after_connecting_it_again(
+    nomination, steering, nominee, agreement
+):
+    approved(nomination, steering)
+    account = SocialAccount.objects.get(user=nominee)
+    account.delete()  # removed on the account pages
+    nominee.refresh_from_db()
+    with pytest.raises(RuleViolation, match="Connect your ORCID iD"):
+        sign(nomination, nominee, agreement)
+    assert selectors.user_level(nominee) == Level.CONTRIBUTOR
+    with_orcid(nominee, account.uid)
+    assert sign(nomination, nominee, agreement).orcid_id == account.uid
 
 
 def test_a_second_signature_is_refused(nomination, steering, nominee, agreement):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from contributors import selectors, services
 from contributors.models import Contribution, Level, Membership, Nomination, Signature, Vote
 from tests.contributors.conftest import vote
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, with_orcid
 from tests.factories.contributors import (
     ContributionFactory,
     GroupFactory,
@@ -39,11 +39,38 @@ def test_the_directory_lists_contributors_and_ost_members_but_not_users(client):
     assert "Jo Visitor" not in page
 
 
-def test_a_contributor_without_an_orcid_id_is_listed_without_a_broken_profile_link(client):
-    contributor(name="Ana Souza", orcid_id=None)  # staff recorded their work in the admin
+def test_a_contributor_without_a_verified_id_is_linked_at_an_address_that_is_no_id(client):
+    # Staff recorded their work in the admin; the iD they once typed was never proved.
+    person = contributor(name="Ana Souza", orcid=False, unverified_orcid_id="0000-0002-1825-0097")
     page = client.get("/contributors/").content.decode()
-    assert "Ana Souza" in page
+    assert f'href="/contributors/p/{person.public_id}/">Ana Souza</a>' in page
+    assert "0000-0002-1825-0097" not in page
     assert "/contributors/None/" not in page
+    profile = client.get(f"/contributors/p/{person.public_id}/").content.decode()
+    assert "Ana Souza" in profile
+    assert "0000-0002-1825-0097" not in profile
+    assert "ORCID iD" not in profile
+
+
+def test_an_unverified_orcid_id_is_no_profile_address(client):
+    person = contributor(orcid=False, unverified_orcid_id="0000-0002-1825-0097")
+    assert client.get("/contributors/0000-0002-1825-0097/").status_code == 404
+    client.force_login(person)
+    assert client.get("/contributors/0000-0002-1825-0097/").status_code == 404
+
+
+def test_the_directory_links_a_verified_contributor_at_their_orcid_id(client):
+    person = contributor(name="Mei Chen", orcid="0000-0002-9079-593X")
+    page = client.get("/contributors/").content.decode()
+    assert 'href="/contributors/0000-0002-9079-593X/">Mei Chen</a>' in page
+    # The address by public id leads there, not permanently (ORCID can be disconnected).
+    response = client.get(f"/contributors/p/{person.public_id}/")
+    assert (response.status_code, response.url) == (302, "/contributors/0000-0002-9079-593X/")
+
+
+def test_an_unknown_public_id_is_not_found(client):
+    assert client.get("/contributors/p/3f2504e0-4f89-11d3-9a0c-0305e82c3301/").status_code == 404
+    assert client.get("/contributors/p/42/").status_code == 404
 
 
 def test_the_directory_filters_by_level_and_by_contribution_kind(client):
@@ -103,10 +130,14 @@ def test_a_profile_accepts_the_orcid_url_form_and_redirects_to_the_bare_form(cli
 
 
 def test_a_plain_user_has_no_public_profile_but_sees_their_own(client):
-    person = UserFactory()
-    assert client.get(f"/contributors/{person.orcid_id}/").status_code == 404
+    person = UserFactory(orcid=True)
+    without_id = UserFactory()
+    for url in (person.get_absolute_url(), without_id.get_absolute_url()):
+        assert client.get(url).status_code == 404
     client.force_login(person)
     assert client.get(f"/contributors/{person.orcid_id}/").status_code == 200
+    client.force_login(without_id)
+    assert client.get(f"/contributors/p/{without_id.public_id}/").status_code == 200
 
 
 def test_an_invalid_orcid_id_is_not_found(client):
@@ -128,7 +159,7 @@ def test_a_person_adds_their_own_contribution_unverified(client):
     person = UserFactory()
     client.force_login(person)
     response = client.post(
-        f"/contributors/{person.orcid_id}/contributions/",
+        f"/contributors/p/{person.public_id}/contributions/",
         {"kind": "documentation", "title": "Member API guide", "link": "", "date": "2026-01-10"},
     )
     assert response.status_code == 302
@@ -140,7 +171,7 @@ def test_nobody_adds_a_contribution_to_someone_elses_profile(client):
     person = contributor()
     client.force_login(UserFactory())
     response = client.post(
-        f"/contributors/{person.orcid_id}/contributions/",
+        f"/contributors/p/{person.public_id}/contributions/",
         {"kind": "patch", "title": "Not mine", "date": "2026-01-10"},
     )
     assert response.status_code == 403
@@ -151,7 +182,7 @@ def test_a_bad_contribution_is_refused_with_the_form(client):
     person = UserFactory()
     client.force_login(person)
     response = client.post(
-        f"/contributors/{person.orcid_id}/contributions/", {"kind": "bribe", "title": ""}
+        f"/contributors/p/{person.public_id}/contributions/", {"kind": "bribe", "title": ""}
     )
     assert response.status_code == 400
 
@@ -160,20 +191,22 @@ def test_staff_verify_a_contribution_on_the_profile(client, staff):
     person = UserFactory()
     contribution = ContributionFactory(user=person)
     client.force_login(staff)
-    url = f"/contributors/{person.orcid_id}/contributions/{contribution.pk}/verify/"
+    url = f"/contributors/p/{person.public_id}/contributions/{contribution.pk}/verify/"
     assert client.post(url).status_code == 302
     assert selectors.user_level(person) == Level.CONTRIBUTOR
     client.force_login(person)
     contribution2 = ContributionFactory(user=person)
-    url = f"/contributors/{person.orcid_id}/contributions/{contribution2.pk}/verify/"
+    url = f"/contributors/p/{person.public_id}/contributions/{contribution2.pk}/verify/"
     assert client.post(url).status_code == 403
 
 
 def test_my_contributor_page_redirects_to_the_profile(client):
-    person = UserFactory()
+    person = UserFactory(orcid=True)
     client.force_login(person)
-    response = client.get("/contributors/me/")
-    assert response.url == f"/contributors/{person.orcid_id}/"
+    assert client.get("/contributors/me/").url == f"/contributors/{person.orcid_id}/"
+    without_id = UserFactory()
+    client.force_login(without_id)
+    assert client.get("/contributors/me/").url == f"/contributors/p/{without_id.public_id}/"
 
 
 # --- Groups ---------------------------------------------------------------------------------
@@ -204,6 +237,18 @@ def test_groups_show_chair_members_terms_and_hide_expired_terms(client, steering
     wg = client.get("/groups/identifiers/").content.decode()
     assert "<strong>report</strong>" in wg
     assert "End date" in wg
+
+
+def test_a_group_links_members_with_public_profiles_at_their_addresses(client):
+    group = GroupFactory(slug="api")
+    verified = MembershipFactory(group=group, user=contributor(name="Ver Ified")).user
+    unproved = MembershipFactory(group=group, user=contributor(name="Un Proved", orcid=False))
+    MembershipFactory(group=group, user=UserFactory(name="Plain User", orcid=True))
+    html = client.get("/groups/api/").content.decode()
+    assert f'<a href="/contributors/{verified.orcid_id}/">Ver Ified</a>' in html
+    assert f'<a href="/contributors/p/{unproved.user.public_id}/">Un Proved</a>' in html
+    # A user-level member's profile is not public: their name is not a link to a 404.
+    assert "<td>Plain User" in html
 
 
 def test_an_unknown_group_is_not_found(client):
@@ -268,6 +313,7 @@ def test_the_review_link_shows_for_steering_members_only(client, steering):
 def test_a_steering_member_who_is_the_nominee_cannot_see_their_nomination(client, staff, steering):
     member = steering[1]
     ProfileFactory(user=member, level=Level.CONTRIBUTOR)
+    with_orcid(member)
     own = services.nomination_open(nominee=member, rationale="r", by=staff)
     client.force_login(member)
     assert own not in client.get("/review/").context["queue"]["open"]

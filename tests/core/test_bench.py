@@ -189,3 +189,32 @@ def test_the_filler_makes_verified_consortia_and_organizations_the_directory_lis
     assert set(Consortium.objects.values_list("verification", flat=True)) == {"verified"}
     assert set(Organization.objects.values_list("verification", flat=True)) == {"verified"}
     assert directory_queryset().count() == 50
+
+
+@pytest.mark.django_db
+def test_the_filler_writes_people_as_the_portal_does(client):
+    """bench/fill.py at a small scale: every verified iD comes with its ORCID account, no
+    typed iD is shown, and the profile page the benchmark loads answers."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("bench/fill.py writes with PostgreSQL's COPY")
+    from allauth.socialaccount.models import SocialAccount
+
+    from accounts.models import User
+    from bench import fill, probe
+
+    counts = fill.fill(0.04, seed=9)
+
+    people = User.objects.all()
+    assert people.count() == counts["people"]
+    verified = people.exclude(orcid_id=None)
+    assert verified.count() == counts["orcid_accounts"] > 0
+    accounts = dict(SocialAccount.objects.filter(provider="orcid").values_list("user_id", "uid"))
+    assert accounts == dict(verified.values_list("pk", "orcid_id"))
+    assert people.exclude(unverified_orcid_id="").filter(orcid_id=None).exists()
+    assert people.values("public_id").distinct().count() == people.count()
+
+    path = probe.profile_path()
+    assert path.startswith("/contributors/0000-")
+    assert client.get(path).status_code == 200

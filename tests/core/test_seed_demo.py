@@ -1,4 +1,5 @@
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.core.management import call_command
 
 from accounts.models import User
@@ -7,13 +8,17 @@ from core.identifiers import normalize_orcid
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_is_idempotent_and_people_have_valid_orcid_ids(capsys):
+def test_seed_demo_is_idempotent_and_people_have_connected_orcid_accounts(capsys):
     call_command("seed_demo")
     first = User.objects.count()
     call_command("seed_demo")
     assert User.objects.count() == first > 5
+    # Every demo person proved their iD as Sign in with ORCID does: an ORCID account.
+    accounts = dict(SocialAccount.objects.filter(provider="orcid").values_list("user_id", "uid"))
     for user in User.objects.all():
         assert normalize_orcid(user.orcid_id) == user.orcid_id
+        assert accounts[user.pk] == user.orcid_id
+    assert len(accounts) == first
     assert User.objects.filter(is_staff=True).exists()
     out = capsys.readouterr().out
     assert "staff@example.org" in out

@@ -29,7 +29,7 @@ def member():
 
 @pytest.fixture
 def speaker():
-    return UserFactory(name="Mei Chen")
+    return UserFactory(name="Mei Chen", orcid=True)
 
 
 @pytest.fixture

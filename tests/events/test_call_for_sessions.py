@@ -25,7 +25,7 @@ def propose(meeting, by, now=None, **kwargs):
 
 
 def test_a_member_proposes_a_session_and_is_its_speaker(meeting, speaker):
-    co = UserFactory()
+    co = UserFactory(orcid=True)
     session = propose(meeting, speaker, co_speakers=[co, speaker])
     assert session.state == Session.State.PROPOSED
     assert session.proposed_by == speaker
@@ -59,7 +59,7 @@ def test_a_meeting_without_a_call_takes_no_proposals(meeting, speaker):
 
 
 def test_every_speaker_needs_an_orcid_id_and_nothing_is_half_saved(meeting, speaker):
-    without = UserFactory(orcid_id=None, name="No iD")
+    without = UserFactory(name="No iD")
     with pytest.raises(InvalidInput, match="No iD"):
         propose(meeting, speaker, co_speakers=[without])
     assert not Session.objects.exists()
@@ -69,7 +69,7 @@ def test_every_speaker_needs_an_orcid_id_and_nothing_is_half_saved(meeting, spea
 def test_a_session_has_at_most_five_speakers(meeting, speaker):
     with pytest.raises(InvalidInput, match="at most"):
         propose(meeting, speaker, co_speakers=UserFactory.create_batch(5))
-    propose(meeting, speaker, co_speakers=UserFactory.create_batch(4))
+    propose(meeting, speaker, co_speakers=UserFactory.create_batch(4, orcid=True))
 
 
 def test_a_proposal_needs_a_title_and_an_abstract(meeting, speaker):

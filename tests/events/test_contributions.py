@@ -22,7 +22,7 @@ def given():
     return SessionFactory(
         meeting=meeting,
         title="Sign in with ORCID in a CRIS",
-        speakers=[UserFactory(name="Ana"), UserFactory(name="Ben")],
+        speakers=[UserFactory(name="Ana", orcid=True), UserFactory(name="Ben", orcid=True)],
     )
 
 

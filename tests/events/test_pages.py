@@ -9,7 +9,7 @@ from django.core import mail
 
 from contributors.models import Contribution
 from events.models import Registration, Session
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, with_orcid
 from tests.factories.events import MeetingFactory, RegistrationFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +205,8 @@ def test_a_full_meeting_offers_the_waiting_list_and_shows_the_position(as_role):
     assert "number 2" in html
 
 
-def test_a_member_proposes_a_session_through_the_form(as_role, meeting, speaker):
+def test_a_member_proposes_a_session_through_the_form(as_role, meeting, speaker, member):
+    with_orcid(member)
     response = as_role("member").post(
         f"/events/{meeting.slug}/propose/",
         {
@@ -227,13 +228,29 @@ def test_a_proposal_with_no_fields_shows_what_is_missing(as_role, meeting):
     assert not Session.objects.exists()
 
 
-def test_an_unknown_co_speaker_is_a_400_and_saves_nothing(as_role, meeting):
+@pytest.mark.parametrize("typed_by_someone", [False, True])
+def test_a_co_speaker_without_that_verified_id_is_a_400_and_saves_nothing(
+    as_role, meeting, member, typed_by_someone
+):
+    with_orcid(member)
+    if typed_by_someone:  # an iD typed on a profile before iDs were proved names nobody
+        UserFactory(name="Typed Only", unverified_orcid_id="0000-0002-1825-0097")
     response = as_role("member").post(
         f"/events/{meeting.slug}/propose/",
         {"title": "T", "abstract": "A", "co_speakers": "0000-0002-1825-0097"},
     )
     assert response.status_code == 400
-    assert "No one on the portal has the ORCID iD 0000-0002-1825-0097" in response.content.decode()
+    assert "has connected the ORCID iD 0000-0002-1825-0097" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_a_proposer_without_a_verified_id_is_told_to_connect_orcid(as_role, meeting):
+    client = as_role("member")
+    page = client.get(f"/events/{meeting.slug}/propose/").content.decode()
+    assert 'href="/accounts/3rdparty/"' in page
+    response = client.post(f"/events/{meeting.slug}/propose/", {"title": "T", "abstract": "A"})
+    assert response.status_code == 400
+    assert "Every speaker needs a verified ORCID iD" in response.content.decode()
     assert not Session.objects.exists()
 
 

@@ -63,7 +63,9 @@ class ProfileFactory(factory.django.DjangoModelFactory):
 
 
 def contributor(**user_fields):
-    """A technical contributor with one verified contribution."""
+    """A technical contributor with one verified contribution and, unless ``orcid=False``,
+    a verified ORCID iD."""
+    user_fields.setdefault("orcid", True)
     user = UserFactory(**user_fields)
     ProfileFactory(user=user, level=Level.CONTRIBUTOR)
     ContributionFactory(user=user, verified=True)
@@ -71,7 +73,9 @@ def contributor(**user_fields):
 
 
 def ost_member(basis=None, **user_fields):
-    """An OST member; by default as ORCID development staff (without a vote)."""
+    """An OST member, with a verified ORCID iD; by default as ORCID development staff
+    (without a vote)."""
+    user_fields.setdefault("orcid", True)
     user = UserFactory(**user_fields)
     ProfileFactory(user=user, level=Level.OST, history__basis=basis)
     return user

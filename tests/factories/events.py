@@ -62,7 +62,7 @@ class SessionFactory(factory.django.DjangoModelFactory):
     def speakers(obj, create, extracted, **kwargs):
         if not create:
             return
-        people = extracted if extracted is not None else [UserFactory()]
+        people = extracted if extracted is not None else [UserFactory(orcid=True)]
         for i, person in enumerate(people):
             Speaker.objects.create(session=obj, user=person, position=i)
         if obj.proposed_by_id is None and people:
