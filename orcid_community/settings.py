@@ -332,6 +332,14 @@ INSTALLED_APPS.append("django_countries")
 # .[s3]`) so several web machines serve the same files. Credentials come from the usual
 # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables.
 DOCUMENTS_MAX_UPLOAD_BYTES = env.int("DOCUMENTS_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# Office documents are ZIP archives: the content check reads them within these bounds
+# (consortia/documents.py) and refuses an archive that passes one: files in it, bytes one
+# file unpacks to, bytes all files unpack to together.
+DOCUMENTS_ARCHIVE_MAX_ENTRIES = env.int("DOCUMENTS_ARCHIVE_MAX_ENTRIES", default=2000)
+DOCUMENTS_ARCHIVE_MAX_ENTRY_BYTES = env.int(
+    "DOCUMENTS_ARCHIVE_MAX_ENTRY_BYTES", default=100 * 1024 * 1024
+)
+DOCUMENTS_ARCHIVE_MAX_BYTES = env.int("DOCUMENTS_ARCHIVE_MAX_BYTES", default=200 * 1024 * 1024)
 DOCUMENTS_S3_BUCKET = env.str("DOCUMENTS_S3_BUCKET", default="")
 if DOCUMENTS_S3_BUCKET:
     STORAGES["documents"] = {
