@@ -25,6 +25,7 @@ from contributors.forms import (
 )
 from contributors.models import Agreement, Contribution, Level, Signature
 from core.cache import FRAGMENT_SECONDS, viewer_key
+from core.client import client_address
 from core.errors import DomainError
 from core.markdown import render_markdown
 from core.pagecache import cached_page
@@ -417,7 +418,7 @@ def agreement(request: HttpRequest) -> HttpResponse:
                     agreement_version=form.cleaned_data["version"],
                     full_name=form.cleaned_data["full_name"],
                     confirmed=form.cleaned_data["confirm"],
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_address(request),
                 )
             except DomainError as exc:
                 status = _refused(request, exc)
