@@ -37,6 +37,7 @@ from consortia.models import (
 from core.cache import viewer_key
 from core.errors import DomainError
 from core.pagecache import cached_page
+from core.ratelimit import rate_limit
 
 PAGE_SIZE = 25
 
@@ -137,8 +138,15 @@ def document_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 # --- Joining -------------------------------------------------------------------------------
 
 
+def _registers_organization(request: HttpRequest) -> bool:
+    """A join request or proposal that registers a new organization (none is chosen)."""
+    return not request.POST.get("organization")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("join")
+@rate_limit("organization", when=_registers_organization)
 def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = get_object_or_404(
         Consortium.objects.select_related("lead_organization"), slug=slug
@@ -207,6 +215,8 @@ def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("propose")
+@rate_limit("organization", when=_registers_organization)
 def consortium_propose(request: HttpRequest) -> HttpResponse:
     form = ProposeForm(
         request.POST if request.method == "POST" else None,
@@ -380,6 +390,7 @@ def details_update(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("invitation")
 def contact_add(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
     form = ContactForm(request.POST)

@@ -29,6 +29,7 @@ from core.client import client_address
 from core.errors import DomainError
 from core.markdown import render_markdown
 from core.pagecache import cached_page
+from core.ratelimit import rate_limit
 
 PAGE_SIZE = 24
 BRIEFINGS_PAGE_SIZE = 20
@@ -115,6 +116,7 @@ def profile(request: HttpRequest, orcid_id: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limit("contribution")
 def contribution_add(request: HttpRequest, orcid_id: str) -> HttpResponse:
     person = permissions.get_person_for_profile(request.user, orcid_id)
     permissions.require_can_add_contribution(request.user, person)

@@ -63,3 +63,26 @@ def check_forwarded_allow_ips(app_configs=None, **kwargs) -> list[checks.CheckMe
                 )
             )
     return errors
+
+
+@checks.register()
+def check_rate_limits(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every rate-limited action has a limit, and every limit reads like ``10/h``."""
+    from core.ratelimit import ACTIONS, parse_rate  # core.ratelimit renders pages: loaded late
+
+    errors = []
+    for action in ACTIONS:
+        text = settings.RATE_LIMITS.get(action)
+        try:
+            if text is None:
+                raise ValueError(f"no limit for {action!r}")
+            parse_rate(text)
+        except ValueError as exc:
+            errors.append(
+                checks.Error(
+                    f"RATE_LIMITS[{action!r}]: {exc}.",
+                    hint='A count and a period: "10/h" (s, m, h or d).',
+                    id="core.E004",
+                )
+            )
+    return errors

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.cache import viewer_key
 from core.errors import DomainError, InvalidInput, NotAllowed
 from core.pagecache import cached_page
+from core.ratelimit import rate_limit
 from forums import permissions, selectors, services
 from forums.forms import (
     FlagForm,
@@ -313,6 +314,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("flag")
 @domain_errors
 def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)

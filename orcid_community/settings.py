@@ -298,6 +298,20 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Rate limits ----------------------------------------------------------------------
+# Attempts per person (per client address for visitors not signed in) beyond which an
+# action answers 429 (core/ratelimit.py): "count/period", period s, m, h or d. Counted
+# in the default cache (Redis), per process while Redis does not answer.
+RATE_LIMITS = {
+    "join": "10/h",  # requests to join a consortium
+    "propose": "5/d",  # consortium proposals
+    "organization": "5/d",  # new organizations registered (joining or proposing)
+    "invitation": "30/h",  # contact invitations sent by lead contacts
+    "session": "10/d",  # session proposals for outreach meetings
+    "contribution": "30/h",  # contributions added to a profile
+    "flag": "20/h",  # posts flagged to the moderators
+}
+
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

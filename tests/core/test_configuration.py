@@ -113,7 +113,8 @@ def test_docker_compose_has_no_default_secret_key():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     key = compose["services"]["web"]["environment"]["DJANGO_SECRET_KEY"]
     # ${VAR:?message}: compose refuses to start when the variable is unset or empty.
-    assert key.startswith("${DJANGO_SECRET_KEY:?") and key.endswith("}")
+    assert key.startswith("${DJANGO_SECRET_KEY:?")
+    assert key.endswith("}")
 
 
 def test_a_malformed_trusted_proxy_list_is_an_error():
