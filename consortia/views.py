@@ -58,7 +58,7 @@ def _message_domain_error(request: HttpRequest, error: DomainError) -> None:
 
 
 @require_GET
-@cached_page("consortia")
+@cached_page("consortia", query=(*ConsortiumFilter.base_filters, "page"))
 def consortium_list(request: HttpRequest) -> HttpResponse:
     filterset = ConsortiumFilter(request.GET or None, queryset=selectors.directory_queryset())
     status = 200

@@ -44,7 +44,7 @@ def _refused(request: HttpRequest, exc: DomainError) -> int:
 
 
 @require_GET
-@cached_page("contributors")
+@cached_page("contributors", query=(*ContributorFilter.base_filters, "page"))
 def contributor_list(request: HttpRequest) -> HttpResponse:
     filterset = ContributorFilter(request.GET or None, queryset=selectors.contributor_directory())
 
@@ -318,7 +318,7 @@ def briefing_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-@cached_page("contributors")
+@cached_page("contributors", query=("page",))
 def review_list(request: HttpRequest) -> HttpResponse:
     permissions.require_reviewer(request.user)
     # The template caches the lists per reviewer, page, language and contributors

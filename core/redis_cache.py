@@ -17,6 +17,10 @@ Two changes to ``django.core.cache.backends.redis``:
 
 Deleting a generation key is as good as bumping it: a missing generation restarts from the
 clock (core.cache), which no cached key carries.
+
+Rate-limit counters (core.ratelimit) get one more call, :meth:`RedisCache.incr_window`: an
+``INCR`` and an ``EXPIRE`` in one transaction, so no counter is ever left without expiry;
+while Redis is away it answers ``None`` and the caller counts per process.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cached_page("forums", "contributors")
+@cached_page("forums", "contributors", query=("page",))
 def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     if forum.is_ideas:
@@ -101,7 +101,7 @@ def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 @require_GET
-@cached_page("forums", "contributors")
+@cached_page("forums", "contributors", query=("sort", "status", "page"))
 def ideas(request: HttpRequest) -> HttpResponse:
     forum = selectors.ideas_forum()
     if forum is None:
@@ -129,7 +129,7 @@ def ideas(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cached_page("forums", "contributors")
+@cached_page("forums", "contributors", query=("page", "quote"))
 def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     if slug != topic.slug:
@@ -206,7 +206,7 @@ SEARCH_CACHE_SECONDS = 600
 
 
 @require_GET
-@cached_page("forums", "contributors")
+@cached_page("forums", "contributors", query=("q", *SearchForm.base_fields, "page"))
 def search(request: HttpRequest) -> HttpResponse:
     forums = permissions.visible_forums(request.user)
     form = SearchForm(request.GET or None, forums=forums)

@@ -125,21 +125,38 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# --- Redis: Celery broker and cache ----------------------------------------------------
+# --- Redis: Celery broker and caches ---------------------------------------------------
+# Two roles (README, "Two Redis roles"): REDIS_URL holds what must stand — the Celery
+# queues, sessions, cache generations, rate-limit counters, cached people — and
+# PAGE_CACHE_URL the cached HTML (pages and fragments), which anyone can make more of
+# (every search is a page): a Redis of its own with allkeys-lru evicts freely there
+# without touching the first. Without PAGE_CACHE_URL the HTML shares REDIS_URL's Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            # Django's backend with one client per pool; a Redis that does not answer is
-            # a cache miss, not an error (core/redis_cache.py).
-            "BACKEND": "core.redis_cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "occ",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
-        }
+PAGE_CACHE_URL = env.str("PAGE_CACHE_URL", default="")
+if PAGE_CACHE_URL and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "PAGE_CACHE_URL needs REDIS_URL: the generations that keep cached pages fresh "
+        "live there (see README.md)."
+    )
+
+
+def _redis_cache(url: str) -> dict:
+    # Django's backend with one client per pool; a Redis that does not answer is a cache
+    # miss, not an error (core/redis_cache.py).
+    return {
+        "BACKEND": "core.redis_cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "occ",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": _redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Cached HTML (core.cache.PAGES): the same cache as the default one unless PAGE_CACHE_URL.
+CACHES["pages"] = _redis_cache(PAGE_CACHE_URL) if PAGE_CACHE_URL else dict(CACHES["default"])
 # Per process, for fragments that depend on nothing but the code and the language (the
 # header's navigation, the language list, the footer): no round trip, no invalidation.
 CACHES["local"] = {
