@@ -139,7 +139,6 @@ def cached_page(*areas: str, seconds: int = PAGE_SECONDS, query: tuple[str, ...]
             return response
 
         wrapper.cached_areas = areas
-        wrapper.cached_query = query
         return wrapper
 
     return decorate
