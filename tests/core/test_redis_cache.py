@@ -124,6 +124,24 @@ def test_the_portal_keeps_working_without_redis(client, author_and_topic):
     assert topic.posts.filter(body="Still here.").exists()
 
 
+def test_the_portal_keeps_working_when_only_the_html_redis_is_away(client, author_and_topic):
+    """PAGE_CACHE_URL's Redis unreachable: pages are drawn every time, nothing fails."""
+    author, topic = author_and_topic
+    caches = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": _caches(DEAD)["pages"],
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    with override_settings(CACHES=caches):
+        for url in ("/", "/consortia/", "/forums/", topic.get_absolute_url()):
+            assert client.get(url).status_code == 200
+            assert client.get(url).status_code == 200
+        client.force_login(author)
+        reply = client.post(f"/forums/t/{topic.pk}/reply/", {"body": "Pages come later."})
+        assert reply.status_code == 302
+        assert "Pages come later." in client.get(topic.get_absolute_url()).content.decode()
+
+
 @needs_redis
 def test_everything_cached_expires_but_the_generations(client, author_and_topic):
     """``REDIS_URL``'s Redis runs with ``volatile-lru`` (docker-compose.yml): under memory
