@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import services
+from core.client import client_address
 from core.errors import DomainError
 from core.identifiers import normalize_orcid
 from mail.services import deliver_message
@@ -32,6 +33,11 @@ ORCID_TAKEN_SESSION_KEY = "accounts.orcid_taken"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        """allauth's rate limits count per address: the one a trusted proxy forwarded
+        (core.client), not the proxy's (every visitor) or a header anyone can send."""
+        return client_address(request) or super().get_client_ip(request)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Account mail goes out like every other mail: a Delivery, sent after commit.
 

@@ -10,7 +10,8 @@
    of every page there and on the benchmark's data (bench/probe.py).
 3. Starts gunicorn through ``bin/stack web`` with the production settings and worker
    configuration of docker-compose.yml (DEBUG off, whitenoise, Redis as the cache when
-   ``REDIS_URL`` is set: its database 5), plus ``BENCH_BARE_VIEW``.
+   ``REDIS_URL`` is set: its database 5; cached HTML in database 5 of ``PAGE_CACHE_URL``'s
+   Redis when that is set too), plus ``BENCH_BARE_VIEW``.
 4. Loads each page with wrk (``--clients`` connections for ``--duration`` seconds after a
    ``--warmup``), the bare view first and last, prints a table and writes
    bench/results.json. Exits 1 when a page misses a mark.
@@ -399,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     redis_url = os.environ.get("REDIS_URL", "")
     if redis_url:
         redis_url = url_with_path(redis_url, f"/{REDIS_DB}")
+    page_cache_url = os.environ.get("PAGE_CACHE_URL", "") if redis_url else ""
+    if page_cache_url:
+        page_cache_url = url_with_path(page_cache_url, f"/{REDIS_DB}")
     LOGS.mkdir(parents=True, exist_ok=True)
 
     port = free_port()
@@ -424,6 +428,10 @@ def main(argv: list[str] | None = None) -> int:
         env["REDIS_URL"] = redis_url
     else:
         env.pop("REDIS_URL", None)
+    if page_cache_url:
+        env["PAGE_CACHE_URL"] = page_cache_url
+    else:
+        env.pop("PAGE_CACHE_URL", None)
     python = sys.executable
 
     # The data: the benchmark's and the demo's, each in a database of its own.
@@ -451,10 +459,11 @@ def main(argv: list[str] | None = None) -> int:
     def empty_cache() -> None:
         # Both databases' pages share the cache database: what the portal cached for one
         # (fragments under a generation, core.cache) must not be served for the other.
-        if redis_url:
-            import redis
+        import redis
 
-            redis.Redis.from_url(redis_url).flushdb()
+        for url in (redis_url, page_cache_url):
+            if url:
+                redis.Redis.from_url(url).flushdb()
 
     empty_cache()
     log("counting queries per page on the demo data and on the benchmark's data")
@@ -506,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()
 
     machine = machine_info(admin_url, redis_url, workers, args)
+    # Cached HTML in a Redis of its own (PAGE_CACHE_URL, two round trips a hit) or not.
+    machine["page_cache_apart"] = bool(page_cache_url)
     machine["load_average"] = {
         "before": [round(x, 2) for x in load_before],
         "after": [round(x, 2) for x in load_after],

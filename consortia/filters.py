@@ -3,7 +3,7 @@ import hashlib
 import django_filters
 import django_filters.constants
 from django import forms
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,7 @@ from django_countries import countries
 from consortia import selectors
 from consortia.models import Consortium
 from consortia.regions import Region
+from core.cache import PAGES
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -39,10 +40,11 @@ class CountrySelect(forms.Select):
             return super().render(name, value, attrs, renderer)
         parts = [get_language() or "", name, str(value or ""), repr(sorted((attrs or {}).items()))]
         key = "consortia:country-select:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
-        html = cache.get(key)
+        html_cache = caches[PAGES]  # HTML: where eviction harms nothing (core.cache)
+        html = html_cache.get(key)
         if html is None:
             html = str(super().render(name, value, attrs, renderer))
-            cache.set(key, html, self.timeout)
+            html_cache.set(key, html, self.timeout)
         return mark_safe(html)  # noqa: S308 - rendered by Django's own widget above
 
 

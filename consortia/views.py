@@ -44,6 +44,7 @@ from consortia.models import (
 from core.cache import viewer_key
 from core.errors import DomainError
 from core.pagecache import cached_page
+from core.ratelimit import rate_limit
 
 PAGE_SIZE = 25
 # The link of an invitation opened in this browser, kept so that it survives signing up
@@ -79,7 +80,7 @@ def _message_domain_error(request: HttpRequest, error: DomainError) -> None:
 
 
 @require_GET
-@cached_page("consortia")
+@cached_page("consortia", query=(*ConsortiumFilter.base_filters, "page"))
 def consortium_list(request: HttpRequest) -> HttpResponse:
     filterset = ConsortiumFilter(request.GET or None, queryset=selectors.directory_queryset())
     status = 200
@@ -158,8 +159,15 @@ def document_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 # --- Joining -------------------------------------------------------------------------------
 
 
+def _registers_organization(request: HttpRequest) -> bool:
+    """A join request or proposal that registers a new organization (none is chosen)."""
+    return not request.POST.get("organization")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("join")
+@rate_limit("organization", when=_registers_organization)
 def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_visible_consortium(
         request.user, slug, Consortium.objects.select_related("lead_organization")
@@ -234,6 +242,8 @@ def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("propose")
+@rate_limit("organization", when=_registers_organization)
 def consortium_propose(request: HttpRequest) -> HttpResponse:
     form = ProposeForm(
         request.POST if request.method == "POST" else None,
@@ -409,6 +419,7 @@ def details_update(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("invitation")
 def contact_invite(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
     form = InvitationForm(request.POST)
@@ -686,6 +697,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("contact_request")
 def organization_ask(request: HttpRequest, pk: int) -> HttpResponse:
     ror_id = request.GET.get("ror", "")
     organization = permissions.get_organization_to_ask(request.user, pk, ror_id)

@@ -27,9 +27,11 @@ from contributors.forms import (
 )
 from contributors.models import Agreement, Contribution, Level, Signature
 from core.cache import FRAGMENT_SECONDS, viewer_key
+from core.client import client_address
 from core.errors import DomainError
 from core.markdown import render_markdown
 from core.pagecache import cached_page
+from core.ratelimit import rate_limit
 
 PAGE_SIZE = 24
 BRIEFINGS_PAGE_SIZE = 20
@@ -44,7 +46,7 @@ def _refused(request: HttpRequest, exc: DomainError) -> int:
 
 
 @require_GET
-@cached_page("contributors")
+@cached_page("contributors", query=(*ContributorFilter.base_filters, "page"))
 def contributor_list(request: HttpRequest) -> HttpResponse:
     filterset = ContributorFilter(request.GET or None, queryset=selectors.contributor_directory())
 
@@ -125,6 +127,7 @@ def profile_by_public_id(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limit("contribution")
 def contribution_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = permissions.get_person_for_profile(request.user, public_id=public_id)
     permissions.require_can_add_contribution(request.user, person)
@@ -328,7 +331,7 @@ def briefing_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-@cached_page("contributors")
+@cached_page("contributors", query=("page",))
 def review_list(request: HttpRequest) -> HttpResponse:
     permissions.require_reviewer(request.user)
     # The template caches the lists per reviewer, page, language and contributors
@@ -430,7 +433,7 @@ def agreement(request: HttpRequest) -> HttpResponse:
                     agreement_version=form.cleaned_data["version"],
                     full_name=form.cleaned_data["full_name"],
                     confirmed=form.cleaned_data["confirm"],
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_address(request),
                 )
             except DomainError as exc:
                 status = _refused(request, exc)

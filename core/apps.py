@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
 
         from core import (
             cache,
+            checks,  # noqa: F401 - registers the system checks
             lookups,  # noqa: F401 - registers field__any
         )
 

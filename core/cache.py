@@ -21,6 +21,13 @@ first new generation; the second bump drops that copy too.
 
 A generation that is not in the cache (first use, eviction) starts from the clock in
 microseconds, so it never repeats a value that keys of cached fragments may still carry.
+
+Where things live: the generations in the default cache (the main Redis, with the
+sessions, the rate-limit counters and the Celery queues), the HTML they key — cached
+fragments (``{% cache … using="pages" %}``) and whole pages (core.pagecache) — in the
+``pages`` cache, which may be a Redis of its own that evicts freely (``PAGE_CACHE_URL``,
+``allkeys-lru``): however many pages are drawn, eviction there cannot reach what must
+stand. Without ``PAGE_CACHE_URL`` the ``pages`` alias is the default cache itself.
 """
 
 from __future__ import annotations
@@ -30,11 +37,14 @@ import functools
 import hashlib
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 AREAS = ("consortia", "contributors", "forums", "events")
 PREFIX = "generation:"
+# The cache alias for HTML: cached pages and fragments (see above).
+PAGES = "pages"
 # Fragments expire anyway: a bound on what an evicted or unreachable generation can do.
 FRAGMENT_SECONDS = 60 * 60
 
@@ -44,6 +54,13 @@ def area_key(area: str) -> str:
     if area not in AREAS:
         raise ValueError(f"unknown cache area {area!r}")
     return PREFIX + area
+
+
+def pages_with_generations() -> bool:
+    """Whether cached HTML is stored with the generations (one cache, one round trip to
+    read both) rather than in a cache of its own."""
+    configured = settings.CACHES
+    return configured.get(PAGES, configured["default"]) == configured["default"]
 
 
 def _fresh() -> int:

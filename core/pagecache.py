@@ -11,7 +11,8 @@ permission checks decide*, follows from:
 
 * the rows of the areas it names (every save, delete or bulk write there bumps the area's
   generation; a change of a person bumps every area);
-* the viewer, the language, the time zone and the URL (path and query string);
+* the viewer, the language, the time zone, the path and the query parameters it names
+  (``query=("page", "q")``);
 * the clock, to within :data:`PAGE_SECONDS` (relative times, deadlines, memberships that
   end on a date).
 
@@ -23,6 +24,19 @@ core.middleware.LateCsrfTokenMiddleware, after the cache).
 
 The generations are read *before* the view runs and stored with the page: a change that
 commits while the page is being drawn bumps them, so that copy is never served.
+
+**Query parameters.** A page is kept per value of the parameters it names, and of no
+other: the view is handed a request whose query string (``request.GET``, ``QUERY_STRING``,
+``get_full_path()``) holds only those, in the order named. So an unknown parameter is
+ignored by the view *and* by the cache — the page really is the same, and ``?utm=1``,
+``?x=<random>`` … are served the one copy instead of filling the cache with new ones
+(not caching such requests would instead let anyone make every request a draw). A page
+that starts reading a parameter must name it, or it never sees it.
+
+**Where pages live.** In the ``pages`` cache (core.cache.PAGES): with ``PAGE_CACHE_URL``
+a Redis of its own that evicts freely, so a flood of pages (every search term is a
+page) cannot evict sessions, rate-limit counters or generations. Then a hit costs two
+round trips, one to each Redis; with one Redis, one.
 """
 
 from __future__ import annotations
@@ -31,8 +45,8 @@ import functools
 import hashlib
 
 from django.contrib.messages import get_messages
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache, caches
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone, translation
 
 from core import cache as generations
@@ -43,6 +57,19 @@ PAGE_SECONDS = 60
 SIGNED_IN_AREAS = ("contributors",)
 # What a drawn (not late) CSRF token field looks like in a page.
 _TOKEN_FIELD = b'name="csrfmiddlewaretoken"'
+
+
+def keep_only(request: HttpRequest, names: tuple[str, ...]) -> None:
+    """Leave in ``request``'s query string only the parameters ``names``, in that order."""
+    query = QueryDict(mutable=True)
+    for name in names:
+        values = request.GET.getlist(name)
+        if values:
+            query.setlist(name, values)
+    query_string = query.urlencode()
+    if query_string != request.META.get("QUERY_STRING", ""):
+        request.GET = QueryDict(query_string, encoding=request.encoding)
+        request.META["QUERY_STRING"] = query_string
 
 
 def page_key(name: str, request: HttpRequest) -> str:
@@ -76,28 +103,39 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def cached_page(*areas: str, seconds: int = PAGE_SECONDS):
-    """Serve the view's page from the cache while ``areas`` are unchanged (see above)."""
+def cached_page(*areas: str, seconds: int = PAGE_SECONDS, query: tuple[str, ...] = ()):
+    """Serve the view's page from the cache while ``areas`` are unchanged; the view sees
+    only the query parameters ``query`` (see above)."""
     for area in areas:
         generations.area_key(area)  # fails at import for an unknown area
     signed_in_areas = tuple(dict.fromkeys(areas + SIGNED_IN_AREAS))
+    query = tuple(query)
 
     def decorate(view):
         name = f"{view.__module__}.{view.__qualname__}"
 
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method not in ("GET", "HEAD") or _has_messages(request):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            keep_only(request, query)
+            if _has_messages(request):
                 return view(request, *args, **kwargs)
             key = page_key(name, request)
             depends = signed_in_areas if request.user.is_authenticated else areas
-            generation, found = generations.read(depends, key)
-            entry = found.get(key)
+            if generations.pages_with_generations():
+                store = cache
+                generation, found = generations.read(depends, key)
+                entry = found.get(key)
+            else:
+                store = caches[generations.PAGES]
+                generation = generations.read(depends)[0]
+                entry = store.get(key)
             if entry is not None and entry[0] == generation:
                 return HttpResponse(entry[2], content_type=entry[1])
             response = view(request, *args, **kwargs)
             if _cacheable(request, response):
-                cache.set(key, (generation, response["Content-Type"], response.content), seconds)
+                store.set(key, (generation, response["Content-Type"], response.content), seconds)
             return response
 
         wrapper.cached_areas = areas

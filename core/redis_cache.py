@@ -17,6 +17,10 @@ Two changes to ``django.core.cache.backends.redis``:
 
 Deleting a generation key is as good as bumping it: a missing generation restarts from the
 clock (core.cache), which no cached key carries.
+
+Rate-limit counters (core.ratelimit) get one more call, :meth:`RedisCache.incr_window`: an
+``INCR`` and an ``EXPIRE`` in one transaction, so no counter is ever left without expiry;
+while Redis is away it answers ``None`` and the caller counts per process.
 """
 
 from __future__ import annotations
@@ -119,8 +123,27 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         """``None`` when Redis is away: the key is then deleted once it answers again."""
         return self._call("incr", key, delta, invalidates=[key])
 
+    # --- counters ----------------------------------------------------------------------
+
+    def incr_window(self, key, seconds: int) -> int | None:
+        """Add one to a counter that expires ``seconds`` after its last count, in one
+        transaction (never a counter without expiry); ``None`` when Redis is away."""
+        if not self._available():
+            return None
+        try:
+            with self.get_client(key, write=True).pipeline(transaction=True) as pipe:
+                count, _ = pipe.incr(key).expire(key, seconds).execute()
+        except UNREACHABLE as exc:
+            self._failed(exc)
+            return None
+        return count
+
 
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def incr_window(self, key, seconds: int, version=None) -> int | None:
+        """A rate-limit counter (core.ratelimit): see :meth:`RedisCacheClient.incr_window`."""
+        return self._cache.incr_window(self.make_and_validate_key(key, version=version), seconds)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError, InvalidInput, NotAllowed, RuleViolation
+from core.ratelimit import rate_limit
 from events import calendar, permissions, selectors, services
 from events.forms import AcceptForm, DeclineForm, ProposalForm, RegionFilterForm, SlidesForm
 from events.models import Meeting, Region
@@ -149,6 +150,7 @@ def registration_cancel(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("session")
 def session_propose(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = permissions.get_meeting(slug)
     if not meeting.call_is_open():

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.cache import viewer_key
 from core.errors import DomainError, InvalidInput, NotAllowed
 from core.pagecache import cached_page
+from core.ratelimit import rate_limit
 from forums import permissions, selectors, services
 from forums.forms import (
     FlagForm,
@@ -75,7 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cached_page("forums", "contributors")
+@cached_page("forums", "contributors", query=("page",))
 def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     if forum.is_ideas:
@@ -100,7 +101,7 @@ def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 @require_GET
-@cached_page("forums", "contributors")
+@cached_page("forums", "contributors", query=("sort", "status", "page"))
 def ideas(request: HttpRequest) -> HttpResponse:
     forum = selectors.ideas_forum()
     if forum is None:
@@ -128,7 +129,7 @@ def ideas(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cached_page("forums", "contributors")
+@cached_page("forums", "contributors", query=("page", "quote"))
 def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     if slug != topic.slug:
@@ -205,7 +206,7 @@ SEARCH_CACHE_SECONDS = 600
 
 
 @require_GET
-@cached_page("forums", "contributors")
+@cached_page("forums", "contributors", query=("q", *SearchForm.base_fields, "page"))
 def search(request: HttpRequest) -> HttpResponse:
     forums = permissions.visible_forums(request.user)
     form = SearchForm(request.GET or None, forums=forums)
@@ -313,6 +314,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("flag")
 @domain_errors
 def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)

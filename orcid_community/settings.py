@@ -125,21 +125,38 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# --- Redis: Celery broker and cache ----------------------------------------------------
+# --- Redis: Celery broker and caches ---------------------------------------------------
+# Two roles (README, "Two Redis roles"): REDIS_URL holds what must stand — the Celery
+# queues, sessions, cache generations, rate-limit counters, cached people — and
+# PAGE_CACHE_URL the cached HTML (pages and fragments), which anyone can make more of
+# (every search is a page): a Redis of its own with allkeys-lru evicts freely there
+# without touching the first. Without PAGE_CACHE_URL the HTML shares REDIS_URL's Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            # Django's backend with one client per pool; a Redis that does not answer is
-            # a cache miss, not an error (core/redis_cache.py).
-            "BACKEND": "core.redis_cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "occ",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
-        }
+PAGE_CACHE_URL = env.str("PAGE_CACHE_URL", default="")
+if PAGE_CACHE_URL and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "PAGE_CACHE_URL needs REDIS_URL: the generations that keep cached pages fresh "
+        "live there (see README.md)."
+    )
+
+
+def _redis_cache(url: str) -> dict:
+    # Django's backend with one client per pool; a Redis that does not answer is a cache
+    # miss, not an error (core/redis_cache.py).
+    return {
+        "BACKEND": "core.redis_cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "occ",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": _redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Cached HTML (core.cache.PAGES): the same cache as the default one unless PAGE_CACHE_URL.
+CACHES["pages"] = _redis_cache(PAGE_CACHE_URL) if PAGE_CACHE_URL else dict(CACHES["default"])
 # Per process, for fragments that depend on nothing but the code and the language (the
 # header's navigation, the language list, the footer): no round trip, no invalidation.
 CACHES["local"] = {
@@ -262,6 +279,9 @@ MEDIA_URL = "media/"
 
 # --- Security -------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies whose X-Forwarded-For is believed (core.client.client_address): the
+# same variable gunicorn reads (gunicorn_conf.py), addresses or networks, or "*".
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1"])
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 # Load balancers probe /healthz over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
@@ -293,6 +313,21 @@ CONTENT_SECURITY_POLICY = {
         # Sign in with ORCID posts to us and is redirected to ORCID: allow that target.
         "form-action": [SELF, _orcid_origin],
     },
+}
+
+# --- Rate limits ----------------------------------------------------------------------
+# Attempts per person (per client address for visitors not signed in) beyond which an
+# action answers 429 (core/ratelimit.py): "count/period", period s, m, h or d. Counted
+# in the default cache (Redis), per process while Redis does not answer.
+RATE_LIMITS = {
+    "join": "10/h",  # requests to join a consortium
+    "propose": "5/d",  # consortium proposals
+    "organization": "5/d",  # new organizations registered (joining or proposing)
+    "invitation": "30/h",  # contact invitations sent by lead contacts
+    "contact_request": "10/d",  # requests to act for a registered organization
+    "session": "10/d",  # session proposals for outreach meetings
+    "contribution": "30/h",  # contributions added to a profile
+    "flag": "20/h",  # posts flagged to the moderators
 }
 
 # --- Logging --------------------------------------------------------------------------
@@ -332,6 +367,14 @@ INSTALLED_APPS.append("django_countries")
 # .[s3]`) so several web machines serve the same files. Credentials come from the usual
 # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables.
 DOCUMENTS_MAX_UPLOAD_BYTES = env.int("DOCUMENTS_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# Office documents are ZIP archives: the content check reads them within these bounds
+# (consortia/documents.py) and refuses an archive that passes one: files in it, bytes one
+# file unpacks to, bytes all files unpack to together.
+DOCUMENTS_ARCHIVE_MAX_ENTRIES = env.int("DOCUMENTS_ARCHIVE_MAX_ENTRIES", default=2000)
+DOCUMENTS_ARCHIVE_MAX_ENTRY_BYTES = env.int(
+    "DOCUMENTS_ARCHIVE_MAX_ENTRY_BYTES", default=100 * 1024 * 1024
+)
+DOCUMENTS_ARCHIVE_MAX_BYTES = env.int("DOCUMENTS_ARCHIVE_MAX_BYTES", default=200 * 1024 * 1024)
 DOCUMENTS_S3_BUCKET = env.str("DOCUMENTS_S3_BUCKET", default="")
 if DOCUMENTS_S3_BUCKET:
     STORAGES["documents"] = {

@@ -15,15 +15,18 @@ def _isolated_cache_and_eager_tasks():
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     locmem = "django.core.cache.backends.locmem.LocMemCache"
+    default = {"BACKEND": locmem, "LOCATION": "tests-default"}
     with override_settings(
         CACHES={
-            "default": {"BACKEND": locmem, "LOCATION": "tests-default"},
+            "default": default,
+            # Cached HTML with the rest, as with one Redis (tests that need it apart say so).
+            "pages": default,
             "local": {"BACKEND": locmem, "LOCATION": "tests-local"},
         }
     ):
         # Local-memory caches of one LOCATION share their data within the process: start
         # each test empty.
-        for name in ("default", "local"):
+        for name in ("default", "pages", "local"):
             caches[name].clear()
         yield
     celery_app.conf.task_always_eager = eager

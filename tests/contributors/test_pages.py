@@ -497,6 +497,31 @@ def test_the_approved_nominee_signs_and_appears_as_ost_member(
     assert "Mei Chen" in directory
 
 
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "recorded"),
+    [
+        # Straight from the internet: the header is the signer's own claim, ignored.
+        ("198.51.100.4", "203.0.113.9", "198.51.100.4"),
+        # Through the trusted proxy: the address it forwarded.
+        ("127.0.0.1", "203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_the_signature_records_a_forwarded_address_only_from_a_trusted_proxy(
+    client, nomination, steering, agreement, settings, peer, forwarded, recorded
+):
+    settings.FORWARDED_ALLOW_IPS = ["127.0.0.1"]
+    approve(nomination, steering)
+    client.force_login(nomination.nominee)
+    response = client.post(
+        "/ost/agreement/",
+        sign_data(nomination, agreement),
+        REMOTE_ADDR=peer,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+    assert response.status_code == 302
+    assert Signature.objects.get().ip_address == recorded
+
+
 def test_a_second_signature_is_refused_with_409(client, nomination, steering, agreement):
     approve(nomination, steering)
     client.force_login(nomination.nominee)

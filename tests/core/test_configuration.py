@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    clean.pop("DATABASE_URL", None)
-    clean.pop("REDIS_URL", None)
+    for name in ("DATABASE_URL", "REDIS_URL", "PAGE_CACHE_URL", "FORWARDED_ALLOW_IPS"):
+        clean.pop(name, None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -63,6 +63,66 @@ def test_debug_off_without_a_secret_key_refuses_to_start():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def test_the_deploy_check_refuses_the_development_key():
+    result = run_manage("check", "--deploy", DJANGO_DEBUG="true")
+    assert result.returncode != 0
+    assert "core.E001" in result.stderr
+    assert "development key" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "change-me-to-a-long-random-string-before-any-real-use-0123456789",  # compose's old
+        "django-insecure-" + "k" * 60,
+    ],
+)
+def test_the_deploy_check_refuses_public_keys(key):
+    result = run_manage("check", "--deploy", **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "core.E001" in result.stderr
+
+
+def test_the_deploy_check_refuses_a_key_shorter_than_50_characters():
+    short = {**PRODUCTION, "DJANGO_SECRET_KEY": "x7Hq2-a-random-but-short-secret-of-49-characters!"}
+    assert len(short["DJANGO_SECRET_KEY"]) == 49
+    result = run_manage("check", "--deploy", **short)
+    assert result.returncode != 0
+    assert "core.E002" in result.stderr
+    assert "49 characters" in result.stderr
+    fifty = {**PRODUCTION, "DJANGO_SECRET_KEY": short["DJANGO_SECRET_KEY"] + "z"}
+    assert run_manage("check", "--deploy", **fifty).returncode == 0
+
+
+def test_the_web_process_refuses_to_start_with_a_weak_key():
+    """bin/stack web runs the deploy check before it migrates or serves anything."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    for name in ("DATABASE_URL", "REDIS_URL", "PAGE_CACHE_URL", "FORWARDED_ALLOW_IPS"):
+        clean.pop(name, None)
+    env = {**clean, **PRODUCTION, "DJANGO_SECRET_KEY": "too-short", "PYTHON": sys.executable}
+    env["DATABASE_URL"] = "postgres://nobody@127.0.0.1:1/never-reached"
+    result = subprocess.run(
+        ["bin/stack", "web"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "core.E002" in result.stderr
+    assert "migrat" not in (result.stdout + result.stderr).lower()
+
+
+def test_docker_compose_has_no_default_secret_key():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    key = compose["services"]["web"]["environment"]["DJANGO_SECRET_KEY"]
+    # ${VAR:?message}: compose refuses to start when the variable is unset or empty.
+    assert key.startswith("${DJANGO_SECRET_KEY:?")
+    assert key.endswith("}")
+
+
+def test_a_malformed_trusted_proxy_list_is_an_error():
+    result = run_manage("check", DJANGO_DEBUG="true", FORWARDED_ALLOW_IPS="10.0.0.0/8,proxy")
+    assert result.returncode != 0
+    assert "core.E003" in result.stderr
+
+
 def test_database_and_redis_come_from_the_environment():
     code = (
         "from django.conf import settings as s;"
@@ -90,6 +150,31 @@ def test_database_and_redis_come_from_the_environment():
         "True",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
+
+
+CACHE_LOCATIONS = (
+    "from django.conf import settings as s;"
+    "print(s.CACHES['default']['LOCATION'], s.CACHES['pages']['LOCATION'])"
+)
+
+
+def test_cached_html_goes_to_the_page_cache_redis_when_one_is_given():
+    two = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        CACHE_LOCATIONS,
+        REDIS_URL="redis://main.example:6379/0",
+        PAGE_CACHE_URL="redis://pages.example:6379/0",
+    )
+    assert two.stdout.split() == ["redis://main.example:6379/0", "redis://pages.example:6379/0"]
+    one = run_manage(
+        "shell", "--no-imports", "-c", CACHE_LOCATIONS, REDIS_URL="redis://main.example:6379/0"
+    )
+    assert one.stdout.split() == ["redis://main.example:6379/0"] * 2
+    alone = run_manage("check", PAGE_CACHE_URL="redis://pages.example:6379/0")
+    assert alone.returncode != 0
+    assert "PAGE_CACHE_URL needs REDIS_URL" in alone.stderr
 
 
 def test_orcid_provider_settings_follow_the_environment():
@@ -137,7 +222,18 @@ def test_docker_compose_names_every_service_and_uses_bin_stack():
     assert "--maxmemory" in redis_command
     env = services["web"]["environment"]
     assert env["DATABASE_URL"].startswith("postgres://")
-    assert env["REDIS_URL"].startswith("redis://")
+    assert env["REDIS_URL"].startswith("redis://redis:")
+
+
+def test_docker_compose_keeps_cached_html_in_a_redis_of_its_own_that_evicts_freely():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    command = services["redis-pages"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert "--maxmemory" in command
+    assert "healthcheck" in services["redis-pages"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["PAGE_CACHE_URL"].startswith("redis://redis-pages:")
+        assert "redis-pages" in services[name]["depends_on"]
 
 
 def test_readme_documents_the_stack_commands_and_every_variable():

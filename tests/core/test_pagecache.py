@@ -269,3 +269,94 @@ def test_a_request_with_a_message_waiting_runs_the_view():
 def test_an_unknown_area_is_refused_when_the_view_is_declared():
     with pytest.raises(ValueError, match="unknown cache area"):
         cached_page("nowhere")
+
+
+# --- query parameters: only those a page reads ---------------------------------------------
+
+
+def _page_keys() -> set:
+    from django.core.cache import cache
+
+    return {key for key in cache._cache if key.startswith(":1:page:")}
+
+
+def test_made_up_query_parameters_share_the_one_copy(client, pages, django_assert_num_queries):
+    for url in pages:
+        first = client.get(url)
+        keys = _page_keys()
+        joiner = "&" if "?" in url else "?"
+        for i in range(20):
+            with django_assert_num_queries(0):
+                flooded = client.get(f"{url}{joiner}utm_source=x{i}&made-up={i}")
+            assert flooded.status_code == 200
+            assert _without_tokens(flooded.content) == _without_tokens(first.content), url
+        assert _page_keys() == keys, f"{url}: made-up parameters made new copies"
+
+
+def test_the_parameters_a_page_names_still_make_their_own_copies(client, topic):
+    services.topic_create(
+        forum=topic.forum, author=_author(), title="Orcid sign-in", body="How to sign in?"
+    )
+    link = f'href="/forums/p/{topic.posts.get(is_first=True).pk}/"'
+    assert link in client.get("/forums/search/?q=token").content.decode()
+    assert link not in client.get("/forums/search/?q=sign").content.decode()
+    assert len(_page_keys()) == 2
+
+
+def test_the_view_sees_only_the_parameters_it_names_in_their_order():
+    seen = []
+
+    @cached_page("forums", query=("q", "page"))
+    def view(request):
+        seen.append((request.GET.urlencode(), request.get_full_path()))
+        return HttpResponse("<p>results</p>")
+
+    request = RequestFactory().get("/search/?page=2&x=1&q=orcid&q=api&utm=mail")
+    request.user = _request().user
+    view(request)
+    assert seen == [("q=orcid&q=api&page=2", "/search/?q=orcid&q=api&page=2")]
+    again = RequestFactory().get("/search/?utm=other&q=orcid&page=2&q=api")
+    again.user = request.user
+    view(again)
+    assert len(seen) == 1  # the same page: served from the cache
+
+
+def _apart() -> dict:
+    """Cached HTML in a cache of its own, as with PAGE_CACHE_URL."""
+    locmem = "django.core.cache.backends.locmem.LocMemCache"
+    return {
+        "default": {"BACKEND": locmem, "LOCATION": "tests-apart-default"},
+        "pages": {"BACKEND": locmem, "LOCATION": "tests-apart-pages"},
+        "local": {"BACKEND": locmem, "LOCATION": "tests-apart-local"},
+    }
+
+
+def test_with_a_page_cache_of_its_own_the_html_is_kept_there_and_nothing_else(
+    client, pages, django_assert_num_queries
+):
+    from django.core.cache import caches
+    from django.test import override_settings
+
+    with override_settings(CACHES=_apart()):
+        for name in ("default", "pages"):
+            caches[name].clear()
+        try:
+            for url in pages:
+                first = client.get(url)
+                with django_assert_num_queries(0):
+                    second = client.get(url)
+                assert _without_tokens(second.content) == _without_tokens(first.content)
+            html = set(caches["pages"]._cache)
+            rest = set(caches["default"]._cache)
+            assert any(":page:" in key for key in html)
+            assert any(":template.cache." in key for key in html)  # fragments
+            assert not any(":page:" in key or ":template.cache." in key for key in rest)
+            assert any(":generation:" in key for key in rest)
+            assert not any(":generation:" in key for key in html)
+            # A change still shows at once: the generations decide.
+            url = "/forums/"
+            services.forum_create(slug="news", name="Portal news", kind="general")
+            assert "Portal news" in client.get(url).content.decode()
+        finally:
+            for name in ("default", "pages"):
+                caches[name].clear()

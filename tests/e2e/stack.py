@@ -114,8 +114,10 @@ class Stack:
         self.database_url = urlunsplit(server._replace(path=f"/{self.name}"))
         self.admin_url = urlunsplit(server._replace(path="/postgres"))
         redis = urlsplit(os.environ["REDIS_URL"])
-        # A Redis database of its own, so a leftover queue of another run cannot interfere.
+        # A Redis database of its own, so a leftover queue of another run cannot interfere;
+        # and cached HTML in another, as with PAGE_CACHE_URL in production (two caches).
         self.redis_url = urlunsplit(redis._replace(path="/7"))
+        self.page_cache_url = urlunsplit(redis._replace(path="/8"))
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.mailbox = Mailbox()
@@ -130,6 +132,7 @@ class Stack:
             **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
+            "PAGE_CACHE_URL": self.page_cache_url,
             "EMAIL_URL": f"smtp://127.0.0.1:{self.smtp.port}",
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -217,7 +220,8 @@ class Stack:
         self._admin(f'CREATE DATABASE "{self.name}"')
         import redis
 
-        redis.Redis.from_url(self.redis_url).flushdb()
+        for url in (self.redis_url, self.page_cache_url):
+            redis.Redis.from_url(url).flushdb()
         self.smtp.start()
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
         self._spawn("web")  # migrates, then serves
