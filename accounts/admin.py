@@ -20,3 +20,14 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # The address changes where it is confirmed (allauth's email page); dates are facts.
+        fields = ["email", "last_login", "date_joined"]
+        if not request.user.is_superuser:
+            # Staff powers are granted by superusers only: whoever may edit people must not
+            # be able to give themselves (or anyone) a staff group or permission.
+            fields += ["is_staff", "is_superuser", "groups", "user_permissions"]
+        return fields

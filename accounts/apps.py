@@ -7,11 +7,34 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from allauth.mfa.models import Authenticator
+        from django.contrib.auth.models import Group, Permission
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-        from accounts import backends
+        from accounts import backends, signals
         from accounts.models import User
 
         # The signed-in person is cached (accounts.backends): every change drops the copy.
         post_save.connect(backends.forget, sender=User, dispatch_uid="auth-user-save")
         post_delete.connect(backends.forget, sender=User, dispatch_uid="auth-user-delete")
+        # ... and so does every change of what they may do (the copy carries their
+        # permissions and whether they have two-factor authentication).
+        for relation in (User.groups.through, User.user_permissions.through):
+            m2m_changed.connect(
+                signals.people_relinked, sender=relation, dispatch_uid=f"powers-{relation}"
+            )
+        m2m_changed.connect(
+            signals.group_permissions_changed,
+            sender=Group.permissions.through,
+            dispatch_uid="powers-group-permissions",
+        )
+        pre_delete.connect(signals.group_deleted, sender=Group, dispatch_uid="powers-group")
+        pre_delete.connect(
+            signals.permission_deleted, sender=Permission, dispatch_uid="powers-permission"
+        )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                signals.authenticator_changed,
+                sender=Authenticator,
+                dispatch_uid=f"powers-authenticator-{signal}",
+            )

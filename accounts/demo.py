@@ -1,10 +1,19 @@
 """Demo people for `manage.py seed_demo` (idempotent: keyed by email)."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.conf import settings
+from django.contrib.auth.models import Group
 
 from accounts.models import User
+from accounts.staff import STAFF_GROUPS
 from core.identifiers import orcid_check_character
+
+# Demo staff sign in with two-factor authentication, like all staff: the secret of their
+# authenticator app is this known value (demo data only: seed_demo never runs in
+# production). `oathtool --totp -b <secret>` prints the current code.
+DEMO_TOTP_SECRET = "YLNPZ3BMWELZH5PDSNKIFJGEKAIUDV5X"
 
 
 def demo_orcid(n: int) -> str:
@@ -15,6 +24,7 @@ def demo_orcid(n: int) -> str:
 
 
 # (key, email, name, affiliation, staff?) — the key is how other apps' demo data refer to them.
+# Staff are in every staff group, with two-factor authentication (DEMO_TOTP_SECRET).
 PEOPLE = [
     ("staff", "staff@example.org", "Olivia Staff", "ORCID", True),
     ("chair", "chair@example.org", "Ana Souza", "Universidade de São Paulo", False),
@@ -41,15 +51,26 @@ def seed(stdout) -> dict[str, User]:
                 "affiliation": affiliation,
                 "orcid_id": demo_orcid(n),
                 "is_staff": staff,
-                "is_superuser": staff,
             },
         )
         if created:
             user.set_password(settings.DEMO_PASSWORD)
             user.save(update_fields=["password"])
+        if staff:
+            _make_staff(user)
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         people[key] = user
     stdout.write(f"  people: {len(people)}")
+    stdout.write(f"  staff two-factor secret: {DEMO_TOTP_SECRET}")
     return people
+
+
+def _make_staff(user: User) -> None:
+    user.groups.add(*Group.objects.filter(name__in=STAFF_GROUPS))
+    Authenticator.objects.get_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}},
+    )

@@ -1,10 +1,17 @@
-from django.contrib import admin, messages
+"""Staff see the consortia here and act on them through the services, with the same
+permissions as on the manage pages: finalizing, marking inactive, accepting, declining and
+removing members are actions; details, countries, contacts, the checklist and documents
+are edited on the consortium's manage page (linked from each consortium)."""
+
+from django.contrib import admin
 from django.db import models
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from consortia import services
+from consortia import permissions, services
 from consortia.models import (
     ChecklistEntry,
     ChecklistItem,
@@ -17,7 +24,7 @@ from consortia.models import (
     OrganizationContact,
     ProgressReport,
 )
-from core.errors import DomainError
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_for_each
 
 # Django 6 makes https the default scheme of URL fields; say so now.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -37,27 +44,35 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "ror_id"]
     inlines = [OrganizationContactInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The membership minimum counts not-for-profit members and their countries: an
+        # edit here would bypass the below-minimum recomputation of the services.
+        return ["country", "org_type"] if obj is not None else []
 
-class ConsortiumCountryInline(admin.TabularInline):
+
+class ConsortiumCountryInline(ReadOnlyInline):
     model = ConsortiumCountry
-    extra = 0
+    fields = ["country"]
+    readonly_fields = fields
 
 
-class ConsortiumContactInline(admin.TabularInline):
+class ConsortiumContactInline(ReadOnlyInline):
     model = ConsortiumContact
-    extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "role"]
+    readonly_fields = fields
 
 
-class ChecklistEntryInline(admin.TabularInline):
+class ChecklistEntryInline(ReadOnlyInline):
     model = ChecklistEntry
-    extra = 0
     fields = ["item", "done", "done_by", "done_at", "note", "document"]
-    raw_id_fields = ["done_by", "document"]
+    readonly_fields = fields
 
 
 @admin.register(Consortium)
-class ConsortiumAdmin(admin.ModelAdmin):
+class ConsortiumAdmin(ReadOnlyAdmin):
+    """Consortia are proposed on the portal; their status changes only through the actions
+    below (the services: finalizing checks the checklist and the membership minimum)."""
+
     list_display = [
         "name",
         "kind",
@@ -69,21 +84,24 @@ class ConsortiumAdmin(admin.ModelAdmin):
         "agreement_finalized_at",
     ]
     list_filter = ["status", "kind", "region", "below_minimum"]
-    formfield_overrides = URL_FIELDS
     search_fields = ["name", "slug", "lead_organization__name"]
-    prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["lead_organization"]
-    # The status changes only through the actions below (the services): finalizing checks
-    # the checklist and the membership minimum.
-    readonly_fields = [
+    fields = [
+        "name",
+        "slug",
+        "manage_page",
+        "kind",
         "region",
         "status",
         "below_minimum",
         "below_minimum_since",
+        "lead_organization",
+        "description",
+        "website",
+        "proposed_by",
         "agreement_finalized_at",
         "created_at",
     ]
-    raw_id_fields = ["proposed_by"]
+    readonly_fields = ["manage_page"]
     inlines = [ConsortiumCountryInline, ConsortiumContactInline, ChecklistEntryInline]
     actions = ["finalize_agreement", "mark_inactive"]
 
@@ -103,56 +121,110 @@ class ConsortiumAdmin(admin.ModelAdmin):
     def active_members(self, obj):
         return obj._active_members
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The region follows the countries edited in the inline.
-        services.consortium_refresh_region(consortium=form.instance)
+    @admin.display(description=_("manage page"))
+    def manage_page(self, obj):
+        url = reverse("consortia:manage", args=[obj.slug])
+        return format_html('<a href="{}">{}</a>', url, url)
 
-    @admin.action(description=_("Finalize the agreement of the selected consortia"))
+    def has_finalize_permission(self, request) -> bool:
+        return permissions.can_finalize_consortium(request.user)
+
+    def has_deactivate_permission(self, request) -> bool:
+        return permissions.can_deactivate_consortium(request.user)
+
+    @admin.action(
+        description=_("Finalize the agreement of the selected consortia"),
+        permissions=["finalize"],
+    )
     def finalize_agreement(self, request, queryset):
-        done = 0
-        for consortium in queryset:
-            try:
-                services.consortium_finalize_agreement(consortium=consortium, user=request.user)
-            except DomainError as error:
-                details = " ".join(str(d) for d in error.details)
-                self.message_user(request, f"{error.message} {details}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d agreement finalized.", "%(count)d agreements finalized.", done)
-                % {"count": done},
-                messages.SUCCESS,
-            )
-
-    @admin.action(description=_("Mark the selected consortia inactive"))
-    def mark_inactive(self, request, queryset):
-        count = 0
-        for consortium in queryset:
-            services.consortium_mark_inactive(consortium=consortium, user=request.user)
-            count += 1
-        self.message_user(
+        run_for_each(
+            self,
             request,
-            ngettext(
-                "%(count)d consortium marked inactive.",
-                "%(count)d consortia marked inactive.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
+            queryset,
+            lambda c: services.consortium_finalize_agreement(consortium=c, user=request.user),
+            lambda n: (
+                ngettext("%(count)d agreement finalized.", "%(count)d agreements finalized.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Mark the selected consortia inactive"), permissions=["deactivate"])
+    def mark_inactive(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda c: services.consortium_mark_inactive(consortium=c, user=request.user),
+            lambda n: (
+                ngettext(
+                    "%(count)d consortium marked inactive.",
+                    "%(count)d consortia marked inactive.",
+                    n,
+                )
+                % {"count": n}
+            ),
         )
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
+    """Memberships change through the services only (the lead organization stays, the
+    minimum is recomputed, the requester is told): the actions below, or the manage page."""
+
     list_display = ["organization", "consortium", "state", "created_at", "decided_at", "left_at"]
     list_filter = ["state", "consortium__region", "consortium"]
     search_fields = ["organization__name", "organization__ror_id", "consortium__name"]
     list_select_related = ["organization", "consortium"]
-    raw_id_fields = ["organization", "consortium", "requested_by", "decided_by"]
     date_hierarchy = "created_at"
+    actions = ["accept_requests", "decline_requests", "remove_members"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("consortium", "organization")
+
+    def has_manage_permission(self, request) -> bool:
+        return permissions.manages_every_consortium(request.user)
+
+    @admin.action(description=_("Accept the selected requests"), permissions=["manage"])
+    def accept_requests(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda m: services.membership_accept(membership=m, user=request.user),
+            lambda n: (
+                ngettext("%(count)d request accepted.", "%(count)d requests accepted.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Decline the selected requests"), permissions=["manage"])
+    def decline_requests(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda m: services.membership_decline(membership=m, user=request.user),
+            lambda n: (
+                ngettext("%(count)d request declined.", "%(count)d requests declined.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(
+        description=_("Remove the selected members from their consortium"),
+        permissions=["manage"],
+    )
+    def remove_members(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda m: services.membership_leave(membership=m, user=request.user),
+            lambda n: (
+                ngettext("%(count)d member removed.", "%(count)d members removed.", n)
+                % {"count": n}
+            ),
+        )
 
 
 @admin.register(ChecklistItem)
@@ -164,42 +236,46 @@ class ChecklistItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChecklistEntry)
-class ChecklistEntryAdmin(admin.ModelAdmin):
+class ChecklistEntryAdmin(ReadOnlyAdmin):
+    """Ticked on the manage page (checklist_entry_update: who and when, the document)."""
+
     list_display = ["consortium", "item", "done", "done_by", "done_at"]
     list_filter = ["done", "item__phase", "item"]
     search_fields = ["consortium__name", "item__title", "note"]
     list_select_related = ["consortium", "item", "done_by"]
-    raw_id_fields = ["consortium", "done_by", "document"]
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
-    """Documents are uploaded on the manage page, where their content is checked."""
+class DocumentAdmin(ReadOnlyAdmin):
+    """Documents are uploaded on the manage page, where their content is checked; deleted
+    here through the same service (the file goes too, after commit)."""
 
     list_display = ["title", "consortium", "visibility", "content_type", "size", "uploaded_at"]
     list_filter = ["visibility", "content_type"]
     search_fields = ["title", "original_name", "consortium__name"]
     list_select_related = ["consortium"]
-    readonly_fields = [
-        "file",
-        "original_name",
-        "content_type",
-        "size",
-        "uploaded_by",
-        "uploaded_at",
-    ]
 
-    def has_add_permission(self, request):
-        return False
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if not request.user.has_perm("consortia.delete_document"):
+            return False
+        return obj is None or permissions.can_manage_consortium(request.user, obj.consortium)
+
+    def delete_model(self, request, obj):
+        services.document_delete(document=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for document in queryset.select_related("consortium"):
+            services.document_delete(document=document, user=request.user)
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(ReadOnlyAdmin):
+    """Published, and mailed to the members, on the manage page."""
+
     list_display = ["title", "consortium", "published_by", "published_at"]
     list_filter = ["consortium__region"]
     search_fields = ["title", "body", "consortium__name"]
     list_select_related = ["consortium", "published_by"]
-    raw_id_fields = ["consortium", "published_by"]
 
 
 @admin.register(OrganizationContact)

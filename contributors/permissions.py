@@ -54,14 +54,43 @@ def _on_roll(user, nomination_id: int) -> bool:
     return RollEntry.objects.filter(nomination_id=nomination_id, voter=user).exists()
 
 
+# The staff powers of the contributors app (accounts.staff), one rule each, used by the
+# pages, the services and the admin alike.
+VERIFY_CONTRIBUTION = "contributors.verify_contribution"
+NOMINATE = "contributors.nominate"
+RECORD_STAFF_LEVEL = "contributors.record_staff_level"
+WRITE_ANY_BRIEFING = "contributors.write_any_briefing"
+MANAGE_GROUPS = "contributors.manage_groups"
+
+
+def _holds(user, permission: str) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(permission))
+
+
 def can_verify_contributions(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_staff)
+    """Staff who verify contributions (and so see people who are not contributors yet)."""
+    return _holds(user, VERIFY_CONTRIBUTION)
+
+
+def can_nominate(user) -> bool:
+    return _holds(user, NOMINATE)
+
+
+def can_record_staff_level(user) -> bool:
+    """Staff who set levels by decision: ORCID development staff and vendors as OST."""
+    return _holds(user, RECORD_STAFF_LEVEL)
+
+
+def can_manage_groups(user) -> bool:
+    """Staff who appoint the members and chairs of the steering and working groups."""
+    return _holds(user, MANAGE_GROUPS)
 
 
 def can_add_contribution(user, owner: User) -> bool:
+    """People add their own contributions; verifiers add anyone's (verified at once)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.pk == owner.pk or user.is_staff
+    return user.pk == owner.pk or can_verify_contributions(user)
 
 
 def get_nomination_for_reviewer(user, nomination_id: int) -> Nomination:
@@ -96,7 +125,7 @@ def get_person_for_profile(viewer, orcid_id: str) -> User:
     person = User.objects.filter(orcid_id=bare, is_active=True).first()
     if person is None:
         raise Http404(_("No contributor has this ORCID iD."))
-    if getattr(viewer, "pk", None) == person.pk or getattr(viewer, "is_staff", False):
+    if getattr(viewer, "pk", None) == person.pk or can_verify_contributions(viewer):
         return person
     level = Profile.objects.filter(user=person).values_list("level", flat=True).first()
     if level in (Level.CONTRIBUTOR, Level.OST):
@@ -134,10 +163,11 @@ def get_nomination_to_sign(user, nomination_id: int) -> Nomination:
 
 
 def can_write_briefings(user, group: Group) -> bool:
-    """The chair of ``group`` with a current term, or staff, writes and publishes briefings."""
+    """The chair of ``group`` with a current term, or holders of
+    contributors.write_any_briefing, write and publish briefings."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_staff:
+    if _holds(user, WRITE_ANY_BRIEFING):
         return True
     return (
         Membership.objects.current(timezone.localdate())

@@ -10,7 +10,9 @@ class Delivery(models.Model):
     """One mail to one person about one thing (and, for digests, one period).
 
     The unique constraint is what makes delivery exactly-once: a second delivery of the
-    same thing to the same person cannot be written, whoever tries.
+    same thing to the same person cannot be written, whoever tries. Account mail to an
+    address without an account (a password reset asked for an unknown address) has no
+    recipient: it is unique per address instead, and only account mail may go without one.
     """
 
     class State(models.TextChoices):
@@ -26,6 +28,8 @@ class Delivery(models.Model):
         on_delete=models.CASCADE,
         related_name="deliveries",
         db_index=False,
+        null=True,
+        blank=True,
     )
     kind = models.CharField(_("kind"), max_length=64)
     about = models.CharField(
@@ -68,6 +72,16 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "kind", "about", "period"], name="delivery_once_per_recipient"
+            ),
+            models.UniqueConstraint(
+                fields=["to_email", "kind", "about", "period"],
+                condition=models.Q(recipient__isnull=True),
+                name="delivery_once_per_address",
+            ),
+            # Kept in step with mail.services.ACCOUNT_LIST.
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | models.Q(list_id="account"),
+                name="delivery_without_recipient_is_account_mail",
             ),
         ]
         indexes = [models.Index(fields=["state", "queued_at"], name="delivery_state_queued")]

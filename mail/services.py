@@ -192,8 +192,12 @@ def deliver(
 
 
 @transaction.atomic
-def deliver_message(*, recipient, message, kind: str, about: str) -> Delivery:
-    """Record an already rendered account mail (from allauth) and send it after commit."""
+def deliver_message(*, recipient=None, message, kind: str, about: str) -> Delivery:
+    """Record an already rendered account mail (from allauth) and send it after commit.
+
+    ``recipient`` is the person whose account the mail is about; None for an address
+    without an account (the delivery is then unique per address, kind and ``about``).
+    """
     html = next(
         (
             content
@@ -523,6 +527,7 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
     # address is the delivery's own) and who left which list. Read apart from the
     # deliveries: joined to a chunk's rows, the planner may hash the whole user table.
     recipient_ids = set(Delivery.objects.filter(pk__any=ids).values_list("recipient_id", flat=True))
+    recipient_ids.discard(None)  # account mail to an address without an account
     people = get_user_model().objects.only("name", "email").in_bulk(recipient_ids)
     opted_out = set(
         Unsubscription.objects.filter(user_id__any=recipient_ids).values_list("user_id", "list_id")
@@ -596,7 +601,7 @@ def _send_chunk(
         if not rows:
             return
         for delivery in rows:
-            delivery.recipient = people[delivery.recipient_id]
+            delivery.recipient = people.get(delivery.recipient_id)
         runs = {d.digest_run_id for d in rows if d.digest_run_id}
         sections = digest_sections(runs) if runs else {}
         sent, skipped, errors = [], [], {}

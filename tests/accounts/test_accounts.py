@@ -18,6 +18,7 @@ def test_sign_up_by_email_sends_a_confirmation_link_that_verifies(
     client, django_capture_on_commit_callbacks
 ):
     form = {
+        "name": "Nadia New",
         "email": "new@example.org",
         "password1": "a-Long-passphrase-42",
         "password2": "a-Long-passphrase-42",
@@ -26,6 +27,7 @@ def test_sign_up_by_email_sends_a_confirmation_link_that_verifies(
         response = client.post("/accounts/signup/", form)
     assert response.status_code == 302
     person = User.objects.get(email="new@example.org")
+    assert person.name == "Nadia New"  # the name to show, asked at sign-up
     # The confirmation went out as a recorded delivery, after commit.
     delivery = Delivery.objects.get(recipient=person)
     assert (delivery.kind, delivery.state) == ("account.email_confirmation_signup", "sent")

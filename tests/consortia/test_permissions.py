@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from consortia.models import ChecklistItem, Document
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import staff_person
 from tests.factories.consortia import (
     ConsortiumContactFactory,
     ConsortiumFactory,
@@ -47,7 +47,7 @@ def world(db):
             "member": member_contact.user,
             "other_lead": other_lead,
             "lead": lead,
-            "staff": UserFactory(is_staff=True),
+            "staff": staff_person(),
         },
         "membership": membership,
         "request": request,

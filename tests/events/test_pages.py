@@ -9,7 +9,7 @@ from django.core import mail
 
 from contributors.models import Contribution
 from events.models import Registration, Session
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, with_two_factor
 from tests.factories.events import MeetingFactory, RegistrationFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -401,7 +401,7 @@ def test_the_detail_pages_run_a_fixed_number_of_queries(
 
 
 def test_staff_manage_meetings_sessions_and_registrations_in_the_admin(client, meeting, programme):
-    admin = UserFactory(is_staff=True, is_superuser=True)
+    admin = with_two_factor(UserFactory(is_staff=True, is_superuser=True))
     RegistrationFactory(meeting=meeting)
     client.force_login(admin)
     on, _proposal = programme
@@ -419,7 +419,7 @@ def test_raising_the_capacity_in_the_admin_moves_the_waiting_list_up(client):
     full = MeetingFactory(capacity=1)
     RegistrationFactory(meeting=full)
     waiting = RegistrationFactory(meeting=full, state="waiting")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     data = {
         "title": full.title,
         "slug": full.slug,
@@ -473,7 +473,7 @@ def test_the_admin_keeps_the_note_of_a_declined_session(client, meeting):
     declined = SessionFactory(
         meeting=meeting, proposal=True, state="declined", review_note="Out of scope."
     )
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     url = f"/admin/events/session/{declined.pk}/change/"
     response = client.post(url, _session_admin_post(declined, "  "))
     assert response.status_code == 200
@@ -488,7 +488,7 @@ def test_the_admin_keeps_the_note_of_a_declined_session(client, meeting):
 
 def test_the_admin_clears_the_note_of_an_accepted_session(client, meeting):
     accepted = SessionFactory(meeting=meeting, review_note="Welcome!")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     response = client.post(
         f"/admin/events/session/{accepted.pk}/change/", _session_admin_post(accepted, "")
     )

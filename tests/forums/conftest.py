@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from forums import services
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, staff_person
 from tests.factories.forums import ForumFactory, IdeasForumFactory
 
 
@@ -41,7 +41,7 @@ def reader(db):
 
 @pytest.fixture
 def staff(db):
-    return person(name="Olivia Staff", is_staff=True)
+    return staff_person()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from contributors.services import membership_add
 from forums import services
+from tests.factories.accounts import staff_person
 from tests.factories.contributors import GroupFactory
 from tests.forums.conftest import person
 
@@ -74,7 +75,7 @@ def test_an_outsider_cannot_reply_vote_flag_or_watch(client, secret):
 
 @pytest.mark.parametrize("who", ["member", "staff"])
 def test_members_and_staff_read_search_and_subscribe(client, secret, member, who):
-    viewer = member if who == "member" else person(is_staff=True)
+    viewer = member if who == "member" else staff_person()
     client.force_login(viewer)
     for url in _urls(secret):
         assert client.get(url, follow=True).status_code == 200, url
