@@ -105,6 +105,8 @@ class LevelChangeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "basis" not in self.fields:  # a recorded change, shown read-only
+            return
         self.fields["basis"].choices = [
             (LevelChange.Basis.STAFF_DECISION, LevelChange.Basis.STAFF_DECISION.label),
             (LevelChange.Basis.DEVELOPMENT_STAFF, LevelChange.Basis.DEVELOPMENT_STAFF.label),

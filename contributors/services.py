@@ -304,7 +304,7 @@ def nomination_open(
         kind="contributors.nomination_opened",
         about=nomination,
         subject=_("OST nomination of %(name)s: your vote by %(deadline)s"),
-        subject_params={"name": str(nominee), "deadline": f"{deadline:%Y-%m-%d %H:%M} UTC"},
+        subject_params={"name": nominee.display_name, "deadline": f"{deadline:%Y-%m-%d %H:%M} UTC"},
         template="contributors/email/nomination_opened",
         context={
             "nomination": nomination,
@@ -487,7 +487,7 @@ def _send_decision(nomination: Nomination) -> None:
         kind="contributors.nomination_decided_staff",
         about=nomination,
         subject=_("OST nomination of %(name)s: %(outcome)s"),
-        subject_params={"name": str(nominee), "outcome": str(nomination.get_state_display())},
+        subject_params={"name": nominee.display_name, "outcome": str(nomination.get_state_display())},
         template="contributors/email/nomination_decided_staff",
         context={
             "nomination": nomination,

@@ -9,7 +9,7 @@ from django.core import mail
 
 from contributors.models import Contribution
 from events.models import Registration, Session
-from tests.factories.accounts import UserFactory, with_two_factor
+from tests.factories.accounts import UserFactory, grant, with_two_factor
 from tests.factories.events import MeetingFactory, RegistrationFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,14 @@ ROLES = ["anonymous", "member", "speaker", "reviewer", "staff"]
 
 @pytest.fixture
 def people(member, speaker, reviewer, staff):
-    return {"member": member, "speaker": speaker, "reviewer": reviewer, "staff": staff}
+    return {
+        "member": member,
+        "speaker": speaker,
+        "reviewer": reviewer,
+        "staff": staff,
+        # Staff status opens the admin's door only: no review, no programme.
+        "bare_staff": with_two_factor(UserFactory(is_staff=True)),
+    }
 
 
 @pytest.fixture
@@ -99,7 +106,7 @@ def test_each_page_answers_each_role(as_role, role, page, meeting, programme):
         check_markup(response.content.decode())
 
 
-@pytest.mark.parametrize("role", ["anonymous", "member", "speaker"])
+@pytest.mark.parametrize("role", ["anonymous", "member", "speaker", "bare_staff"])
 def test_the_review_pages_say_who_may_review(as_role, role, meeting, programme):
     response = as_role(role).get(f"/events/{meeting.slug}/proposals/")
     assert response.status_code == 403
@@ -306,7 +313,7 @@ def test_declining_without_a_note_is_a_400(as_role, meeting, programme):
     assert Session.objects.get(pk=proposal.pk).state == "proposed"
 
 
-@pytest.mark.parametrize("role", ["member", "speaker"])
+@pytest.mark.parametrize("role", ["member", "speaker", "bare_staff"])
 def test_reviewing_without_the_right_is_a_403_and_changes_nothing(
     as_role, role, meeting, programme
 ):
@@ -337,7 +344,9 @@ def test_slides_before_the_session_are_refused(as_role, meeting, programme):
     assert Session.objects.get(pk=on.pk).slides_url == ""
 
 
-@pytest.mark.parametrize(("role", "status"), [("member", 403), ("reviewer", 403), ("staff", 302)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("member", 403), ("reviewer", 403), ("bare_staff", 403), ("staff", 302)]
+)
 def test_only_staff_mark_a_session_held_through_the_page(as_role, role, status):
     past = SessionFactory(meeting=MeetingFactory(past=True))
     response = as_role(role).post(f"/events/{past.meeting.slug}/sessions/{past.pk}/held/")
@@ -495,3 +504,20 @@ def test_the_admin_clears_the_note_of_an_accepted_session(client, meeting):
     assert response.status_code == 302
     accepted.refresh_from_db()
     assert accepted.review_note == ""
+
+
+def test_staff_status_alone_edits_no_meeting_in_the_admin(client, meeting):
+    viewer = with_two_factor(
+        grant(
+            UserFactory(is_staff=True),
+            "events.view_meeting",
+            "events.add_meeting",
+            "events.change_meeting",
+        )
+    )
+    client.force_login(viewer)
+    assert client.get("/admin/events/meeting/add/").status_code == 403
+    response = client.post(f"/admin/events/meeting/{meeting.pk}/change/", {"capacity": 1})
+    assert response.status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.capacity == 50
