@@ -487,7 +487,10 @@ def _send_decision(nomination: Nomination) -> None:
         kind="contributors.nomination_decided_staff",
         about=nomination,
         subject=_("OST nomination of %(name)s: %(outcome)s"),
-        subject_params={"name": nominee.display_name, "outcome": str(nomination.get_state_display())},
+        subject_params={
+            "name": nominee.display_name,
+            "outcome": str(nomination.get_state_display()),
+        },
         template="contributors/email/nomination_decided_staff",
         context={
             "nomination": nomination,
