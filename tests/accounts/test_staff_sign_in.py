@@ -145,11 +145,26 @@ def test_people_without_staff_powers_are_not_asked_for_two_factor(client):
     assert client.get("/accounts/profile/").status_code == 200
 
 
+def _sign_in_with_two_factor(client, person) -> None:
+    client.post("/accounts/login/", {"login": person.email, "password": PASSWORD})
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(TOTP_SECRET)})
+    assert _signed_in(client)
+    # Changing two-factor authentication asks for the password once more.
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+
+
 def test_staff_cannot_turn_two_factor_off(client):
     staff = staff_person()
-    client.force_login(staff)
+    _sign_in_with_two_factor(client, staff)
     client.post("/accounts/2fa/totp/deactivate/")
     assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists()
+
+
+def test_a_person_without_staff_powers_turns_two_factor_off(client):
+    person = with_two_factor(UserFactory())
+    _sign_in_with_two_factor(client, person)
+    client.post("/accounts/2fa/totp/deactivate/")
+    assert not Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists()
 
 
 def test_a_person_without_staff_powers_may_turn_two_factor_off(client):

@@ -125,7 +125,7 @@ def test_staff_who_may_only_view_posts_cannot_hide_or_lock(client, topic, reply)
 
 
 def test_a_post_is_not_edited_in_the_admin(client, topic, reply):
-    client.force_login(staff_person())
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     response = client.post(
         f"/admin/forums/post/{reply.pk}/change/",
         {"topic": topic.pk, "author": UserFactory().pk, "body": "Rewritten"},
