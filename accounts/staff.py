@@ -39,6 +39,12 @@ def staff_permissions() -> frozenset[str]:
     )
 
 
+def holds(user, permission: str) -> bool:
+    """Whether a signed-in ``user`` holds ``permission`` ("app_label.codename"): the one
+    question each app's permission rules ask about a staff power."""
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(permission))
+
+
 def has_staff_powers(user) -> bool:
     """Whether ``user`` may enter the admin or holds a staff power (superusers hold all).
 

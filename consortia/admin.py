@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from consortia import permissions, services
 from consortia.models import (
@@ -24,7 +24,7 @@ from consortia.models import (
     OrganizationContact,
     ProgressReport,
 )
-from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_for_each
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
 
 # Django 6 makes https the default scheme of URL fields; say so now.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -103,7 +103,28 @@ class ConsortiumAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = ["manage_page"]
     inlines = [ConsortiumCountryInline, ConsortiumContactInline, ChecklistEntryInline]
-    actions = ["finalize_agreement", "mark_inactive"]
+    actions = [
+        service_action(
+            "finalize_agreement",
+            description=_("Finalize the agreement of the selected consortia"),
+            permission="finalize",
+            act=lambda c, by: services.consortium_finalize_agreement(consortium=c, user=by),
+            done=ngettext_lazy(
+                "%(count)d agreement finalized.", "%(count)d agreements finalized.", "count"
+            ),
+        ),
+        service_action(
+            "mark_inactive",
+            description=_("Mark the selected consortia inactive"),
+            permission="deactivate",
+            act=lambda c, by: services.consortium_mark_inactive(consortium=c, user=by),
+            done=ngettext_lazy(
+                "%(count)d consortium marked inactive.",
+                "%(count)d consortia marked inactive.",
+                "count",
+            ),
+        ),
+    ]
 
     def get_queryset(self, request):
         return (
@@ -132,39 +153,6 @@ class ConsortiumAdmin(ReadOnlyAdmin):
     def has_deactivate_permission(self, request) -> bool:
         return permissions.can_deactivate_consortium(request.user)
 
-    @admin.action(
-        description=_("Finalize the agreement of the selected consortia"),
-        permissions=["finalize"],
-    )
-    def finalize_agreement(self, request, queryset):
-        run_for_each(
-            self,
-            request,
-            queryset,
-            lambda c: services.consortium_finalize_agreement(consortium=c, user=request.user),
-            lambda n: (
-                ngettext("%(count)d agreement finalized.", "%(count)d agreements finalized.", n)
-                % {"count": n}
-            ),
-        )
-
-    @admin.action(description=_("Mark the selected consortia inactive"), permissions=["deactivate"])
-    def mark_inactive(self, request, queryset):
-        run_for_each(
-            self,
-            request,
-            queryset,
-            lambda c: services.consortium_mark_inactive(consortium=c, user=request.user),
-            lambda n: (
-                ngettext(
-                    "%(count)d consortium marked inactive.",
-                    "%(count)d consortia marked inactive.",
-                    n,
-                )
-                % {"count": n}
-            ),
-        )
-
 
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyAdmin):
@@ -176,55 +164,39 @@ class MembershipAdmin(ReadOnlyAdmin):
     search_fields = ["organization__name", "organization__ror_id", "consortium__name"]
     list_select_related = ["organization", "consortium"]
     date_hierarchy = "created_at"
-    actions = ["accept_requests", "decline_requests", "remove_members"]
+    actions = [
+        service_action(
+            "accept_requests",
+            description=_("Accept the selected requests"),
+            permission="manage",
+            act=lambda m, by: services.membership_accept(membership=m, user=by),
+            done=ngettext_lazy(
+                "%(count)d request accepted.", "%(count)d requests accepted.", "count"
+            ),
+        ),
+        service_action(
+            "decline_requests",
+            description=_("Decline the selected requests"),
+            permission="manage",
+            act=lambda m, by: services.membership_decline(membership=m, user=by),
+            done=ngettext_lazy(
+                "%(count)d request declined.", "%(count)d requests declined.", "count"
+            ),
+        ),
+        service_action(
+            "remove_members",
+            description=_("Remove the selected members from their consortium"),
+            permission="manage",
+            act=lambda m, by: services.membership_leave(membership=m, user=by),
+            done=ngettext_lazy("%(count)d member removed.", "%(count)d members removed.", "count"),
+        ),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("consortium", "organization")
 
     def has_manage_permission(self, request) -> bool:
         return permissions.manages_every_consortium(request.user)
-
-    @admin.action(description=_("Accept the selected requests"), permissions=["manage"])
-    def accept_requests(self, request, queryset):
-        run_for_each(
-            self,
-            request,
-            queryset,
-            lambda m: services.membership_accept(membership=m, user=request.user),
-            lambda n: (
-                ngettext("%(count)d request accepted.", "%(count)d requests accepted.", n)
-                % {"count": n}
-            ),
-        )
-
-    @admin.action(description=_("Decline the selected requests"), permissions=["manage"])
-    def decline_requests(self, request, queryset):
-        run_for_each(
-            self,
-            request,
-            queryset,
-            lambda m: services.membership_decline(membership=m, user=request.user),
-            lambda n: (
-                ngettext("%(count)d request declined.", "%(count)d requests declined.", n)
-                % {"count": n}
-            ),
-        )
-
-    @admin.action(
-        description=_("Remove the selected members from their consortium"),
-        permissions=["manage"],
-    )
-    def remove_members(self, request, queryset):
-        run_for_each(
-            self,
-            request,
-            queryset,
-            lambda m: services.membership_leave(membership=m, user=request.user),
-            lambda n: (
-                ngettext("%(count)d member removed.", "%(count)d members removed.", n)
-                % {"count": n}
-            ),
-        )
 
 
 @admin.register(ChecklistItem)

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.staff import holds
 from consortia.models import (
     Consortium,
     ConsortiumContact,
@@ -27,10 +28,6 @@ FINALIZE_CONSORTIUM = "consortia.finalize_consortium"
 DEACTIVATE_CONSORTIUM = "consortia.deactivate_consortium"
 
 
-def _holds(user, permission: str) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.has_perm(permission))
-
-
 def is_lead_contact(user, consortium: Consortium) -> bool:
     if not user.is_authenticated:
         return False
@@ -39,7 +36,7 @@ def is_lead_contact(user, consortium: Consortium) -> bool:
 
 def manages_every_consortium(user) -> bool:
     """Staff who act as the lead contacts of every consortium."""
-    return _holds(user, MANAGE_ANY_CONSORTIUM)
+    return holds(user, MANAGE_ANY_CONSORTIUM)
 
 
 def can_manage_consortium(
@@ -58,11 +55,11 @@ def can_manage_consortium(
 
 
 def can_finalize_consortium(user) -> bool:
-    return _holds(user, FINALIZE_CONSORTIUM)
+    return holds(user, FINALIZE_CONSORTIUM)
 
 
 def can_deactivate_consortium(user) -> bool:
-    return _holds(user, DEACTIVATE_CONSORTIUM)
+    return holds(user, DEACTIVATE_CONSORTIUM)
 
 
 def can_act_for_organization(user, organization: Organization) -> bool:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.staff import holds
 from contributors.models import (
     Briefing,
     Group,
@@ -63,27 +64,23 @@ WRITE_ANY_BRIEFING = "contributors.write_any_briefing"
 MANAGE_GROUPS = "contributors.manage_groups"
 
 
-def _holds(user, permission: str) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.has_perm(permission))
-
-
 def can_verify_contributions(user) -> bool:
     """Staff who verify contributions (and so see people who are not contributors yet)."""
-    return _holds(user, VERIFY_CONTRIBUTION)
+    return holds(user, VERIFY_CONTRIBUTION)
 
 
 def can_nominate(user) -> bool:
-    return _holds(user, NOMINATE)
+    return holds(user, NOMINATE)
 
 
 def can_record_staff_level(user) -> bool:
     """Staff who set levels by decision: ORCID development staff and vendors as OST."""
-    return _holds(user, RECORD_STAFF_LEVEL)
+    return holds(user, RECORD_STAFF_LEVEL)
 
 
 def can_manage_groups(user) -> bool:
     """Staff who appoint the members and chairs of the steering and working groups."""
-    return _holds(user, MANAGE_GROUPS)
+    return holds(user, MANAGE_GROUPS)
 
 
 def can_add_contribution(user, owner: User) -> bool:
@@ -167,7 +164,7 @@ def can_write_briefings(user, group: Group) -> bool:
     contributors.write_any_briefing, write and publish briefings."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if _holds(user, WRITE_ANY_BRIEFING):
+    if holds(user, WRITE_ANY_BRIEFING):
         return True
     return (
         Membership.objects.current(timezone.localdate())

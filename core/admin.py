@@ -41,7 +41,7 @@ class DomainErrorsAsMessages:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class NoChanges:
     """Shown, never added, edited or deleted here: the pages (and the actions) change it
     through the services."""
 
@@ -55,18 +55,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(NoChanges, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(NoChanges, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def run_for_each(
@@ -92,3 +87,31 @@ def run_for_each(
     if count:
         modeladmin.message_user(request, done(count), messages.SUCCESS)
     return count
+
+
+def service_action(
+    name: str,
+    *,
+    description,
+    permission: str,
+    act: Callable[[object, object], object],
+    done,
+):
+    """An admin action calling one service per selected row as the person acting.
+
+    ``act(obj, by)`` calls the service; ``permission`` names the ModelAdmin's
+    ``has_<permission>_permission`` (the app's permission rule); ``done`` is an
+    ``ngettext_lazy(..., "count")`` message for the rows that went through.
+    """
+
+    def action(modeladmin, request, queryset):
+        run_for_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda obj: act(obj, request.user),
+            lambda n: done % {"count": n},
+        )
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=[permission])(action)

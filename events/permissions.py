@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from accounts.staff import holds
 from events.models import Meeting, Session
 
 # The staff powers of the events app (accounts.staff), one rule each, used by the pages,
@@ -19,16 +20,12 @@ REVIEW_SESSIONS = "events.review_sessions"
 MANAGE_PROGRAMME = "events.manage_programme"
 
 
-def _holds(user, permission: str) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.has_perm(permission))
-
-
 def can_review_sessions(user) -> bool:
     """Holders of events.review_sessions and members of the technical steering group with
     a current term."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if _holds(user, REVIEW_SESSIONS):
+    if holds(user, REVIEW_SESSIONS):
         return True
     from contributors.permissions import can_review_nominations
 
@@ -37,7 +34,7 @@ def can_review_sessions(user) -> bool:
 
 def can_manage_programme(user) -> bool:
     """Staff who run the meetings: move sessions, mark them held, see the registrations."""
-    return _holds(user, MANAGE_PROGRAMME)
+    return holds(user, MANAGE_PROGRAMME)
 
 
 def is_speaker(user, session: Session) -> bool:

@@ -6,9 +6,9 @@ may read one (its kind, group and privacy) is fixed once it exists."""
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
-from core.admin import DomainErrorsAsMessages, ReadOnlyAdmin, run_for_each, take_over
+from core.admin import DomainErrorsAsMessages, ReadOnlyAdmin, service_action, take_over
 from forums import permissions, services
 from forums.models import (
     RESERVED_SLUGS,
@@ -77,12 +77,12 @@ class ModeratedAdmin(ReadOnlyAdmin):
         return permissions.moderates_every_forum(request.user)
 
 
-def _topics_done(n: int) -> str:
-    return ngettext("%(count)d topic changed.", "%(count)d topics changed.", n) % {"count": n}
+_TOPICS_DONE = ngettext_lazy("%(count)d topic changed.", "%(count)d topics changed.", "count")
+_POSTS_DONE = ngettext_lazy("%(count)d post changed.", "%(count)d posts changed.", "count")
 
 
-def _posts_done(n: int) -> str:
-    return ngettext("%(count)d post changed.", "%(count)d posts changed.", n) % {"count": n}
+def _moderation(name: str, description, act, done):
+    return service_action(name, description=description, permission="moderate", act=act, done=done)
 
 
 @admin.register(Topic)
@@ -91,7 +91,32 @@ class TopicAdmin(ModeratedAdmin):
     list_filter = ["forum", "status", "is_pinned", "is_locked"]
     list_select_related = ["forum", "author"]
     search_fields = ["title"]
-    actions = ["lock", "unlock", "pin", "unpin"]
+    actions = [
+        _moderation(
+            "lock",
+            _("Lock the selected topics"),
+            lambda t, by: services.topic_lock(topic=t, moderator=by, locked=True),
+            _TOPICS_DONE,
+        ),
+        _moderation(
+            "unlock",
+            _("Unlock the selected topics"),
+            lambda t, by: services.topic_lock(topic=t, moderator=by, locked=False),
+            _TOPICS_DONE,
+        ),
+        _moderation(
+            "pin",
+            _("Pin the selected topics"),
+            lambda t, by: services.topic_pin(topic=t, moderator=by, pinned=True),
+            _TOPICS_DONE,
+        ),
+        _moderation(
+            "unpin",
+            _("Unpin the selected topics"),
+            lambda t, by: services.topic_pin(topic=t, moderator=by, pinned=False),
+            _TOPICS_DONE,
+        ),
+    ]
 
     def get_queryset(self, request):
         # Private forums' topics only for those who may read them, as on the pages.
@@ -99,64 +124,32 @@ class TopicAdmin(ModeratedAdmin):
             super().get_queryset(request).filter(forum__in=permissions.visible_forums(request.user))
         )
 
-    def _set(self, request, queryset, service, **kwargs):
-        run_for_each(
-            self,
-            request,
-            queryset,
-            lambda topic: service(topic=topic, moderator=request.user, **kwargs),
-            _topics_done,
-        )
-
-    @admin.action(description=_("Lock the selected topics"), permissions=["moderate"])
-    def lock(self, request, queryset):
-        self._set(request, queryset, services.topic_lock, locked=True)
-
-    @admin.action(description=_("Unlock the selected topics"), permissions=["moderate"])
-    def unlock(self, request, queryset):
-        self._set(request, queryset, services.topic_lock, locked=False)
-
-    @admin.action(description=_("Pin the selected topics"), permissions=["moderate"])
-    def pin(self, request, queryset):
-        self._set(request, queryset, services.topic_pin, pinned=True)
-
-    @admin.action(description=_("Unpin the selected topics"), permissions=["moderate"])
-    def unpin(self, request, queryset):
-        self._set(request, queryset, services.topic_pin, pinned=False)
-
 
 @admin.register(Post)
 class PostAdmin(ModeratedAdmin):
     list_display = ["pk", "topic", "author", "created_at", "is_hidden", "hidden_reason"]
     list_filter = ["is_hidden", "hidden_reason"]
     list_select_related = ["topic", "author"]
-    actions = ["hide", "restore"]
+    actions = [
+        _moderation(
+            "hide",
+            _("Hide the selected posts"),
+            lambda p, by: services.post_hide(post=p, moderator=by),
+            _POSTS_DONE,
+        ),
+        _moderation(
+            "restore",
+            _("Show the selected posts again"),
+            lambda p, by: services.post_restore(post=p, moderator=by),
+            _POSTS_DONE,
+        ),
+    ]
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .filter(topic__forum__in=permissions.visible_forums(request.user))
-        )
-
-    @admin.action(description=_("Hide the selected posts"), permissions=["moderate"])
-    def hide(self, request, queryset):
-        run_for_each(
-            self,
-            request,
-            queryset,
-            lambda post: services.post_hide(post=post, moderator=request.user),
-            _posts_done,
-        )
-
-    @admin.action(description=_("Show the selected posts again"), permissions=["moderate"])
-    def restore(self, request, queryset):
-        run_for_each(
-            self,
-            request,
-            queryset,
-            lambda post: services.post_restore(post=post, moderator=request.user),
-            _posts_done,
         )
 
 

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.selectors import people_with_permission
+from accounts.staff import holds
 from core.cache import local_version
 from forums.models import Forum, Post, Topic
 
@@ -93,18 +94,14 @@ READ_PRIVATE_FORUMS = "forums.read_private_forums"
 SET_IDEA_STATUS = "forums.set_idea_status"
 
 
-def _holds(user, permission: str) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.has_perm(permission))
-
-
 def reads_every_forum(user) -> bool:
     """Staff who read every private forum."""
-    return _holds(user, READ_PRIVATE_FORUMS)
+    return holds(user, READ_PRIVATE_FORUMS)
 
 
 def moderates_every_forum(user) -> bool:
     """Staff who moderate every forum."""
-    return _holds(user, MODERATE_FORUMS)
+    return holds(user, MODERATE_FORUMS)
 
 
 def can_see_forum(user, forum: Forum) -> bool:
@@ -136,7 +133,7 @@ def can_set_idea_status(user) -> bool:
     contributors app)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if _holds(user, SET_IDEA_STATUS):
+    if holds(user, SET_IDEA_STATUS):
         return True
     try:
         from contributors.permissions import can_review_nominations

@@ -22,6 +22,7 @@ def test_sign_up_confirm_by_mail_and_set_orcid_id(stack, mailbox, new_page):
     page = new_page()
     page.goto("/")
     page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Name to show").fill("New Comer")
     page.get_by_label("Email").fill("newcomer@example.org")
     page.get_by_label("Password:", exact=True).fill("a-Long-passphrase-42")
     page.get_by_label("Password (again)").fill("a-Long-passphrase-42")

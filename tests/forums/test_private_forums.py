@@ -8,32 +8,9 @@ from django.utils import timezone
 from contributors.services import membership_add
 from forums import services
 from tests.factories.accounts import staff_person
-from tests.factories.contributors import GroupFactory
 from tests.forums.conftest import person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def private(db):
-    group = GroupFactory(name="Technical steering group", slug="steering", kind="steering")
-    return services.forum_create(
-        slug="steering", name="Steering group (private)", kind="group", group=group, is_private=True
-    )
-
-
-@pytest.fixture
-def member(private):
-    user = person(name="Maria Member")
-    membership_add(group=private.group, user=user)
-    return user
-
-
-@pytest.fixture
-def secret(private, member):
-    return services.topic_create(
-        forum=private, author=member, title="Confidential orcid budget", body="orcid secret plans"
-    )
 
 
 def _urls(topic):

@@ -4,11 +4,9 @@ sets no idea status; the admin moderates through the services, with the same per
 import pytest
 from django.core import mail
 
-from contributors.services import membership_add
 from forums import services
 from forums.models import ModerationAction, Post, Topic
 from tests.factories.accounts import UserFactory, grant, staff_person, with_two_factor
-from tests.factories.contributors import GroupFactory
 from tests.forums.conftest import person
 
 pytestmark = pytest.mark.django_db
@@ -20,23 +18,8 @@ def bare_staff(db):
 
 
 @pytest.fixture
-def private(db):
-    group = GroupFactory(name="Steering", slug="steering-group", kind="steering")
-    return services.forum_create(
-        slug="steering", name="Steering group (private)", kind="group", group=group, is_private=True
-    )
-
-
-@pytest.fixture
 def reply(topic, reader):
     return services.post_create(topic=topic, author=reader, body="Renew the token.")
-
-
-@pytest.fixture
-def secret(private):
-    member = person(name="Mona Member")
-    membership_add(group=private.group, user=member)
-    return services.topic_create(forum=private, author=member, title="Budget", body="Secret")
 
 
 def test_staff_status_alone_reads_no_private_forum(client, bare_staff, secret):
@@ -76,12 +59,10 @@ def test_staff_status_alone_sets_no_idea_status(bare_staff, ideas, author):
 
 
 def test_private_forum_mail_goes_to_readers_not_to_staff_status(
-    bare_staff, private, django_capture_on_commit_callbacks
+    bare_staff, private, member, django_capture_on_commit_callbacks
 ):
     from forums.models import Subscription
 
-    member = person(name="Mona Member")
-    membership_add(group=private.group, user=member)
     reader = grant(person(name="Rita Reader"), "forums.read_private_forums")
     for watcher in (bare_staff, reader):  # staff status: subscribed when it was enough
         Subscription.objects.create(user=watcher, forum=private, mode="each")
@@ -138,9 +119,9 @@ def test_a_post_is_not_edited_in_the_admin(client, topic, reply):
 def test_the_admin_lists_no_private_topic_to_staff_who_may_not_read_it(client, secret):
     viewer = with_two_factor(grant(UserFactory(is_staff=True), "forums.view_topic"))
     client.force_login(viewer)
-    assert "Budget" not in client.get("/admin/forums/topic/").content.decode()
+    assert "Confidential" not in client.get("/admin/forums/topic/").content.decode()
     client.force_login(staff_person("Community staff"))
-    assert "Budget" in client.get("/admin/forums/topic/").content.decode()
+    assert "Confidential" in client.get("/admin/forums/topic/").content.decode()
 
 
 def test_a_reserved_forum_address_is_a_form_error_in_the_admin(client):
