@@ -12,6 +12,7 @@ import uuid
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthProcess
 from django.contrib import messages
@@ -39,27 +40,46 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_address(request) or super().get_client_ip(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Account mail goes out like every other mail: a Delivery, sent after commit.
+        """Account mail goes out like every other mail: a Delivery written now, sent by a
+        task after commit — never inside the request, so a request answers alike, and as
+        fast, whether its address has an account or not, and whether SMTP answers or not.
 
-        Mail to an address without an account (a password reset asked for an unknown
-        address) has no recipient to record and is sent directly.
+        Mail about a person's account is tied to them; mail to an address without one in
+        the context (a reset asked for an unknown address, allauth's notice that an
+        address already has an account) is tied to the address alone.
         """
         user = context.get("user")
+        if user is not None and not getattr(user, "pk", None):
+            user = None
         language = (getattr(user, "language", "") or translation.get_language()) or "en"
         with translation.override(language):
             ctx = {"email": email, "current_site": get_current_site(allauth_context.request)}
             ctx.update(context)
             ctx.setdefault("request", allauth_context.request)
             message = self.render_mail(template_prefix, email, ctx)
-        if user is None or not getattr(user, "pk", None):
-            message.send()
-            return
         deliver_message(
             recipient=user,
             message=message,
             kind="account." + template_prefix.rsplit("/", 1)[-1],
             about=f"account:{uuid.uuid4().hex}",
         )
+
+    def save_user(self, request, user, form, commit=True):
+        # The name to show, asked at sign-up (accounts.forms.SignupForm).
+        name = (getattr(form, "cleaned_data", {}) or {}).get("name")
+        if name:
+            user.name = name
+        return super().save_user(request, user, form, commit=commit)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """Staff keep two-factor authentication: their TOTP cannot be turned off."""
+        from accounts.staff import has_staff_powers
+
+        if authenticator.type != authenticator.Type.TOTP:
+            return True
+        return not has_staff_powers(authenticator.user)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -7,11 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from allauth.mfa.models import Authenticator
         from allauth.socialaccount.models import SocialAccount
         from allauth.socialaccount.signals import social_account_added
-        from django.db.models.signals import post_delete, post_save
+        from django.contrib.auth.models import Group, Permission
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-        from accounts import adapters, backends
+        from accounts import adapters, backends, signals
         from accounts.models import User
 
         # The signed-in person is cached (accounts.backends): every change drops the copy.
@@ -22,3 +24,24 @@ class AccountsConfig(AppConfig):
         post_delete.connect(
             adapters.orcid_account_deleted, sender=SocialAccount, dispatch_uid="orcid-deleted"
         )
+        # ... and so does every change of what they may do (the copy carries their
+        # permissions and whether they have two-factor authentication).
+        for relation in (User.groups.through, User.user_permissions.through):
+            m2m_changed.connect(
+                signals.people_relinked, sender=relation, dispatch_uid=f"powers-{relation}"
+            )
+        m2m_changed.connect(
+            signals.group_permissions_changed,
+            sender=Group.permissions.through,
+            dispatch_uid="powers-group-permissions",
+        )
+        pre_delete.connect(signals.group_deleted, sender=Group, dispatch_uid="powers-group")
+        pre_delete.connect(
+            signals.permission_deleted, sender=Permission, dispatch_uid="powers-permission"
+        )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                signals.authenticator_changed,
+                sender=Authenticator,
+                dispatch_uid=f"powers-authenticator-{signal}",
+            )

@@ -1,12 +1,21 @@
 """Demo people for `manage.py seed_demo` (idempotent: keyed by email)."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
+from django.contrib.auth.models import Group
 
 from accounts.models import User
 from accounts.services import ORCID, user_orcid_connect
+from accounts.staff import STAFF_GROUPS
 from core.identifiers import orcid_check_character, orcid_url
+
+# Demo staff sign in with two-factor authentication, like all staff: the secret of their
+# authenticator app is this known value (demo data only: seed_demo never runs in
+# production). `oathtool --totp -b <secret>` prints the current code.
+DEMO_TOTP_SECRET = "YLNPZ3BMWELZH5PDSNKIFJGEKAIUDV5X"
 
 
 def demo_orcid(n: int) -> str:
@@ -37,6 +46,7 @@ def connect_demo_orcid(user: User, orcid_id: str) -> User:
 
 
 # (key, email, name, affiliation, staff?) — the key is how other apps' demo data refer to them.
+# Staff are in every staff group, with two-factor authentication (DEMO_TOTP_SECRET).
 PEOPLE = [
     ("staff", "staff@example.org", "Olivia Staff", "ORCID", True),
     ("chair", "chair@example.org", "Ana Souza", "Universidade de São Paulo", False),
@@ -62,15 +72,26 @@ def seed(stdout) -> dict[str, User]:
                 "name": name,
                 "affiliation": affiliation,
                 "is_staff": staff,
-                "is_superuser": staff,
             },
         )
         if created:
             user.set_password(settings.DEMO_PASSWORD)
             user.save(update_fields=["password"])
+        if staff:
+            _make_staff(user)
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         people[key] = connect_demo_orcid(user, demo_orcid(n))
     stdout.write(f"  people: {len(people)}")
+    stdout.write(f"  staff two-factor secret: {DEMO_TOTP_SECRET}")
     return people
+
+
+def _make_staff(user: User) -> None:
+    user.groups.add(*Group.objects.filter(name__in=STAFF_GROUPS))
+    Authenticator.objects.get_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}},
+    )

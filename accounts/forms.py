@@ -1,6 +1,8 @@
 import zoneinfo
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -30,3 +32,33 @@ class OrcidConflictForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form, asking for the name to show (saved by the account adapter).
+
+    An address that already has an account is answered like a new one (allauth mails
+    that address instead of creating an account); the password is hashed all the same,
+    so the time of the answer does not tell either.
+    """
+
+    name = forms.CharField(
+        label=_("Name to show"),
+        max_length=200,
+        help_text=_("How other people see you on the portal: your profile, forums, groups."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["name", "email"])
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter the name to show."))
+        return name
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1") or "")
+        return super().try_save(request)

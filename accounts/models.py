@@ -107,7 +107,9 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email.split("@")[0]
+        """The name the portal shows: never made out of the email address (its local part
+        is often the person's private handle), a neutral phrase when there is no name."""
+        return self.name or str(_("A portal member"))
 
     def get_absolute_url(self) -> str:
         """The public profile (contributors app): at the verified ORCID iD, else at an

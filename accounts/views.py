@@ -1,8 +1,11 @@
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -80,3 +83,24 @@ def set_language(request: HttpRequest) -> HttpResponse:
         secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """``/admin/login/``: the admin has no sign-in form of its own.
+
+    Django's would check the password without allauth's rate limits, lockout and
+    two-factor step. Everyone signs in at ``/accounts/login/`` and comes back; a person
+    signed in who may not enter the admin is refused (sending them to sign in again
+    would loop). Staff without two-factor authentication never get here: they are led
+    to set it up first (accounts.middleware.StaffTwoFactorMiddleware).
+    """
+    next_url = request.GET.get("next", "")
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url, settings.LOGIN_URL)
+    if not admin.site.has_permission(request):
+        raise PermissionDenied(_("Your account does not give access to the admin."))
+    return redirect(next_url)

@@ -1,8 +1,16 @@
-from django.contrib import admin, messages
+"""Staff see the consortia here and act on them through the services, with the same
+permissions as on the manage pages: verifying and rejecting organizations, proposed
+consortia and contact requests (the staff queue), finalizing, marking inactive, accepting,
+declining and removing members are actions; details, countries, contacts, the checklist
+and documents are edited on the consortium's manage page (linked from each consortium)."""
+
+from django.contrib import admin
 from django.db import models
 from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from consortia import permissions, services
 from consortia.models import (
@@ -19,7 +27,7 @@ from consortia.models import (
     OrganizationContact,
     ProgressReport,
 )
-from core.errors import DomainError
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
 
 # Django 6 makes https the default scheme of URL fields; say so now.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -29,21 +37,6 @@ VERIFICATION_FIELDS = [
     "verification_decided_at",
     "verification_note",
 ]
-
-
-def _apply(modeladmin, request, queryset, action, done) -> None:
-    """Run a service on each selected row; report each refusal and how many succeeded."""
-    count = 0
-    for obj in queryset:
-        try:
-            action(obj)
-        except DomainError as error:
-            details = " ".join(str(d) for d in error.details)
-            modeladmin.message_user(request, f"{obj}: {error.message} {details}", messages.ERROR)
-        else:
-            count += 1
-    if count:
-        modeladmin.message_user(request, done(count) % {"count": count}, messages.SUCCESS)
 
 
 class VerifyPermissionMixin:
@@ -80,9 +73,26 @@ class OrganizationAdmin(VerifyPermissionMixin, admin.ModelAdmin):
     list_filter = ["verification", "org_type", "country"]
     search_fields = ["name", "ror_id"]
     inlines = [OrganizationContactInline]
-    # Verification changes only through the actions (the services), which mail people.
-    readonly_fields = VERIFICATION_FIELDS
-    actions = ["verify", "reject"]
+    actions = [
+        service_action(
+            "verify",
+            description=_("Verify the selected organizations"),
+            permission="verify",
+            act=lambda org, by: services.organization_verify(organization=org, by=by),
+            done=ngettext_lazy(
+                "%(count)d organization verified.", "%(count)d organizations verified.", "count"
+            ),
+        ),
+        service_action(
+            "reject",
+            description=_("Reject the selected organizations"),
+            permission="verify",
+            act=lambda org, by: services.organization_reject(organization=org, by=by),
+            done=ngettext_lazy(
+                "%(count)d organization rejected.", "%(count)d organizations rejected.", "count"
+            ),
+        ),
+    ]
 
     def get_queryset(self, request):
         return (
@@ -97,52 +107,38 @@ class OrganizationAdmin(VerifyPermissionMixin, admin.ModelAdmin):
     def registered_by(self, obj):
         return ", ".join(f"{c.user} <{c.user.email}>" for c in obj.contacts.all())
 
-    @admin.action(description=_("Verify the selected organizations"), permissions=["verify"])
-    def verify(self, request, queryset):
-        _apply(
-            self,
-            request,
-            queryset,
-            lambda org: services.organization_verify(organization=org, by=request.user),
-            lambda n: ngettext(
-                "%(count)d organization verified.", "%(count)d organizations verified.", n
-            ),
-        )
-
-    @admin.action(description=_("Reject the selected organizations"), permissions=["verify"])
-    def reject(self, request, queryset):
-        _apply(
-            self,
-            request,
-            queryset,
-            lambda org: services.organization_reject(organization=org, by=request.user),
-            lambda n: ngettext(
-                "%(count)d organization rejected.", "%(count)d organizations rejected.", n
-            ),
-        )
+    def get_readonly_fields(self, request, obj=None):
+        # Verification changes only through the actions (the services), which mail people.
+        # The membership minimum counts not-for-profit members and their countries: an
+        # edit here would bypass the below-minimum recomputation of the services.
+        if obj is None:
+            return VERIFICATION_FIELDS
+        return ["country", "org_type", *VERIFICATION_FIELDS]
 
 
-class ConsortiumCountryInline(admin.TabularInline):
+class ConsortiumCountryInline(ReadOnlyInline):
     model = ConsortiumCountry
-    extra = 0
+    fields = ["country"]
+    readonly_fields = fields
 
 
-class ConsortiumContactInline(admin.TabularInline):
+class ConsortiumContactInline(ReadOnlyInline):
     model = ConsortiumContact
-    extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "role"]
+    readonly_fields = fields
 
 
-class ChecklistEntryInline(admin.TabularInline):
+class ChecklistEntryInline(ReadOnlyInline):
     model = ChecklistEntry
-    extra = 0
     fields = ["item", "done", "done_by", "done_at", "note", "document"]
-    raw_id_fields = ["done_by", "document"]
+    readonly_fields = fields
 
 
 @admin.register(Consortium)
-class ConsortiumAdmin(VerifyPermissionMixin, admin.ModelAdmin):
-    """Also the queue of proposed consortia to verify (filter: waiting for verification)."""
+class ConsortiumAdmin(VerifyPermissionMixin, ReadOnlyAdmin):
+    """Consortia are proposed on the portal; their verification and status change only
+    through the actions below (the services: finalizing checks the checklist and the
+    membership minimum). Also the queue of proposed consortia to verify."""
 
     list_display = [
         "name",
@@ -156,24 +152,66 @@ class ConsortiumAdmin(VerifyPermissionMixin, admin.ModelAdmin):
         "agreement_finalized_at",
     ]
     list_filter = ["verification", "status", "kind", "region", "below_minimum"]
-    formfield_overrides = URL_FIELDS
     search_fields = ["name", "slug", "lead_organization__name"]
-    prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["lead_organization"]
-    # The status changes only through the actions below (the services): finalizing checks
-    # the checklist and the membership minimum.
-    readonly_fields = [
+    fields = [
+        "name",
+        "slug",
+        "manage_page",
+        "kind",
         "region",
         "status",
         "below_minimum",
         "below_minimum_since",
+        "lead_organization",
+        "description",
+        "website",
+        "proposed_by",
         "agreement_finalized_at",
         "created_at",
         *VERIFICATION_FIELDS,
     ]
-    raw_id_fields = ["proposed_by"]
+    readonly_fields = ["manage_page"]
     inlines = [ConsortiumCountryInline, ConsortiumContactInline, ChecklistEntryInline]
-    actions = ["verify", "reject", "finalize_agreement", "mark_inactive"]
+    actions = [
+        service_action(
+            "verify",
+            description=_("Verify the selected consortia"),
+            permission="verify",
+            act=lambda c, by: services.consortium_verify(consortium=c, by=by),
+            done=ngettext_lazy(
+                "%(count)d consortium verified.", "%(count)d consortia verified.", "count"
+            ),
+        ),
+        service_action(
+            "reject",
+            description=_("Reject the selected consortia"),
+            permission="verify",
+            act=lambda c, by: services.consortium_reject(consortium=c, by=by),
+            done=ngettext_lazy(
+                "%(count)d consortium rejected.", "%(count)d consortia rejected.", "count"
+            ),
+        ),
+        service_action(
+            "finalize_agreement",
+            description=_("Finalize the agreement of the selected consortia"),
+            permission="finalize",
+            act=lambda c, by: services.consortium_finalize_agreement(consortium=c, user=by),
+            done=ngettext_lazy(
+                "%(count)d agreement finalized.", "%(count)d agreements finalized.", "count"
+            ),
+        ),
+        service_action(
+            "mark_inactive",
+            description=_("Mark the selected consortia inactive"),
+            permission="deactivate",
+            act=lambda c, by: services.consortium_mark_inactive(consortium=c, user=by),
+            done=ngettext_lazy(
+                "%(count)d consortium marked inactive.",
+                "%(count)d consortia marked inactive.",
+                "count",
+            ),
+        ),
+    ]
 
     def get_queryset(self, request):
         return (
@@ -191,80 +229,61 @@ class ConsortiumAdmin(VerifyPermissionMixin, admin.ModelAdmin):
     def active_members(self, obj):
         return obj._active_members
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The region follows the countries edited in the inline.
-        services.consortium_refresh_region(consortium=form.instance)
+    @admin.display(description=_("manage page"))
+    def manage_page(self, obj):
+        url = reverse("consortia:manage", args=[obj.slug])
+        return format_html('<a href="{}">{}</a>', url, url)
 
-    @admin.action(description=_("Verify the selected consortia"), permissions=["verify"])
-    def verify(self, request, queryset):
-        _apply(
-            self,
-            request,
-            queryset,
-            lambda c: services.consortium_verify(consortium=c, by=request.user),
-            lambda n: ngettext(
-                "%(count)d consortium verified.", "%(count)d consortia verified.", n
-            ),
-        )
+    def has_finalize_permission(self, request) -> bool:
+        return permissions.can_finalize_consortium(request.user)
 
-    @admin.action(description=_("Reject the selected consortia"), permissions=["verify"])
-    def reject(self, request, queryset):
-        _apply(
-            self,
-            request,
-            queryset,
-            lambda c: services.consortium_reject(consortium=c, by=request.user),
-            lambda n: ngettext(
-                "%(count)d consortium rejected.", "%(count)d consortia rejected.", n
-            ),
-        )
-
-    @admin.action(description=_("Finalize the agreement of the selected consortia"))
-    def finalize_agreement(self, request, queryset):
-        done = 0
-        for consortium in queryset:
-            try:
-                services.consortium_finalize_agreement(consortium=consortium, user=request.user)
-            except DomainError as error:
-                details = " ".join(str(d) for d in error.details)
-                self.message_user(request, f"{error.message} {details}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d agreement finalized.", "%(count)d agreements finalized.", done)
-                % {"count": done},
-                messages.SUCCESS,
-            )
-
-    @admin.action(description=_("Mark the selected consortia inactive"))
-    def mark_inactive(self, request, queryset):
-        count = 0
-        for consortium in queryset:
-            services.consortium_mark_inactive(consortium=consortium, user=request.user)
-            count += 1
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d consortium marked inactive.",
-                "%(count)d consortia marked inactive.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
-        )
+    def has_deactivate_permission(self, request) -> bool:
+        return permissions.can_deactivate_consortium(request.user)
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
+    """Memberships change through the services only (the lead organization stays, the
+    minimum is recomputed, the requester is told): the actions below, or the manage page."""
+
     list_display = ["organization", "consortium", "state", "created_at", "decided_at", "left_at"]
     list_filter = ["state", "consortium__region", "consortium"]
     search_fields = ["organization__name", "organization__ror_id", "consortium__name"]
     list_select_related = ["organization", "consortium"]
-    raw_id_fields = ["organization", "consortium", "requested_by", "decided_by"]
     date_hierarchy = "created_at"
+    actions = [
+        service_action(
+            "accept_requests",
+            description=_("Accept the selected requests"),
+            permission="manage",
+            act=lambda m, by: services.membership_accept(membership=m, user=by),
+            done=ngettext_lazy(
+                "%(count)d request accepted.", "%(count)d requests accepted.", "count"
+            ),
+        ),
+        service_action(
+            "decline_requests",
+            description=_("Decline the selected requests"),
+            permission="manage",
+            act=lambda m, by: services.membership_decline(membership=m, user=by),
+            done=ngettext_lazy(
+                "%(count)d request declined.", "%(count)d requests declined.", "count"
+            ),
+        ),
+        service_action(
+            "remove_members",
+            description=_("Remove the selected members from their consortium"),
+            permission="manage",
+            act=lambda m, by: services.membership_leave(membership=m, user=by),
+            done=ngettext_lazy("%(count)d member removed.", "%(count)d members removed.", "count"),
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("consortium", "organization")
+
+    def has_manage_permission(self, request) -> bool:
+        return permissions.manages_every_consortium(request.user)
 
 
 @admin.register(ChecklistItem)
@@ -276,42 +295,46 @@ class ChecklistItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChecklistEntry)
-class ChecklistEntryAdmin(admin.ModelAdmin):
+class ChecklistEntryAdmin(ReadOnlyAdmin):
+    """Ticked on the manage page (checklist_entry_update: who and when, the document)."""
+
     list_display = ["consortium", "item", "done", "done_by", "done_at"]
     list_filter = ["done", "item__phase", "item"]
     search_fields = ["consortium__name", "item__title", "note"]
     list_select_related = ["consortium", "item", "done_by"]
-    raw_id_fields = ["consortium", "done_by", "document"]
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
-    """Documents are uploaded on the manage page, where their content is checked."""
+class DocumentAdmin(ReadOnlyAdmin):
+    """Documents are uploaded on the manage page, where their content is checked; deleted
+    here through the same service (the file goes too, after commit)."""
 
     list_display = ["title", "consortium", "visibility", "content_type", "size", "uploaded_at"]
     list_filter = ["visibility", "content_type"]
     search_fields = ["title", "original_name", "consortium__name"]
     list_select_related = ["consortium"]
-    readonly_fields = [
-        "file",
-        "original_name",
-        "content_type",
-        "size",
-        "uploaded_by",
-        "uploaded_at",
-    ]
 
-    def has_add_permission(self, request):
-        return False
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if not request.user.has_perm("consortia.delete_document"):
+            return False
+        return obj is None or permissions.can_manage_consortium(request.user, obj.consortium)
+
+    def delete_model(self, request, obj):
+        services.document_delete(document=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for document in queryset.select_related("consortium"):
+            services.document_delete(document=document, user=request.user)
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(ReadOnlyAdmin):
+    """Published, and mailed to the members, on the manage page."""
+
     list_display = ["title", "consortium", "published_by", "published_at"]
     list_filter = ["consortium__region"]
     search_fields = ["title", "body", "consortium__name"]
     list_select_related = ["consortium", "published_by"]
-    raw_id_fields = ["consortium", "published_by"]
 
 
 @admin.register(OrganizationContact)
@@ -324,7 +347,7 @@ class OrganizationContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactRequest)
-class ContactRequestAdmin(VerifyPermissionMixin, admin.ModelAdmin):
+class ContactRequestAdmin(VerifyPermissionMixin, ReadOnlyAdmin):
     """Requests to act for an organization: staff who verify answer them here (the
     organization's contacts answer on their dashboard)."""
 
@@ -332,45 +355,30 @@ class ContactRequestAdmin(VerifyPermissionMixin, admin.ModelAdmin):
     list_filter = ["state", "role"]
     search_fields = ["user__email", "user__name", "organization__name", "organization__ror_id"]
     list_select_related = ["user", "organization"]
-    readonly_fields = [
-        "organization",
-        "user",
-        "role",
-        "message",
-        "state",
-        "decided_by",
-        "decided_at",
-        "decision_note",
-        "created_at",
+    actions = [
+        service_action(
+            "accept",
+            description=_("Accept the selected requests"),
+            permission="verify",
+            act=lambda r, by: services.contact_request_accept(request=r, by=by),
+            done=ngettext_lazy(
+                "%(count)d request accepted.", "%(count)d requests accepted.", "count"
+            ),
+        ),
+        service_action(
+            "decline",
+            description=_("Decline the selected requests"),
+            permission="verify",
+            act=lambda r, by: services.contact_request_decline(request=r, by=by),
+            done=ngettext_lazy(
+                "%(count)d request declined.", "%(count)d requests declined.", "count"
+            ),
+        ),
     ]
-    actions = ["accept", "decline"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.action(description=_("Accept the selected requests"), permissions=["verify"])
-    def accept(self, request, queryset):
-        _apply(
-            self,
-            request,
-            queryset,
-            lambda r: services.contact_request_accept(request=r, by=request.user),
-            lambda n: ngettext("%(count)d request accepted.", "%(count)d requests accepted.", n),
-        )
-
-    @admin.action(description=_("Decline the selected requests"), permissions=["verify"])
-    def decline(self, request, queryset):
-        _apply(
-            self,
-            request,
-            queryset,
-            lambda r: services.contact_request_decline(request=r, by=request.user),
-            lambda n: ngettext("%(count)d request declined.", "%(count)d requests declined.", n),
-        )
 
 
 @admin.register(ContactInvitation)
-class ContactInvitationAdmin(admin.ModelAdmin):
+class ContactInvitationAdmin(ReadOnlyAdmin):
     """Invitations are sent, accepted and withdrawn on the pages; here they are only read
     (the link's token is never stored, only its digest, which is not shown)."""
 
@@ -387,9 +395,3 @@ class ContactInvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "consortium__name"]
     list_select_related = ["consortium", "invited_by"]
     exclude = ["token_digest"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

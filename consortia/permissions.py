@@ -5,12 +5,14 @@ what exists but is not theirs to manage)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.staff import holds
 from consortia.models import (
     Consortium,
     ConsortiumContact,
@@ -24,13 +26,19 @@ from consortia.models import (
     Verification,
 )
 
+# The staff powers of the consortia app (accounts.staff): each rule below is written once
+# and used by the pages, the services, the selectors and the admin alike.
+MANAGE_ANY_CONSORTIUM = "consortia.manage_any_consortium"
+FINALIZE_CONSORTIUM = "consortia.finalize_consortium"
+DEACTIVATE_CONSORTIUM = "consortia.deactivate_consortium"
+
 # The staff power of verifying organizations, proposed consortia and contact requests.
 VERIFY_ORGANIZATION = "consortia.verify_organization"
 
 
 def can_verify(user) -> bool:
     """ORCID staff who vouch for organizations and proposed consortia."""
-    return bool(user.is_authenticated and user.has_perm(VERIFY_ORGANIZATION))
+    return holds(user, VERIFY_ORGANIZATION)
 
 
 def is_lead_contact(user, consortium: Consortium) -> bool:
@@ -39,11 +47,41 @@ def is_lead_contact(user, consortium: Consortium) -> bool:
     return ConsortiumContact.objects.filter(consortium=consortium, user=user).exists()
 
 
-def can_manage_consortium(user, consortium: Consortium) -> bool:
-    """Lead contacts manage their consortium; staff manage every one."""
-    if not user.is_authenticated:
+def manages_every_consortium(user) -> bool:
+    """Staff who act as the lead contacts of every consortium."""
+    return holds(user, MANAGE_ANY_CONSORTIUM)
+
+
+def can_manage_consortium(
+    user, consortium: Consortium, *, lead_contact_ids: Collection[int] | None = None
+) -> bool:
+    """Lead contacts manage their consortium; holders of consortia.manage_any_consortium
+    manage every one. ``lead_contact_ids``: the consortium's lead contacts, when the
+    caller has them already (no query)."""
+    if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_staff or is_lead_contact(user, consortium)
+    if manages_every_consortium(user):
+        return True
+    if lead_contact_ids is not None:
+        return user.pk in lead_contact_ids
+    return is_lead_contact(user, consortium)
+
+
+def can_finalize_consortium(user) -> bool:
+    return holds(user, FINALIZE_CONSORTIUM)
+
+
+def can_deactivate_consortium(user) -> bool:
+    return holds(user, DEACTIVATE_CONSORTIUM)
+
+
+def can_act_for_organization(user, organization: Organization) -> bool:
+    """An organization's contacts act for it; so do staff who manage every consortium."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if manages_every_consortium(user):
+        return True
+    return OrganizationContact.objects.filter(organization=organization, user=user).exists()
 
 
 def can_see_consortium(user, consortium: Consortium) -> bool:
@@ -185,9 +223,16 @@ def get_consortium_for_lead(user, slug: str) -> Consortium:
     return consortium
 
 
-def get_consortium_for_staff(user, slug: str) -> Consortium:
+def get_consortium_to_finalize(user, slug: str) -> Consortium:
     consortium = get_object_or_404(Consortium, slug=slug)
-    if not user.is_staff:
+    if not can_finalize_consortium(user):
+        raise PermissionDenied
+    return consortium
+
+
+def get_consortium_to_deactivate(user, slug: str) -> Consortium:
+    consortium = get_object_or_404(Consortium, slug=slug)
+    if not can_deactivate_consortium(user):
         raise PermissionDenied
     return consortium
 
@@ -211,11 +256,6 @@ def get_membership_for_contact(user, pk: int) -> Membership:
     membership = get_object_or_404(
         Membership.objects.select_related("consortium", "organization"), pk=pk
     )
-    if not (
-        user.is_staff
-        or OrganizationContact.objects.filter(
-            user=user, organization_id=membership.organization_id
-        ).exists()
-    ):
+    if not can_act_for_organization(user, membership.organization):
         raise Http404
     return membership

@@ -172,8 +172,8 @@ def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
         .select_related("user")
         .order_by("role", "user__name")
     )
-    can_manage = bool(
-        user.is_authenticated and (user.is_staff or any(c.user_id == user.pk for c in contacts))
+    can_manage = permissions.can_manage_consortium(
+        user, consortium, lead_contact_ids={c.user_id for c in contacts}
     )
     member_org_ids = {m.organization_id for m in members}
     if can_manage:

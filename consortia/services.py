@@ -79,7 +79,8 @@ def _lead_contacts(consortium: Consortium) -> list:
 
 
 def _staff() -> list:
-    return list(User.objects.filter(is_staff=True, is_active=True))
+    """Staff who act for every consortium's lead: mailed when a consortium needs a lead."""
+    return list(people_with_permission(permissions.MANAGE_ANY_CONSORTIUM))
 
 
 def _verifiers() -> list:
@@ -101,28 +102,21 @@ def _require_verifier(user) -> None:
         raise NotAllowed(_("Only ORCID staff who verify organizations may do this."))
 
 
-def _is_lead_contact(user, consortium: Consortium) -> bool:
-    return ConsortiumContact.objects.filter(consortium=consortium, user=user).exists()
-
-
 def _require_lead_or_staff(user, consortium: Consortium) -> None:
-    if not (user.is_staff or _is_lead_contact(user, consortium)):
+    if not permissions.can_manage_consortium(user, consortium):
         raise NotAllowed(
             _("Only the lead contacts of %(name)s and staff may do this.")
             % {"name": consortium.name}
         )
 
 
-def _require_staff(user) -> None:
-    if not user.is_staff:
+def _require_staff(allowed: bool) -> None:
+    if not allowed:
         raise NotAllowed(_("Only ORCID staff may do this."))
 
 
 def _require_organization_contact(user, organization: Organization) -> None:
-    if not (
-        user.is_staff
-        or OrganizationContact.objects.filter(organization=organization, user=user).exists()
-    ):
+    if not permissions.can_act_for_organization(user, organization):
         raise NotAllowed(
             _("Only the contacts of %(name)s may act for it.") % {"name": organization.name}
         )
@@ -718,8 +712,7 @@ def membership_leave(*, membership: Membership, user) -> Membership:
     and staff get an email.
     """
     consortium = membership.consortium
-    is_lead = user.is_staff or _is_lead_contact(user, consortium)
-    if not is_lead:
+    if not permissions.can_manage_consortium(user, consortium):
         _require_organization_contact(user, membership.organization)
     consortium = _lock(consortium)
     membership = _locked_membership(membership)
@@ -970,7 +963,7 @@ def consortium_update_details(
 def consortium_finalize_agreement(*, consortium: Consortium, user) -> Consortium:
     """Staff finalize the agreement: the consortium becomes *active* — only when every
     pre-agreement checklist item is done and the membership rules hold."""
-    _require_staff(user)
+    _require_staff(permissions.can_finalize_consortium(user))
     consortium = _lock(consortium)
     if consortium.verification != Verification.VERIFIED:
         raise RuleViolation(
@@ -996,7 +989,7 @@ def consortium_finalize_agreement(*, consortium: Consortium, user) -> Consortium
 @transaction.atomic
 def consortium_mark_inactive(*, consortium: Consortium, user) -> Consortium:
     """Staff mark a consortium inactive (it no longer takes members)."""
-    _require_staff(user)
+    _require_staff(permissions.can_deactivate_consortium(user))
     consortium = _lock(consortium)
     consortium.status = Consortium.Status.INACTIVE
     consortium.below_minimum = False

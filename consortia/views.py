@@ -319,6 +319,8 @@ def _render_manage(
         ),
         "decision_form": DecisionForm(),
         "checklist_error": forms.get("checklist_error"),
+        "can_finalize": permissions.can_finalize_consortium(request.user),
+        "can_deactivate": permissions.can_deactivate_consortium(request.user),
     }
     return render(request, "consortia/manage.html", context, status=status)
 
@@ -573,7 +575,7 @@ def report_publish(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def consortium_finalize(request: HttpRequest, slug: str) -> HttpResponse:
-    consortium = permissions.get_consortium_for_staff(request.user, slug)
+    consortium = permissions.get_consortium_to_finalize(request.user, slug)
     return _act(
         request,
         consortium,
@@ -585,7 +587,7 @@ def consortium_finalize(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def consortium_deactivate(request: HttpRequest, slug: str) -> HttpResponse:
-    consortium = permissions.get_consortium_for_staff(request.user, slug)
+    consortium = permissions.get_consortium_to_deactivate(request.user, slug)
     return _act(
         request,
         consortium,

@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from contributors import rules, selectors, services
+from contributors import permissions, rules, selectors, services
 from contributors.models import (
     Agreement,
     Briefing,
@@ -33,55 +33,28 @@ from contributors.models import (
     Signature,
     Vote,
 )
+from core.admin import DomainErrorsAsMessages, ReadOnlyAdmin, ReadOnlyInline, take_over
 from core.errors import DomainError, RuleViolation
 from mail.models import Delivery
 from mail.services import about_key
-
-
-def _take_over(obj, saved) -> None:
-    """Make the admin's unsaved ``obj`` the row a service saved (for the log and redirect)."""
-    for field in saved._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(saved, field.attname))
-    obj._state.adding = False
-
-
-class DomainErrorsAsMessages:
-    """A domain error a service raises after the form passed (someone else acted first)
-    is shown as an error message on the form's page, not a server error; the transaction
-    of the admin view has been rolled back by then."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as exc:
-            self.message_user(request, exc.message, level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # --- Profiles and levels ------------------------------------------------------------------
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ReadOnlyAdmin):
+    """Levels change through the services only (verified contributions, an elected and
+    signed nomination, a level change recorded by staff)."""
+
     list_display = ["user", "user_orcid", "level", "level_since"]
     list_filter = ["level"]
     search_fields = ["user__email", "user__name", "user__orcid_id"]
-    readonly_fields = ["user", "level", "level_since", "history"]
+    fields = ["user", "level", "level_since", "history"]
+    readonly_fields = ["history"]
     actions = ["nominate_for_ost"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def has_nominate_permission(self, request) -> bool:
+        return permissions.can_nominate(request.user)
 
     @admin.display(description=_("ORCID iD"))
     def user_orcid(self, obj: Profile) -> str:
@@ -106,7 +79,7 @@ class ProfileAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("Nominate for OST"))
+    @admin.action(description=_("Nominate for OST"), permissions=["nominate"])
     def nominate_for_ost(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, _("Nominate one person at a time."), level=messages.WARNING)
@@ -128,6 +101,8 @@ class LevelChangeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "basis" not in self.fields:  # a recorded change, shown read-only
+            return
         self.fields["basis"].choices = [
             (LevelChange.Basis.STAFF_DECISION, LevelChange.Basis.STAFF_DECISION.label),
             (LevelChange.Basis.DEVELOPMENT_STAFF, LevelChange.Basis.DEVELOPMENT_STAFF.label),
@@ -167,8 +142,11 @@ class LevelChangeAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     search_fields = ["user__email", "user__name", "reason"]
     raw_id_fields = ["user"]
 
+    def has_add_permission(self, request) -> bool:
+        return permissions.can_record_staff_level(request.user)
+
     def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -185,7 +163,7 @@ class LevelChangeAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
         if result is None:
             # Someone set the same level since the form was checked.
             raise RuleViolation(_("This person is already at that level."))
-        _take_over(obj, result)
+        take_over(obj, result)
 
 
 # --- Contributions ------------------------------------------------------------------------
@@ -217,10 +195,21 @@ class ContributionAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     date_hierarchy = "date"
     actions = ["verify"]
 
+    def has_add_permission(self, request) -> bool:
+        # Added here for someone else: verified at once, so a verifier's power.
+        return permissions.can_verify_contributions(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A contribution is never edited (its owner, date and kind made the level).
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_verify_permission(self, request) -> bool:
+        return permissions.can_verify_contributions(request.user)
+
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         created = services.contribution_add(
             user=obj.user,
             by=request.user,
@@ -229,9 +218,9 @@ class ContributionAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
             link=obj.link,
             date=obj.date,
         )
-        _take_over(obj, created)
+        take_over(obj, created)
 
-    @admin.action(description=_("Verify the selected contributions"))
+    @admin.action(description=_("Verify the selected contributions"), permissions=["verify"])
     def verify(self, request, queryset):
         verified = sum(
             services.contribution_verify(contribution=c, by=request.user) for c in queryset
@@ -263,16 +252,29 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             raise ValidationError(exc.message) from exc
 
 
-class MembershipInline(admin.TabularInline):
+class ManagedByGroupStaff:
+    """Groups and their terms are edited by holders of contributors.manage_groups."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return permissions.can_manage_groups(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.can_manage_groups(request.user)
+
+
+class MembershipInline(ManagedByGroupStaff, admin.TabularInline):
     model = Membership
     formset = MembershipFormSet
     extra = 1
     raw_id_fields = ["user"]
     fields = ["user", "role", "term_start", "term_end"]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.can_manage_groups(request.user)
+
 
 @admin.register(Group)
-class GroupAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
+class GroupAdmin(ManagedByGroupStaff, DomainErrorsAsMessages, admin.ModelAdmin):
     list_display = ["name", "kind", "starts_on", "ends_on"]
     list_filter = ["kind"]
     prepopulated_fields = {"slug": ["name"]}
@@ -309,7 +311,7 @@ class MembershipAdminForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
+class MembershipAdmin(ManagedByGroupStaff, DomainErrorsAsMessages, admin.ModelAdmin):
     form = MembershipAdminForm
     list_display = ["user", "group", "role", "term_start", "term_end"]
     list_select_related = ["user", "group"]
@@ -317,9 +319,19 @@ class MembershipAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     search_fields = ["user__email", "user__name"]
     raw_id_fields = ["user"]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.can_manage_groups(request.user)
+
     def save_model(self, request, obj, form, change):
         # Through the service: the group row is locked and the rules checked again.
         services.memberships_save(group=obj.group, memberships=[obj], by=request.user)
+
+    def delete_model(self, request, obj):
+        services.memberships_save(group=obj.group, memberships=[], deleted=[obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("group"):
+            self.delete_model(request, membership)
 
 
 # --- Nominations --------------------------------------------------------------------------
@@ -409,6 +421,13 @@ class NominationAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
+    def has_add_permission(self, request) -> bool:
+        return permissions.can_nominate(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # An open nomination changes only through votes, recusals and its deadline.
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
@@ -421,7 +440,7 @@ class NominationAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
             deadline=form.cleaned_data.get("deadline"),
             by=request.user,
         )
-        _take_over(obj, opened)
+        take_over(obj, opened)
 
     def save_related(self, request, form, formsets, change):
         # Roll, votes and the trail are written by the services only.
@@ -446,23 +465,8 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(ReadOnlyAdmin):
     list_display = ["signer", "agreement", "full_name", "orcid_id", "signed_at", "ip_address"]
-    readonly_fields = [
-        "nomination",
-        "signer",
-        "agreement",
-        "full_name",
-        "orcid_id",
-        "signed_at",
-        "ip_address",
-    ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- Briefings ----------------------------------------------------------------------------
@@ -521,9 +525,10 @@ class BriefingAdmin(admin.ModelAdmin):
 
 
 @admin.register(BriefingSubscription)
-class BriefingSubscriptionAdmin(admin.ModelAdmin):
+class BriefingSubscriptionAdmin(ReadOnlyAdmin):
+    """People subscribe themselves (group page, mail settings); never staff for them."""
+
     list_display = ["user", "group", "created_at"]
     list_filter = ["group"]
     search_fields = ["user__email", "user__name"]
     list_select_related = ["user", "group"]
-    raw_id_fields = ["user"]

@@ -195,6 +195,9 @@ class Group(models.Model):
     class Meta:
         verbose_name = _("group")
         verbose_name_plural = _("groups")
+        permissions = [
+            ("manage_groups", "Can appoint the members and chairs of the groups"),
+        ]
         ordering = ["kind", "name"]
         constraints = [
             models.UniqueConstraint(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.staff import holds
 from contributors.models import (
     PUBLIC_LEVELS,
     Briefing,
@@ -56,14 +57,39 @@ def _on_roll(user, nomination_id: int) -> bool:
     return RollEntry.objects.filter(nomination_id=nomination_id, voter=user).exists()
 
 
+# The staff powers of the contributors app (accounts.staff), one rule each, used by the
+# pages, the services and the admin alike.
+VERIFY_CONTRIBUTION = "contributors.verify_contribution"
+NOMINATE = "contributors.nominate"
+RECORD_STAFF_LEVEL = "contributors.record_staff_level"
+WRITE_ANY_BRIEFING = "contributors.write_any_briefing"
+MANAGE_GROUPS = "contributors.manage_groups"
+
+
 def can_verify_contributions(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_staff)
+    """Staff who verify contributions (and so see people who are not contributors yet)."""
+    return holds(user, VERIFY_CONTRIBUTION)
+
+
+def can_nominate(user) -> bool:
+    return holds(user, NOMINATE)
+
+
+def can_record_staff_level(user) -> bool:
+    """Staff who set levels by decision: ORCID development staff and vendors as OST."""
+    return holds(user, RECORD_STAFF_LEVEL)
+
+
+def can_manage_groups(user) -> bool:
+    """Staff who appoint the members and chairs of the steering and working groups."""
+    return holds(user, MANAGE_GROUPS)
 
 
 def can_add_contribution(user, owner: User) -> bool:
+    """People add their own contributions; verifiers add anyone's (verified at once)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.pk == owner.pk or user.is_staff
+    return user.pk == owner.pk or can_verify_contributions(user)
 
 
 def get_nomination_for_reviewer(user, nomination_id: int) -> Nomination:
@@ -106,7 +132,7 @@ def get_person_for_profile(
     person = User.objects.filter(is_active=True, **lookup).first()
     if person is None:
         raise Http404(not_found)
-    if getattr(viewer, "pk", None) == person.pk or getattr(viewer, "is_staff", False):
+    if getattr(viewer, "pk", None) == person.pk or can_verify_contributions(viewer):
         return person
     level = Profile.objects.filter(user=person).values_list("level", flat=True).first()
     if level in PUBLIC_LEVELS:
@@ -144,10 +170,11 @@ def get_nomination_to_sign(user, nomination_id: int) -> Nomination:
 
 
 def can_write_briefings(user, group: Group) -> bool:
-    """The chair of ``group`` with a current term, or staff, writes and publishes briefings."""
+    """The chair of ``group`` with a current term, or holders of
+    contributors.write_any_briefing, write and publish briefings."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_staff:
+    if holds(user, WRITE_ANY_BRIEFING):
         return True
     return (
         Membership.objects.current(timezone.localdate())

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.selectors import people_with_permission
 from contributors import permissions, rules, selectors
 from contributors.models import (
     Agreement,
@@ -47,8 +48,8 @@ logger = logging.getLogger(__name__)
 LIST_ID = "governance"
 
 
-def _require_staff(by) -> None:
-    if not (by and by.is_authenticated and by.is_staff):
+def _require_staff(allowed: bool) -> None:
+    if not allowed:
         raise NotAllowed(_("Only ORCID staff may do this."))
 
 
@@ -103,7 +104,7 @@ def level_set_by_staff(
     *, user: User, level: str, reason: str, by: User, basis: str | None = None
 ) -> LevelChange | None:
     """Staff set a person's level; OST without a vote only for development staff or vendors."""
-    _require_staff(by)
+    _require_staff(permissions.can_record_staff_level(by))
     reason = (reason or "").strip()
     basis = level_change_basis(level=level, basis=basis, reason=reason)
     return _level_change(
@@ -124,8 +125,8 @@ def contribution_date_check(day: date) -> None:
 def contribution_add(
     *, user: User, by: User, kind: str, title: str, date: date, link: str = ""
 ) -> Contribution:
-    """Record a contribution: people add their own (unverified); staff's are verified."""
-    if by.pk != user.pk and not by.is_staff:
+    """Record a contribution: people add their own (unverified); verifiers' are verified."""
+    if not permissions.can_add_contribution(by, user):
         raise NotAllowed(_("You may only add your own contributions."))
     contribution = Contribution(
         user=user, kind=kind, title=title.strip(), link=link.strip(), date=date, added_by=by
@@ -133,7 +134,7 @@ def contribution_add(
     contribution.full_clean()
     contribution_date_check(contribution.date)
     contribution.save()
-    if by.is_staff:
+    if permissions.can_verify_contributions(by):
         contribution_verify(contribution=contribution, by=by)
         contribution.refresh_from_db()
     return contribution
@@ -142,7 +143,7 @@ def contribution_add(
 @transaction.atomic
 def contribution_verify(*, contribution: Contribution, by: User) -> bool:
     """Staff verify a contribution; a person's first verified one makes them a contributor."""
-    _require_staff(by)
+    _require_staff(permissions.can_verify_contributions(by))
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.verified_at is not None:
         return False
@@ -204,7 +205,7 @@ def memberships_save(
 ) -> list[Membership]:
     """Save new or changed terms of ``group`` (and delete ``deleted``) under its rules."""
     if by is not None:
-        _require_staff(by)
+        _require_staff(permissions.can_manage_groups(by))
     # The group row lock serializes every change of its terms: two adds cannot both pass.
     group = Group.objects.select_for_update().get(pk=group.pk)
     memberships = list(memberships)
@@ -231,7 +232,7 @@ def membership_add(
 ) -> Membership:
     """Give a person a one-year term in a group (a chair replaces no one: one at a time)."""
     if by is not None:
-        _require_staff(by)
+        _require_staff(permissions.can_manage_groups(by))
     start = term_start or timezone.localdate()
     membership = Membership(
         group=group, user=user, role=role, term_start=start, term_end=one_year_after(start)
@@ -270,7 +271,7 @@ def nomination_open(
     now: datetime | None = None,
 ) -> Nomination:
     """Staff nominate a technical contributor; the voter roll is frozen and emailed."""
-    _require_staff(by)
+    _require_staff(permissions.can_nominate(by))
     now = now or timezone.now()
     rationale = (rationale or "").strip()
     if not rationale:
@@ -303,7 +304,7 @@ def nomination_open(
         kind="contributors.nomination_opened",
         about=nomination,
         subject=_("OST nomination of %(name)s: your vote by %(deadline)s"),
-        subject_params={"name": str(nominee), "deadline": f"{deadline:%Y-%m-%d %H:%M} UTC"},
+        subject_params={"name": nominee.display_name, "deadline": f"{deadline:%Y-%m-%d %H:%M} UTC"},
         template="contributors/email/nomination_opened",
         context={
             "nomination": nomination,
@@ -497,11 +498,14 @@ def _send_decision(nomination: Nomination) -> None:
         list_id=LIST_ID,
     )
     deliver(
-        recipients=User.objects.filter(is_staff=True, is_active=True),
+        recipients=people_with_permission(permissions.NOMINATE),
         kind="contributors.nomination_decided_staff",
         about=nomination,
         subject=_("OST nomination of %(name)s: %(outcome)s"),
-        subject_params={"name": str(nominee), "outcome": str(nomination.get_state_display())},
+        subject_params={
+            "name": nominee.display_name,
+            "outcome": str(nomination.get_state_display()),
+        },
         template="contributors/email/nomination_decided_staff",
         context={
             "nomination": nomination,

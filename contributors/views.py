@@ -139,7 +139,7 @@ def contribution_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
         except DomainError as exc:
             status = _refused(request, exc)
         else:
-            if request.user.is_staff:
+            if permissions.can_verify_contributions(request.user):
                 messages.success(request, _("The contribution was added and verified."))
             else:
                 messages.success(

@@ -5,7 +5,10 @@ NAV_SECTIONS = ("/consortia/", "/contributors/", "/forums/", "/review/")
 
 
 def navigation(request: HttpRequest) -> dict:
-    """What the header needs: whether to show Review (steering group) and Admin (staff)."""
+    """What the header needs: whether to show Review (steering group) and Admin (staff who
+    may enter the admin and hold a permission there: ``is_staff`` alone shows nothing)."""
+    # Imported here: core is imported by every app, these two import core.
+    from accounts.staff import can_use_admin
     from contributors.permissions import can_review_nominations
 
     user = getattr(request, "user", None)
@@ -15,6 +18,6 @@ def navigation(request: HttpRequest) -> dict:
         # The section of the main navigation the page belongs to (base.html marks it).
         "nav_section": next((s for s in NAV_SECTIONS if path.startswith(s)), ""),
         "nav_show_review": show_review,
-        "nav_show_admin": bool(user and user.is_authenticated and user.is_staff),
+        "nav_show_admin": bool(user and can_use_admin(user)),
         "demo_password": settings.DEMO_PASSWORD if settings.DEBUG else None,
     }

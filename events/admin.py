@@ -3,25 +3,34 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from events import services
+from core.admin import DomainErrorsAsMessages, ReadOnlyAdmin, ReadOnlyInline
+from events import permissions, services
 from events.models import Meeting, Registration, Session, Speaker
 
 
-class SessionInline(admin.TabularInline):
-    model = Session
-    fields = ("title", "state", "starts_at", "ends_at", "room")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
+class ProgrammeStaffOnly:
+    """Meetings and sessions are edited by holders of events.manage_programme."""
 
     def has_add_permission(self, request, obj=None) -> bool:
-        # Sessions come through the call for sessions, where the room rule is checked.
+        return permissions.can_manage_programme(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.can_manage_programme(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
+class SessionInline(ReadOnlyInline):
+    # Sessions come through the call for sessions, where the room rule is checked.
+    model = Session
+    fields = ("title", "state", "starts_at", "ends_at", "room")
+    readonly_fields = fields
+    show_change_link = True
+
+
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(ProgrammeStaffOnly, DomainErrorsAsMessages, admin.ModelAdmin):
     list_display = ("title", "region", "starts_at", "time_zone", "capacity")
     list_filter = ("region",)
     search_fields = ("title", "place")
@@ -29,27 +38,20 @@ class MeetingAdmin(admin.ModelAdmin):
     inlines = [SessionInline]
 
     def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "capacity" in form.changed_data:
-            # More seats: the waiting list moves up, with mail.
-            services.meeting_fill_free_seats(meeting=obj)
+        # More seats: the waiting list moves up, with mail.
+        services.meeting_save(meeting=obj, by=request.user)
 
 
-class SpeakerInline(admin.TabularInline):
+class SpeakerInline(ReadOnlyInline):
     model = Speaker
     fields = ("user", "position", "contribution_id")
-    readonly_fields = ("user", "contribution_id")
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+    readonly_fields = fields
 
 
 class SessionAdminForm(forms.ModelForm):
     class Meta:
         model = Session
-        fields = ["title", "abstract", "proposed_at", "slides_url", "review_note"]
+        fields = ["title", "abstract", "review_note"]
 
     def clean(self):
         data = super().clean()
@@ -63,18 +65,22 @@ class SessionAdminForm(forms.ModelForm):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ProgrammeStaffOnly, admin.ModelAdmin):
+    """The words of a session are edited here; its state, slot, room and slides change
+    through the review and session pages, where the rules are."""
+
     form = SessionAdminForm
     list_display = ("title", "meeting", "state", "starts_at", "room")
     list_filter = ("state", "meeting")
     search_fields = ("title",)
-    # The state, slot and room change through the review pages, where the rules are.
     readonly_fields = (
         "meeting",
         "state",
         "starts_at",
         "ends_at",
         "room",
+        "proposed_at",
+        "slides_url",
         "proposed_by",
         "reviewed_by",
         "reviewed_at",
@@ -87,11 +93,9 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ReadOnlyAdmin):
+    """People sign up and cancel on the meeting's page (the seat rules, the waiting list)."""
+
     list_display = ("user", "meeting", "state", "signed_up_at", "promoted_at")
     list_filter = ("state", "meeting")
     search_fields = ("user__email", "user__name")
-    readonly_fields = ("meeting", "user", "state", "signed_up_at", "promoted_at", "cancelled_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -11,14 +11,21 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from accounts.staff import holds
 from events.models import Meeting, Session
+
+# The staff powers of the events app (accounts.staff), one rule each, used by the pages,
+# the services and the admin alike.
+REVIEW_SESSIONS = "events.review_sessions"
+MANAGE_PROGRAMME = "events.manage_programme"
 
 
 def can_review_sessions(user) -> bool:
-    """ORCID staff and members of the technical steering group with a current term."""
+    """Holders of events.review_sessions and members of the technical steering group with
+    a current term."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_staff:
+    if holds(user, REVIEW_SESSIONS):
         return True
     from contributors.permissions import can_review_nominations
 
@@ -26,7 +33,8 @@ def can_review_sessions(user) -> bool:
 
 
 def can_manage_programme(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_staff)
+    """Staff who run the meetings: move sessions, mark them held, see the registrations."""
+    return holds(user, MANAGE_PROGRAMME)
 
 
 def is_speaker(user, session: Session) -> bool:

@@ -200,7 +200,7 @@ def session_reschedule(
     *, session: Session, by: User, starts_at: datetime, ends_at: datetime, room: str
 ) -> Session:
     """Staff move a session on the programme to another free slot or room."""
-    if not getattr(by, "is_staff", False):
+    if not permissions.can_manage_programme(by):
         raise NotAllowed(_("Only ORCID staff change the programme."))
     meeting = _lock_meeting(session.meeting)
     session = Session.objects.select_for_update().get(pk=session.pk)
@@ -241,7 +241,7 @@ def session_mark_held(*, session: Session, by: User, now: datetime | None = None
     from contributors import services as contributors_services
     from contributors.models import Contribution
 
-    if not getattr(by, "is_staff", False):
+    if not permissions.can_manage_programme(by):
         raise NotAllowed(_("Only ORCID staff mark a session as held."))
     now = now or timezone.now()
     session = Session.objects.select_for_update().select_related("meeting").get(pk=session.pk)
@@ -369,6 +369,24 @@ def registration_cancel(
     registration.cancelled_at = now
     registration.save(update_fields=["state", "cancelled_at"])
     return _promote_waiting(meeting, now)
+
+
+@transaction.atomic
+def meeting_save(*, meeting: Meeting, by: User, now: datetime | None = None) -> Meeting:
+    """Staff create or edit a meeting (the admin); new seats move the waiting list up."""
+    if not permissions.can_manage_programme(by):
+        raise NotAllowed(_("Only ORCID staff change the programme."))
+    existing = meeting.pk is not None and Meeting.objects.filter(pk=meeting.pk).exists()
+    if existing:
+        _lock_meeting(meeting)  # sign-ups wait while the capacity changes
+    try:
+        meeting.full_clean()
+    except ValidationError as exc:
+        raise _validation_to_input(exc) from exc
+    meeting.save()
+    if existing:
+        meeting_fill_free_seats(meeting=meeting, now=now)
+    return meeting
 
 
 @transaction.atomic

@@ -1,45 +1,189 @@
-from django.contrib import admin
+"""Staff see the forums here; topics and posts change through the moderation services only
+(with the moderation log, the counters and the flags), as on the topic pages. Forums are
+configuration: created through ``forum_create``, their words and place edited here; who
+may read one (its kind, group and privacy) is fixed once it exists."""
 
-from forums.models import Flag, Forum, IdeaStatusChange, ModerationAction, Post, Subscription, Topic
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from core.admin import DomainErrorsAsMessages, ReadOnlyAdmin, service_action, take_over
+from forums import permissions, services
+from forums.models import (
+    RESERVED_SLUGS,
+    Flag,
+    Forum,
+    IdeaStatusChange,
+    ModerationAction,
+    Post,
+    Subscription,
+    Topic,
+)
+
+
+class ForumAdminForm(forms.ModelForm):
+    class Meta:
+        model = Forum
+        fields = ["name", "slug", "description", "kind", "group", "is_private", "position"]
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug")
+        if slug in RESERVED_SLUGS:  # forum_create's rule, shown on the form
+            raise forms.ValidationError(_("This address is reserved; choose another slug."))
+        return slug
 
 
 @admin.register(Forum)
-class ForumAdmin(admin.ModelAdmin):
+class ForumAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
+    form = ForumAdminForm
     list_display = ["name", "slug", "kind", "group", "is_private", "topic_count", "post_count"]
     list_filter = ["kind", "is_private"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # Who reads a forum is decided when it is created: making a private group's
+        # forum public (or moving it) would publish what its members wrote for the group.
+        return ["slug", "kind", "group", "is_private"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if obj is None else {}
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.forum_create(
+            slug=obj.slug,
+            name=obj.name,
+            kind=obj.kind,
+            description=obj.description,
+            is_private=obj.is_private,
+            position=obj.position,
+            group=obj.group,
+        )
+        take_over(obj, created)
+
+
+class ModeratedAdmin(ReadOnlyAdmin):
+    """Actions of holders of forums.moderate_forums; each service checks the forum too."""
+
+    def has_moderate_permission(self, request) -> bool:
+        return permissions.moderates_every_forum(request.user)
+
+
+_TOPICS_DONE = ngettext_lazy("%(count)d topic changed.", "%(count)d topics changed.", "count")
+_POSTS_DONE = ngettext_lazy("%(count)d post changed.", "%(count)d posts changed.", "count")
+
+
+def _moderation(name: str, description, act, done):
+    return service_action(name, description=description, permission="moderate", act=act, done=done)
+
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ModeratedAdmin):
     list_display = ["title", "forum", "author", "status", "vote_count", "is_pinned", "is_locked"]
     list_filter = ["forum", "status", "is_pinned", "is_locked"]
+    list_select_related = ["forum", "author"]
     search_fields = ["title"]
-    raw_id_fields = ["author", "last_post_author", "accepted_post", "merged_into"]
-    readonly_fields = ["vote_count", "reply_count"]
+    actions = [
+        _moderation(
+            "lock",
+            _("Lock the selected topics"),
+            lambda t, by: services.topic_lock(topic=t, moderator=by, locked=True),
+            _TOPICS_DONE,
+        ),
+        _moderation(
+            "unlock",
+            _("Unlock the selected topics"),
+            lambda t, by: services.topic_lock(topic=t, moderator=by, locked=False),
+            _TOPICS_DONE,
+        ),
+        _moderation(
+            "pin",
+            _("Pin the selected topics"),
+            lambda t, by: services.topic_pin(topic=t, moderator=by, pinned=True),
+            _TOPICS_DONE,
+        ),
+        _moderation(
+            "unpin",
+            _("Unpin the selected topics"),
+            lambda t, by: services.topic_pin(topic=t, moderator=by, pinned=False),
+            _TOPICS_DONE,
+        ),
+    ]
+
+    def get_queryset(self, request):
+        # Private forums' topics only for those who may read them, as on the pages.
+        return (
+            super().get_queryset(request).filter(forum__in=permissions.visible_forums(request.user))
+        )
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ModeratedAdmin):
     list_display = ["pk", "topic", "author", "created_at", "is_hidden", "hidden_reason"]
     list_filter = ["is_hidden", "hidden_reason"]
-    raw_id_fields = ["topic", "author"]
-    readonly_fields = ["body", "is_hidden", "hidden_reason"]
+    list_select_related = ["topic", "author"]
+    actions = [
+        _moderation(
+            "hide",
+            _("Hide the selected posts"),
+            lambda p, by: services.post_hide(post=p, moderator=by),
+            _POSTS_DONE,
+        ),
+        _moderation(
+            "restore",
+            _("Show the selected posts again"),
+            lambda p, by: services.post_restore(post=p, moderator=by),
+            _POSTS_DONE,
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(topic__forum__in=permissions.visible_forums(request.user))
+        )
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(ReadOnlyAdmin):
+    """Flags are decided on the moderation queue, or by hiding or showing the post."""
+
     list_display = ["post", "user", "reason", "created_at", "resolution"]
     list_filter = ["reason", "resolution"]
-    raw_id_fields = ["post", "user", "resolved_by"]
+    list_select_related = ["post", "user"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(post__topic__forum__in=permissions.visible_forums(request.user))
+        )
 
 
-admin.site.register(
-    Subscription, list_display=["user", "forum", "topic", "mode"], raw_id_fields=["user", "topic"]
-)
-admin.site.register(
-    IdeaStatusChange, list_display=["idea", "new_status", "changed_by", "created_at"]
-)
-admin.site.register(
-    ModerationAction, list_display=["action", "actor", "topic", "post", "created_at"]
-)
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    """People choose their own mail (topic pages, mail settings); never staff for them."""
+
+    list_display = ["user", "forum", "topic", "mode"]
+    list_select_related = ["user", "forum", "topic"]
+
+
+@admin.register(IdeaStatusChange)
+class IdeaStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["idea", "new_status", "changed_by", "created_at"]
+    list_select_related = ["idea", "changed_by"]
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(ReadOnlyAdmin):
+    list_display = ["action", "actor", "topic", "post", "created_at"]
+    list_select_related = ["actor", "topic", "post"]

@@ -56,7 +56,7 @@ class Plan:
     forums: list[int] = field(default_factory=list)
     topics: dict[int, list[int]] = field(default_factory=dict)  # forum id → topic ids
     lists: dict[int, str] = field(default_factory=dict)  # forum id → list id
-    private: dict[int, list[int]] = field(default_factory=dict)  # forum id → member ids
+    private: dict[int, list[int]] = field(default_factory=dict)  # forum id → reader ids
     subjects: dict[str, str] = field(default_factory=dict)  # "language list" → subject
     languages: list[str] = field(default_factory=list)
 
@@ -221,7 +221,7 @@ def _subscriber_page(mode: str, plan: Plan, after: int, size: int) -> list[int]:
     )
 
 
-def _parts_for(plan: Plan, mode: str, subs, is_staff: bool, user_id: int) -> dict[str, list]:
+def _parts_for(plan: Plan, mode: str, subs, user_id: int) -> dict[str, list]:
     """The section keys of one person's digests, per list (only what they may see)."""
     forums, topics, elsewhere = set(), set(), set()
     for forum_id, topic_id, sub_mode in subs:
@@ -235,7 +235,7 @@ def _parts_for(plan: Plan, mode: str, subs, is_staff: bool, user_id: int) -> dic
     parts: dict[str, list] = {}
     for forum_id in plan.forums:
         members = plan.private.get(forum_id)
-        if members is not None and not is_staff and user_id not in members:
+        if members is not None and user_id not in members:
             continue
         topic_ids = plan.topics[forum_id]
         if forum_id in forums and not elsewhere.intersection(topic_ids):
@@ -267,7 +267,7 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
         get_user_model()
         .objects.filter(pk__any=user_ids, is_active=True)
         .exclude(email="")
-        .values_list("pk", "email", "language", "is_staff")
+        .values_list("pk", "email", "language")
     )
     opted_out = set(
         Unsubscription.objects.filter(user_id__any=user_ids, list_id__in=LISTS).values_list(
@@ -275,13 +275,11 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
         )
     )
     rows = []
-    for user_id, email, language, is_staff in people:
+    for user_id, email, language in people:
         language = _language(language)
         if language not in plan.languages:
             language = settings.LANGUAGE_CODE  # chose a language after the run started
-        for list_id, keys in _parts_for(
-            plan, mode, subs.get(user_id, ()), is_staff, user_id
-        ).items():
+        for list_id, keys in _parts_for(plan, mode, subs.get(user_id, ()), user_id).items():
             if (user_id, list_id) in opted_out:
                 continue
             parts = mail.digest_parts(

@@ -70,7 +70,7 @@ def post_notify(*, post: Post) -> int:
     people = list(get_user_model().objects.filter(pk__in=wanted, is_active=True))
     if forum.is_private:
         members = permissions.private_forum_readers([forum])[forum.pk]
-        people = [p for p in people if p.is_staff or p.pk in members]
+        people = [p for p in people if p.pk in members]
     # Replies carry "Re:" so mail programs thread them under the topic's first mail.
     subject = _("[%(forum)s] %(title)s") if post.is_first else _("Re: [%(forum)s] %(title)s")
     return deliver(

@@ -13,6 +13,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.selectors import people_with_permission
+from accounts.staff import holds
 from core.cache import local_version
 from forums.models import Forum, Post, Topic
 
@@ -85,19 +87,41 @@ def is_group_chair(user, forum: Forum) -> bool:
     return bool(group_id and group_id in viewer_groups(user).chair)
 
 
+# The staff powers of the forums (accounts.staff), one rule each, used by the pages, the
+# services, the mail and the digests alike.
+MODERATE_FORUMS = "forums.moderate_forums"
+READ_PRIVATE_FORUMS = "forums.read_private_forums"
+SET_IDEA_STATUS = "forums.set_idea_status"
+
+
+def reads_every_forum(user) -> bool:
+    """Staff who read every private forum."""
+    return holds(user, READ_PRIVATE_FORUMS)
+
+
+def moderates_every_forum(user) -> bool:
+    """Staff who moderate every forum."""
+    return holds(user, MODERATE_FORUMS)
+
+
 def can_see_forum(user, forum: Forum) -> bool:
+    """Public forums for everyone; a private one for its group's members and the holders
+    of forums.read_private_forums."""
     if not forum.is_private:
         return True
     if not user.is_authenticated:
         return False
-    return user.is_staff or is_group_member(user, forum)
+    return is_group_member(user, forum) or reads_every_forum(user)
 
 
 def can_moderate(user, forum: Forum) -> bool:
-    """Staff, and the chair of the group the forum belongs to."""
+    """The chair of the group the forum belongs to, and holders of forums.moderate_forums
+    (in the forums they may see)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_staff or is_group_chair(user, forum)
+    if is_group_chair(user, forum):
+        return True
+    return moderates_every_forum(user) and can_see_forum(user, forum)
 
 
 def can_post_in(user, forum: Forum) -> bool:
@@ -105,10 +129,11 @@ def can_post_in(user, forum: Forum) -> bool:
 
 
 def can_set_idea_status(user) -> bool:
-    """Staff and steering-group members (asked of the contributors app)."""
+    """Holders of forums.set_idea_status and steering-group members (asked of the
+    contributors app)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_staff:
+    if holds(user, SET_IDEA_STATUS):
         return True
     try:
         from contributors.permissions import can_review_nominations
@@ -147,26 +172,25 @@ def can_moderate_any(user, forums) -> bool:
     """Whether ``user`` moderates one of ``forums`` (looked at only for staff and chairs)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_staff:
-        return bool(forums)
-    chaired = viewer_groups(user).chair
-    return bool(chaired) and any(f.group_id in chaired for f in forums)
+    return any(can_moderate(user, forum) for forum in forums)
 
 
 def visible_forums(user) -> QuerySet[Forum]:
-    """The forums ``user`` may see: public ones, and private ones of their groups."""
+    """The forums ``user`` may see: public ones, and private ones of their groups (all of
+    them for holders of forums.read_private_forums)."""
     forums = Forum.objects.all()
-    if user.is_authenticated and user.is_staff:
+    if reads_every_forum(user):
         return forums
     return forums.filter(Q(is_private=False) | Q(group_id__in=viewer_groups(user).member))
 
 
 def moderated_forums(user) -> QuerySet[Forum]:
-    """The forums ``user`` moderates: all of them for staff, their groups' for chairs."""
+    """The forums ``user`` moderates: their groups' for chairs; every forum they may see
+    for holders of forums.moderate_forums."""
     if not user.is_authenticated or not user.is_active:
         return Forum.objects.none()
-    if user.is_staff:
-        return Forum.objects.all()
+    if moderates_every_forum(user):
+        return visible_forums(user)  # chairs are members: their forums are among these
     return Forum.objects.filter(group_id__in=viewer_groups(user).chair)
 
 
@@ -203,17 +227,23 @@ def get_forum_by_id_for_user(user, forum_id: int) -> Forum:
 
 
 def private_forum_readers(forums) -> dict[int, set[int]]:
-    """For each private forum among ``forums``: the ids of its group's current members.
+    """For each private forum among ``forums``: the ids of the people who may read it — its
+    group's current members and the holders of forums.read_private_forums (``can_see_forum``
+    for many people at once).
 
-    Staff see every forum too; callers check ``is_staff`` themselves. One query per private
-    forum (there are a handful), whatever the number of readers: mail to many people asks
-    this once instead of ``can_see_forum`` per person.
+    One query per private forum (there are a handful) and one for the staff, whatever the
+    number of readers: mail to many people asks this once instead of ``can_see_forum`` per
+    person.
     """
     check = _contributors_selector("current_member_ids")
     readers = {}
+    staff: set[int] | None = None
     for forum in forums:
         if not forum.is_private:
             continue
+        if staff is None:
+            staff = set(people_with_permission(READ_PRIVATE_FORUMS).values_list("pk", flat=True))
         group = _group_of(forum)
-        readers[forum.pk] = set(check(group)) if group is not None and check else set()
+        members = set(check(group)) if group is not None and check else set()
+        readers[forum.pk] = members | staff
     return readers

@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.staff import has_staff_powers
 from core.cache import changes
 from core.errors import InvalidInput, NotAllowed, RuleViolation
 from core.markdown import render_markdown
@@ -70,8 +71,8 @@ def _clean_body(body: str) -> str:
 
 
 def is_new_user(user) -> bool:
-    """No verified contribution and an account younger than a day."""
-    if user.is_staff:
+    """No verified contribution and an account younger than a day (staff never are)."""
+    if has_staff_powers(user):
         return False
     if user.date_joined and timezone.now() - user.date_joined >= NEW_ACCOUNT_AGE:
         return False

@@ -1,12 +1,17 @@
+"""Mail is written by the services and sent by the tasks: staff read it here, never edit,
+add or delete it (a deleted delivery could be sent twice; an unsubscription is the
+person's own choice)."""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from mail import services
 from mail.models import Delivery, DigestRun, Unsubscription
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = [
         "kind",
         "to_email",
@@ -19,12 +24,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["state", "kind", "list_id"]
     search_fields = ["to_email", "about", "subject"]
-    readonly_fields = [f.name for f in Delivery._meta.fields] + ["digest_text"]
+    readonly_fields = ["digest_text"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient"]
-
-    def has_add_permission(self, request):
-        return False
 
     @admin.display(description=_("digest as sent (text part)"))
     def digest_text(self, obj: Delivery) -> str:
@@ -34,15 +36,12 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(DigestRun)
-class DigestRunAdmin(admin.ModelAdmin):
+class DigestRunAdmin(ReadOnlyAdmin):
     """A running digest shows how far it is: deliveries sent out of those written so far."""
 
     list_display = ["kind", "period", "since", "until", "progress_shown", "built_at", "created_at"]
     list_filter = ["kind"]
-    readonly_fields = [f.name for f in DigestRun._meta.fields] + ["progress_shown"]
-
-    def has_add_permission(self, request):
-        return False
+    readonly_fields = ["progress_shown"]
 
     @admin.display(description=_("progress (sent / written)"))
     def progress_shown(self, obj: DigestRun) -> str:
@@ -50,7 +49,7 @@ class DigestRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unsubscription)
-class UnsubscriptionAdmin(admin.ModelAdmin):
+class UnsubscriptionAdmin(ReadOnlyAdmin):
     list_display = ["user", "list_id", "created_at"]
     search_fields = ["user__email", "list_id"]
     list_filter = ["list_id"]

@@ -10,8 +10,9 @@ class Delivery(models.Model):
     """One mail to one person about one thing (and, for digests, one period).
 
     The unique constraints are what make delivery exactly-once: a second delivery of the
-    same thing to the same person cannot be written, whoever tries. A mail to an address
-    that belongs to no account (an invitation) has no recipient and is once per address.
+    same thing to the same person cannot be written, whoever tries. Mail to an address
+    without an account (an invitation, a password reset asked for an unknown address) has
+    no recipient: it is unique per address instead, and is never list mail.
     """
 
     class State(models.TextChoices):
@@ -76,6 +77,11 @@ class Delivery(models.Model):
                 fields=["to_email", "kind", "about", "period"],
                 condition=models.Q(recipient__isnull=True),
                 name="delivery_once_per_address",
+            ),
+            # Kept in step with mail.services.ACCOUNT_LIST.
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | models.Q(list_id="account"),
+                name="delivery_without_recipient_is_account_mail",
             ),
         ]
         indexes = [models.Index(fields=["state", "queued_at"], name="delivery_state_queued")]

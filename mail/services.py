@@ -236,8 +236,12 @@ def deliver_to_address(
 
 
 @transaction.atomic
-def deliver_message(*, recipient, message, kind: str, about: str) -> Delivery:
-    """Record an already rendered account mail (from allauth) and send it after commit."""
+def deliver_message(*, recipient=None, message, kind: str, about: str) -> Delivery:
+    """Record an already rendered account mail (from allauth) and send it after commit.
+
+    ``recipient`` is the person whose account the mail is about; None for an address
+    without an account (the delivery is then unique per address, kind and ``about``).
+    """
     html = next(
         (
             content

@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.PersonPreferencesMiddleware",
+    # After authentication, messages and the person's language: staff without two-factor
+    # authentication are led to set it up before any other page (accounts.staff).
+    "accounts.middleware.StaffTwoFactorMiddleware",
     # Below CsrfViewMiddleware: fills tokens into forms of cached fragments (core.cache).
     "core.middleware.LateCsrfTokenMiddleware",
 ]
@@ -215,6 +218,9 @@ LOGIN_URL = "account_login"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Sign-up asks for the name to show (accounts.forms.SignupForm): the portal never makes a
+# name out of an email address.
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str(
     "ACCOUNT_EMAIL_VERIFICATION", default="optional" if DEBUG else "mandatory"
@@ -227,7 +233,11 @@ SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Staff cannot turn two-factor authentication off (accounts.adapters.MFAAdapter).
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "ORCID Community Portal"
+# A code of the previous or next 30 seconds is accepted too (clock drift, RFC 6238 §6).
+MFA_TOTP_TOLERANCE = 1
 
 ORCID_BASE_DOMAIN = env.str("ORCID_BASE_DOMAIN", default="orcid.org")
 if ORCID_BASE_DOMAIN not in {"orcid.org", "sandbox.orcid.org"}:
@@ -242,7 +252,10 @@ SOCIALACCOUNT_PROVIDERS = {"orcid": _orcid}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

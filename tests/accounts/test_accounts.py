@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from accounts.models import User
 from mail.models import Delivery
 from tests.factories import UserFactory
+from tests.factories.accounts import with_two_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,7 @@ def test_sign_up_by_email_sends_a_confirmation_link_that_verifies(
     client, django_capture_on_commit_callbacks
 ):
     form = {
+        "name": "Nadia New",
         "email": "new@example.org",
         "password1": "a-Long-passphrase-42",
         "password2": "a-Long-passphrase-42",
@@ -26,6 +28,7 @@ def test_sign_up_by_email_sends_a_confirmation_link_that_verifies(
         response = client.post("/accounts/signup/", form)
     assert response.status_code == 302
     person = User.objects.get(email="new@example.org")
+    assert person.name == "Nadia New"  # the name to show, asked at sign-up
     # The confirmation went out as a recorded delivery, after commit.
     delivery = Delivery.objects.get(recipient=person)
     assert (delivery.kind, delivery.state) == ("account.email_confirmation_signup", "sent")
@@ -93,7 +96,7 @@ def test_the_profile_shows_the_verified_id_and_not_a_typed_one(client):
 
 
 def test_the_admin_shows_the_orcid_id_but_does_not_let_staff_type_one(client):
-    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff = with_two_factor(UserFactory(is_staff=True, is_superuser=True))
     person = UserFactory(orcid="0000-0002-1825-0097")
     client.force_login(staff)
     page = client.get(f"/admin/accounts/user/{person.pk}/change/")

@@ -95,3 +95,81 @@ def test_an_inactive_person_is_never_cached(person):
     person.save()
     assert backends.ModelBackend().get_user(person.pk) is None
     assert cache.get(backends.cache_key(person.pk)) is None
+
+
+# --- Staff powers: cached with the person, dropped when they change ------------------------
+
+
+def _permission_queries(captured) -> list[str]:
+    return [q["sql"] for q in captured if 'FROM "auth_permission"' in q["sql"]]
+
+
+@pytest.fixture
+def staff_signed_in(client):
+    from tests.factories.accounts import staff_person
+
+    staff = staff_person(name="Olga Ops")
+    client.force_login(staff)
+    client.get("/forums/")  # the person, with their permissions, is in the cache now
+    return client, staff
+
+
+def test_a_cached_staff_request_asks_no_permission_query(staff_signed_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, _staff = staff_signed_in
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/forums/").status_code == 200
+    assert _permission_queries(captured) == []
+    assert _user_queries(captured) == []
+
+
+def test_leaving_a_staff_group_takes_the_power_at_once(staff_signed_in):
+    from django.contrib.auth.models import Group
+
+    from consortia.models import Consortium
+    from tests.factories.consortia import ConsortiumFactory
+
+    client, staff = staff_signed_in
+    ConsortiumFactory(slug="irel")
+    assert client.get("/consortia/irel/manage/").status_code == 200
+    staff.groups.remove(Group.objects.get(name="Consortia staff"))
+    assert client.get("/consortia/irel/manage/").status_code == 403
+    assert Consortium.objects.exists()
+
+
+def test_a_permission_taken_from_a_group_is_gone_at_once(staff_signed_in):
+    from django.contrib.auth.models import Group, Permission
+
+    from tests.factories.contributors import GroupFactory
+    from tests.factories.forums import ForumFactory
+
+    client, _staff = staff_signed_in
+    ForumFactory(slug="private-one", kind="group", group=GroupFactory(), is_private=True)
+    assert client.get("/forums/private-one/").status_code == 200
+    group = Group.objects.get(name="Community staff")
+    group.permissions.remove(Permission.objects.get(codename="read_private_forums"))
+    assert client.get("/forums/private-one/").status_code == 404
+
+
+def test_joining_a_staff_group_gives_the_power_at_once(client, person):
+    from django.contrib.auth.models import Group
+
+    from tests.factories.accounts import with_two_factor
+    from tests.factories.consortia import ConsortiumFactory
+
+    with_two_factor(person)
+    client.force_login(person)
+    ConsortiumFactory(slug="irel")
+    assert client.get("/consortia/irel/manage/").status_code == 403
+    Group.objects.get(name="Consortia staff").user_set.add(person)
+    assert client.get("/consortia/irel/manage/").status_code == 200
+
+
+def test_a_removed_authenticator_asks_for_two_factor_again(staff_signed_in):
+    from allauth.mfa.models import Authenticator
+
+    client, staff = staff_signed_in
+    Authenticator.objects.filter(user=staff).delete()
+    assert client.get("/forums/")["Location"] == "/accounts/2fa/totp/activate/"

@@ -12,6 +12,7 @@ from allauth.socialaccount.providers.orcid.views import OrcidOAuth2Adapter
 from accounts.models import User
 from mail.models import Delivery
 from tests.factories import UserFactory
+from tests.factories.accounts import with_two_factor
 from tests.factories.contributors import contributor
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +219,7 @@ def test_an_id_connected_to_another_account_is_refused_with_a_way_to_ask_staff(
     client, fake_orcid, django_capture_on_commit_callbacks
 ):
     holder = UserFactory(orcid=JOSIAH, name="First Account")
-    staff = UserFactory(is_staff=True, is_superuser=True, name="Olivia Staff")
+    staff = with_two_factor(UserFactory(is_staff=True, is_superuser=True, name="Olivia Staff"))
     person = UserFactory(name="Second Account")
     client.force_login(person)
 
@@ -249,7 +250,7 @@ def test_an_id_connected_to_another_account_is_refused_with_a_way_to_ask_staff(
 
 def test_asking_staff_twice_about_the_same_id_mails_them_once(client, fake_orcid):
     UserFactory(orcid=JOSIAH)
-    UserFactory(is_staff=True, is_superuser=True)
+    with_two_factor(UserFactory(is_staff=True, is_superuser=True))
     client.force_login(UserFactory())
     for _ in range(2):
         connect_orcid(client)
@@ -302,7 +303,7 @@ def test_without_sign_in_with_orcid_set_up_removing_it_is_refused_with_a_message
 
 def test_staff_deleting_an_orcid_account_in_the_admin_frees_its_id(client, fake_orcid):
     holder = UserFactory(orcid=JOSIAH)
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     account = SocialAccount.objects.get(user=holder)
     response = client.post(
         f"/admin/socialaccount/socialaccount/{account.pk}/delete/", {"post": "yes"}

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from consortia.models import ConsortiumContact
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, staff_person, with_two_factor
 from tests.factories.consortia import (
     ConsortiumContactFactory,
     ConsortiumFactory,
@@ -64,7 +64,7 @@ def test_nobody_else_chooses_for_a_contact(client, consortium, main, who):
     people = {
         "other_lead_contact": ConsortiumContactFactory(consortium=consortium).user,
         "outsider": UserFactory(),
-        "staff": UserFactory(is_staff=True, is_superuser=True),
+        "staff": with_two_factor(UserFactory(is_staff=True, is_superuser=True)),
     }
     client.force_login(people[who])
     response = client.post(f"/consortia/mine/contacts/{main.pk}/email/", {"show_email": "on"})
@@ -85,7 +85,7 @@ def test_lead_contacts_and_staff_still_see_addresses_on_the_manage_page_and_in_t
     OrganizationContactFactory(organization=member.organization, user__email="ciara@ucc.example")
     for person in (
         ConsortiumContactFactory(consortium=consortium).user,
-        UserFactory(is_staff=True),
+        staff_person("Consortia staff"),
     ):
         client.force_login(person)
         assert "fiona@irel.example" in client.get("/consortia/irel/manage/").content.decode()

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from consortia import services
 from consortia.models import ContactRequest, Organization, OrganizationContact
 from core.errors import NotAllowed, RuleViolation
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, with_two_factor
 from tests.factories.consortia import (
     OrganizationContactFactory,
     OrganizationFactory,
@@ -132,7 +132,7 @@ def test_nobody_else_answers_a_request(client, ucc, contact, asker, who, decisio
     people = {
         "anonymous": None,
         "outsider": UserFactory(),
-        "staff_without_permission": UserFactory(is_staff=True),
+        "staff_without_permission": with_two_factor(UserFactory(is_staff=True)),
         "asker": asker,
     }
     if people[who] is not None:
@@ -179,7 +179,7 @@ def test_the_contacts_of_an_unverified_organization_do_not_answer_staff_do(
 def test_staff_without_the_permission_get_no_accept_action(client, ucc, contact, asker):
     ask(client, ucc)
     request = ContactRequest.objects.get()
-    staff = UserFactory(is_staff=True)
+    staff = with_two_factor(UserFactory(is_staff=True))
     from django.contrib.auth.models import Permission
 
     staff.user_permissions.add(Permission.objects.get(codename="view_contactrequest"))

@@ -125,6 +125,7 @@ def test_an_invitation_survives_signing_up_first(
     response = client.post(
         signup,
         {
+            "name": "Niamh Newcomer",
             "email": "newcomer@example.org",
             "password1": "a-Long-passphrase-42",
             "password2": "a-Long-passphrase-42",

@@ -9,7 +9,7 @@ from django.core import mail
 
 from consortia.models import ChecklistEntry, ChecklistItem, Consortium, Membership, ProgressReport
 from mail.models import Delivery
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, with_two_factor
 from tests.factories.consortia import (
     ConsortiumContactFactory,
     ConsortiumFactory,
@@ -229,7 +229,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_to_propose(client):
 
 
 def test_staff_finalize_the_agreement_from_the_admin(client):
-    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff = with_two_factor(UserFactory(is_staff=True, is_superuser=True))
     client.force_login(staff)
     ready = ConsortiumFactory(status="forming", name="Ready")
     add_members(ready, ["IE"] * 4)
@@ -250,8 +250,9 @@ def test_staff_finalize_the_agreement_from_the_admin(client):
 
 
 def test_the_admin_form_cannot_make_a_forming_consortium_active(client):
-    """Only the finalize action does, when the checklist and the members allow it."""
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    """Only the finalize action does, when the checklist and the members allow it: the
+    consortium's form is read-only (details are edited on the manage page)."""
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     consortium = ConsortiumFactory(status="forming", slug="irel", countries=["IE"])
     link = consortium.country_links.get()
     response = client.post(
@@ -276,15 +277,15 @@ def test_the_admin_form_cannot_make_a_forming_consortium_active(client):
             "checklist_entries-INITIAL_FORMS": "0",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 403
     consortium.refresh_from_db()
-    assert consortium.description == "Edited in the admin"
+    assert consortium.description != "Edited in the admin"
     assert consortium.status == Consortium.Status.FORMING
     assert consortium.agreement_finalized_at is None
 
 
 def test_staff_mark_consortia_inactive_from_the_admin(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     consortium = ConsortiumFactory()
     client.post(
         "/admin/consortia/consortium/",
@@ -308,7 +309,7 @@ def test_staff_mark_consortia_inactive_from_the_admin(client):
     ],
 )
 def test_admin_lists_answer(client, url):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     consortium = ConsortiumFactory()
     MembershipFactory(consortium=consortium)
     assert client.get(url + "?q=x").status_code == 200

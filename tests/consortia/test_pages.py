@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from consortia import services
 from consortia.models import Consortium
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, grant, with_two_factor
 from tests.factories.consortia import (
     ConsortiumContactFactory,
     ConsortiumFactory,
@@ -24,8 +24,9 @@ def lead_client(client):
     consortium = ConsortiumFactory(slug="irel", status="forming")
     MembershipFactory(consortium=consortium, state="requested")
     lead = ConsortiumContactFactory(consortium=consortium, role="main").user
-    lead.is_staff = True  # staff see the finalize buttons too
-    lead.save()
+    # Staff see the finalize buttons too.
+    grant(lead, "consortia.finalize_consortium", "consortia.deactivate_consortium")
+    with_two_factor(lead)
     ProgressReportFactory(consortium=consortium)
     client.force_login(lead)
     return client

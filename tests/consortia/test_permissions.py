@@ -1,12 +1,13 @@
 """Every manage URL with each role: anonymous, a member, the lead of another consortium,
-the lead, staff. And every document with each role."""
+the lead, staff (in the staff groups), staff status without a permission, and a holder of
+consortia.manage_any_consortium without staff status. And every document with each role."""
 
 import pytest
 from django.core.files.base import ContentFile
 
 from consortia import services
 from consortia.models import ChecklistItem, ContactInvitation, Document
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, grant, staff_person, with_two_factor
 from tests.factories.consortia import (
     ConsortiumContactFactory,
     ConsortiumFactory,
@@ -16,7 +17,7 @@ from tests.factories.consortia import (
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "member", "other_lead", "lead", "staff"]
+ROLES = ["anonymous", "member", "other_lead", "lead", "staff", "bare_staff", "manager"]
 
 
 @pytest.fixture
@@ -48,7 +49,11 @@ def world(db):
             "member": member_contact.user,
             "other_lead": other_lead,
             "lead": lead,
-            "staff": UserFactory(is_staff=True),
+            "staff": staff_person(),
+            # is_staff opens the admin's door only: no power on the pages.
+            "bare_staff": with_two_factor(UserFactory(is_staff=True)),
+            # The power without the admin: manages every consortium, finalizes none.
+            "manager": with_two_factor(grant(UserFactory(), "consortia.manage_any_consortium")),
         },
         "membership": membership,
         "request": request,
@@ -138,7 +143,7 @@ ACTIONS = [
     "delete_document",
     "report",
 ]
-EXPECTED = {"anonymous": 302, "member": 403, "other_lead": 403}
+EXPECTED = {"anonymous": 302, "member": 403, "other_lead": 403, "bare_staff": 403}
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -213,6 +218,8 @@ def test_a_refused_finalize_shows_what_is_missing(client, world):
         ("member", 200, 200),
         ("lead", 200, 200),
         ("staff", 200, 200),
+        ("bare_staff", 404, 200),
+        ("manager", 200, 200),
     ],
 )
 def test_documents_by_role(client, world, role, members_doc, public_doc):

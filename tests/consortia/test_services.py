@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from consortia import services
 from consortia.models import ChecklistEntry, ChecklistItem, Consortium, Membership, Organization
 from core.errors import NotAllowed, RuleViolation
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, staff_person
 from tests.factories.consortia import (
     ConsortiumContactFactory,
     ConsortiumFactory,
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff():
-    return UserFactory(is_staff=True)
+    return staff_person()
 
 
 def forming(kind="national", countries=("IE",)):

@@ -16,7 +16,7 @@ from consortia.models import (
     OrganizationContact,
 )
 from core.errors import NotAllowed, RuleViolation
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, with_two_factor
 from tests.factories.consortia import (
     ConsortiumContactFactory,
     ConsortiumFactory,
@@ -108,7 +108,7 @@ def test_a_new_organization_waits_for_staff_who_are_mailed_after_commit(
     client, irel, django_capture_on_commit_callbacks
 ):
     queue = verifier()
-    UserFactory(is_staff=True)  # staff without the permission are not asked
+    with_two_factor(UserFactory(is_staff=True))  # staff without the permission are not asked
     client.force_login(UserFactory())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post("/consortia/irel/join/", GALWAY)
@@ -172,7 +172,7 @@ def test_an_unverified_consortium_is_seen_only_by_its_people_and_verifiers(clien
     people = {
         "anonymous": None,
         "outsider": UserFactory(),
-        "staff_without_permission": UserFactory(is_staff=True),
+        "staff_without_permission": with_two_factor(UserFactory(is_staff=True)),
         "proposer": proposer,
         "lead_contact": lead_contact,
         "verifier": verifier(),
@@ -200,7 +200,7 @@ def test_the_agreement_of_an_unverified_consortium_cannot_be_finalized(client):
     consortium = propose(client, UserFactory())
     add_members(consortium, ["IE"] * 4)
     complete_checklist(consortium)
-    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff = with_two_factor(UserFactory(is_staff=True, is_superuser=True))
     with pytest.raises(RuleViolation, match="not been verified"):
         services.consortium_finalize_agreement(consortium=consortium, user=staff)
 
@@ -238,7 +238,7 @@ def test_verifiers_verify_a_consortium_from_the_admin_and_its_lead_contacts_are_
 
 def test_staff_without_the_permission_get_no_verify_or_reject_action(client):
     consortium = propose(client, UserFactory())
-    staff = UserFactory(is_staff=True)
+    staff = with_two_factor(UserFactory(is_staff=True))
     staff.user_permissions.add(
         *Permission.objects.filter(
             content_type__app_label="consortia",
@@ -367,7 +367,7 @@ def test_the_admin_queue_filters_unverified_rows_and_shows_who_registered_them(c
 
 def test_admin_verification_fields_change_only_through_the_actions(client):
     organization = OrganizationFactory(verification="unverified")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     page = client.get(f"/admin/consortia/organization/{organization.pk}/change/").content.decode()
     assert 'name="verification"' not in page
 

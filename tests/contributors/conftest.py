@@ -1,7 +1,7 @@
 import pytest
 
 from contributors import services
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import staff_person
 from tests.factories.contributors import AgreementFactory, contributor, steering_members
 
 
@@ -13,7 +13,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def staff():
-    return UserFactory(is_staff=True, name="Olivia Staff")
+    return staff_person()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from contributors import services
 from contributors.models import Membership, NominationEvent, Vote
 from core.errors import DomainError
 from mail.models import Delivery
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, staff_person
 from tests.factories.contributors import (
     BriefingSubscriptionFactory,
     GroupFactory,
@@ -48,7 +48,7 @@ def run_at_once(*calls):
 
 
 def test_two_simultaneous_votes_of_one_member_record_one():
-    staff = UserFactory(is_staff=True)
+    staff = staff_person()
     members = steering_members(5)
     nomination = services.nomination_open(nominee=contributor(), rationale="r", by=staff)
     voter = members[0]
@@ -63,7 +63,7 @@ def test_two_simultaneous_votes_of_one_member_record_one():
 
 
 def test_two_simultaneous_nominations_of_one_person_open_one():
-    staff = UserFactory(is_staff=True)
+    staff = staff_person()
     steering_members(3)
     nominee = contributor()
 
@@ -78,7 +78,7 @@ def test_two_simultaneous_nominations_of_one_person_open_one():
 def test_two_simultaneous_publications_of_one_briefing_mail_each_subscriber_once():
     group = GroupFactory()
     chair = MembershipFactory(group=group, role=Membership.Role.CHAIR).user
-    staff = UserFactory(is_staff=True)
+    staff = staff_person()
     for _ in range(4):
         BriefingSubscriptionFactory(group=group)
     briefing = services.briefing_create(group=group, author=chair, title="Once", body="B")

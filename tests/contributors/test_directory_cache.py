@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from contributors import services
 from contributors.models import Contribution, Level
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, staff_person
 from tests.factories.contributors import ContributionFactory, contributor
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def _empty_cache():
 
 @pytest.fixture
 def staff():
-    return UserFactory(is_staff=True)
+    return staff_person()
 
 
 def facets(client) -> tuple[dict, dict]:

@@ -1,12 +1,12 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, grant, staff_person, with_two_factor
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["/", "/accounts/login/", "/accounts/signup/", "/admin/login/"])
+@pytest.mark.parametrize("url", ["/", "/accounts/login/", "/accounts/signup/"])
 def test_public_pages_answer_200(client, url):
     assert client.get(url).status_code == 200
 
@@ -32,8 +32,20 @@ def test_admin_link_only_for_staff(client):
     assert admin_url not in client.get("/").content.decode()
     client.force_login(UserFactory())
     assert f'href="{admin_url}"' not in client.get("/").content.decode()
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(staff_person())
     assert f'href="{admin_url}"' in client.get("/").content.decode()
+
+
+def test_admin_link_not_for_staff_status_without_a_permission(client):
+    # The admin would let them in and show them nothing.
+    client.force_login(with_two_factor(UserFactory(is_staff=True)))
+    assert f'href="{reverse("admin:index")}"' not in client.get("/").content.decode()
+
+
+def test_admin_link_not_for_a_permission_without_staff_status(client):
+    # The admin would not let them in: their powers are on the public pages.
+    client.force_login(with_two_factor(grant(UserFactory(), "forums.moderate_forums")))
+    assert f'href="{reverse("admin:index")}"' not in client.get("/").content.decode()
 
 
 def test_pages_carry_a_strict_content_security_policy(client):

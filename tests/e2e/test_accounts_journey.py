@@ -23,6 +23,7 @@ def test_sign_up_confirm_by_mail_and_connect_orcid_from_the_profile(stack, mailb
     page = new_page()
     page.goto("/")
     page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Name to show").fill("New Comer")
     page.get_by_label("Email").fill("newcomer@example.org")
     page.get_by_label("Password:", exact=True).fill("a-Long-passphrase-42")
     page.get_by_label("Password (again)").fill("a-Long-passphrase-42")

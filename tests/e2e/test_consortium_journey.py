@@ -22,6 +22,7 @@ def fresh_ror_id() -> str:
 
 def sign_up_and_confirm(page, mailbox, email: str, password: str) -> None:
     page.goto("/accounts/signup/")
+    page.get_by_label("Name to show").fill("Jo Joiner")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password:", exact=True).fill(password)
     page.get_by_label("Password (again)").fill(password)

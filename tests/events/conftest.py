@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, staff_person
 from tests.factories.contributors import steering_members
 from tests.factories.events import MeetingFactory
 
@@ -13,7 +13,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def staff():
-    return UserFactory(is_staff=True, name="Olivia Staff")
+    return staff_person()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.core import mail
 
 from contributors.models import Contribution
 from events.models import Registration, Session
-from tests.factories.accounts import UserFactory, with_orcid
+from tests.factories.accounts import UserFactory, grant, with_orcid, with_two_factor
 from tests.factories.events import MeetingFactory, RegistrationFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,14 @@ ROLES = ["anonymous", "member", "speaker", "reviewer", "staff"]
 
 @pytest.fixture
 def people(member, speaker, reviewer, staff):
-    return {"member": member, "speaker": speaker, "reviewer": reviewer, "staff": staff}
+    return {
+        "member": member,
+        "speaker": speaker,
+        "reviewer": reviewer,
+        "staff": staff,
+        # Staff status opens the admin's door only: no review, no programme.
+        "bare_staff": with_two_factor(UserFactory(is_staff=True)),
+    }
 
 
 @pytest.fixture
@@ -99,7 +106,7 @@ def test_each_page_answers_each_role(as_role, role, page, meeting, programme):
         check_markup(response.content.decode())
 
 
-@pytest.mark.parametrize("role", ["anonymous", "member", "speaker"])
+@pytest.mark.parametrize("role", ["anonymous", "member", "speaker", "bare_staff"])
 def test_the_review_pages_say_who_may_review(as_role, role, meeting, programme):
     response = as_role(role).get(f"/events/{meeting.slug}/proposals/")
     assert response.status_code == 403
@@ -323,7 +330,7 @@ def test_declining_without_a_note_is_a_400(as_role, meeting, programme):
     assert Session.objects.get(pk=proposal.pk).state == "proposed"
 
 
-@pytest.mark.parametrize("role", ["member", "speaker"])
+@pytest.mark.parametrize("role", ["member", "speaker", "bare_staff"])
 def test_reviewing_without_the_right_is_a_403_and_changes_nothing(
     as_role, role, meeting, programme
 ):
@@ -354,7 +361,9 @@ def test_slides_before_the_session_are_refused(as_role, meeting, programme):
     assert Session.objects.get(pk=on.pk).slides_url == ""
 
 
-@pytest.mark.parametrize(("role", "status"), [("member", 403), ("reviewer", 403), ("staff", 302)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("member", 403), ("reviewer", 403), ("bare_staff", 403), ("staff", 302)]
+)
 def test_only_staff_mark_a_session_held_through_the_page(as_role, role, status):
     past = SessionFactory(meeting=MeetingFactory(past=True))
     response = as_role(role).post(f"/events/{past.meeting.slug}/sessions/{past.pk}/held/")
@@ -418,7 +427,7 @@ def test_the_detail_pages_run_a_fixed_number_of_queries(
 
 
 def test_staff_manage_meetings_sessions_and_registrations_in_the_admin(client, meeting, programme):
-    admin = UserFactory(is_staff=True, is_superuser=True)
+    admin = with_two_factor(UserFactory(is_staff=True, is_superuser=True))
     RegistrationFactory(meeting=meeting)
     client.force_login(admin)
     on, _proposal = programme
@@ -436,7 +445,7 @@ def test_raising_the_capacity_in_the_admin_moves_the_waiting_list_up(client):
     full = MeetingFactory(capacity=1)
     RegistrationFactory(meeting=full)
     waiting = RegistrationFactory(meeting=full, state="waiting")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     data = {
         "title": full.title,
         "slug": full.slug,
@@ -490,7 +499,7 @@ def test_the_admin_keeps_the_note_of_a_declined_session(client, meeting):
     declined = SessionFactory(
         meeting=meeting, proposal=True, state="declined", review_note="Out of scope."
     )
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     url = f"/admin/events/session/{declined.pk}/change/"
     response = client.post(url, _session_admin_post(declined, "  "))
     assert response.status_code == 200
@@ -505,10 +514,27 @@ def test_the_admin_keeps_the_note_of_a_declined_session(client, meeting):
 
 def test_the_admin_clears_the_note_of_an_accepted_session(client, meeting):
     accepted = SessionFactory(meeting=meeting, review_note="Welcome!")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     response = client.post(
         f"/admin/events/session/{accepted.pk}/change/", _session_admin_post(accepted, "")
     )
     assert response.status_code == 302
     accepted.refresh_from_db()
     assert accepted.review_note == ""
+
+
+def test_staff_status_alone_edits_no_meeting_in_the_admin(client, meeting):
+    viewer = with_two_factor(
+        grant(
+            UserFactory(is_staff=True),
+            "events.view_meeting",
+            "events.add_meeting",
+            "events.change_meeting",
+        )
+    )
+    client.force_login(viewer)
+    assert client.get("/admin/events/meeting/add/").status_code == 403
+    response = client.post(f"/admin/events/meeting/{meeting.pk}/change/", {"capacity": 1})
+    assert response.status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.capacity == 50

@@ -1,3 +1,6 @@
+import importlib
+import time
+
 import factory
 from allauth.account.models import EmailAddress
 
@@ -39,3 +42,75 @@ def with_orcid(user: User, orcid_id: str | None = None) -> User:
     verified iD: the path of Sign in with ORCID, without the HTTP round trips."""
     # Far above the demo data's iDs (accounts, contributors and consortia demos).
     return connect_demo_orcid(user, orcid_id or demo_orcid(5 * 10**10 + user.pk))
+
+
+# The secret of test staff's authenticator app (base32, as allauth stores it).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _forget_permissions(user: User) -> None:
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_has_two_factor"):
+        user.__dict__.pop(attr, None)
+
+
+def grant(user: User, *permissions: str) -> User:
+    """Give ``user`` these permissions ("app_label.codename") directly."""
+    from django.contrib.auth.models import Permission
+
+    for perm in permissions:
+        app_label, codename = perm.split(".", 1)
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    _forget_permissions(user)
+    return user
+
+
+def with_two_factor(user: User, secret: str = TOTP_SECRET) -> User:
+    """Give ``user`` a TOTP authenticator (two-factor authentication) with ``secret``."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": secret}}
+    )
+    _forget_permissions(user)
+    return user
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app shows now for ``secret`` (computed as allauth does)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time()) // app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def staff_group(name: str):
+    """A staff group as the data migration accounts/0003 creates it (again, when a
+    transactional test's flush removed it)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        migration = importlib.import_module("accounts.migrations.0003_staff_groups")
+        for perm in migration.GROUPS[name]:
+            app_label, codename = perm.split(".", 1)
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
+
+
+def staff_person(*groups: str, two_factor: bool = True, **fields) -> User:
+    """A member of ORCID staff: may enter the admin, is in ``groups`` (by default every
+    staff group: "Consortia staff", "Community staff") and has two-factor authentication."""
+    from accounts.staff import STAFF_GROUPS
+
+    fields.setdefault("name", "Olivia Staff")
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.add(*(staff_group(name) for name in groups or STAFF_GROUPS))
+    if two_factor:
+        with_two_factor(user)
+    _forget_permissions(user)
+    return user

@@ -1,5 +1,4 @@
 import factory
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from consortia.models import (
@@ -15,7 +14,7 @@ from consortia.models import (
     Verification,
 )
 from core.identifiers import ror_checksum
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, grant, with_two_factor
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -142,8 +141,6 @@ def complete_checklist(consortium) -> None:
 def verifier(**fields):
     """Staff with the power to verify organizations, proposed consortia and contact
     requests (``consortia.verify_organization``), as the staff group grants it."""
-    person = UserFactory(is_staff=True, **fields)
-    person.user_permissions.add(
-        Permission.objects.get(content_type__app_label="consortia", codename="verify_organization")
+    return grant(
+        with_two_factor(UserFactory(is_staff=True, **fields)), "consortia.verify_organization"
     )
-    return person

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from forums import services
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, staff_person
 from tests.factories.forums import ForumFactory, IdeasForumFactory
 
 
@@ -41,11 +41,38 @@ def reader(db):
 
 @pytest.fixture
 def staff(db):
-    return person(name="Olivia Staff", is_staff=True)
+    return staff_person()
 
 
 @pytest.fixture
 def topic(forum, author):
     return services.topic_create(
         forum=forum, author=author, title="Token expired on read-public", body="Why **401**?"
+    )
+
+
+@pytest.fixture
+def private(db):
+    """The steering group's private forum."""
+    from tests.factories.contributors import GroupFactory
+
+    group = GroupFactory(name="Technical steering group", slug="steering", kind="steering")
+    return services.forum_create(
+        slug="steering", name="Steering group (private)", kind="group", group=group, is_private=True
+    )
+
+
+@pytest.fixture
+def member(private):
+    from contributors.services import membership_add
+
+    user = person(name="Maria Member")
+    membership_add(group=private.group, user=user)
+    return user
+
+
+@pytest.fixture
+def secret(private, member):
+    return services.topic_create(
+        forum=private, author=member, title="Confidential orcid budget", body="orcid secret plans"
     )

@@ -7,32 +7,10 @@ from django.utils import timezone
 
 from contributors.services import membership_add
 from forums import services
-from tests.factories.contributors import GroupFactory
+from tests.factories.accounts import staff_person
 from tests.forums.conftest import person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def private(db):
-    group = GroupFactory(name="Technical steering group", slug="steering", kind="steering")
-    return services.forum_create(
-        slug="steering", name="Steering group (private)", kind="group", group=group, is_private=True
-    )
-
-
-@pytest.fixture
-def member(private):
-    user = person(name="Maria Member")
-    membership_add(group=private.group, user=user)
-    return user
-
-
-@pytest.fixture
-def secret(private, member):
-    return services.topic_create(
-        forum=private, author=member, title="Confidential orcid budget", body="orcid secret plans"
-    )
 
 
 def _urls(topic):
@@ -74,7 +52,7 @@ def test_an_outsider_cannot_reply_vote_flag_or_watch(client, secret):
 
 @pytest.mark.parametrize("who", ["member", "staff"])
 def test_members_and_staff_read_search_and_subscribe(client, secret, member, who):
-    viewer = member if who == "member" else person(is_staff=True)
+    viewer = member if who == "member" else staff_person()
     client.force_login(viewer)
     for url in _urls(secret):
         assert client.get(url, follow=True).status_code == 200, url

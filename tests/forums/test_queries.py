@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from forums import selectors, services
+from tests.factories.accounts import staff_person
 from tests.factories.forums import IdeaFactory, PostFactory, TopicFactory, VoteFactory
 from tests.forums.conftest import person
 
@@ -34,9 +35,9 @@ def test_pages_run_the_same_number_of_queries_with_3_or_25_of_everything(
     client, forum, ideas, topic, who, django_assert_max_num_queries
 ):
     if who != "anonymous":
-        client.force_login(person(is_staff=who == "staff"))
+        client.force_login(staff_person() if who == "staff" else person())
     idea = IdeaFactory(forum=ideas)
-    services.idea_status_set(idea=idea, user=person(is_staff=True), status="planned", note="Yes.")
+    services.idea_status_set(idea=idea, user=staff_person(), status="planned", note="Yes.")
     urls = [
         "/forums/",
         f"/forums/{forum.slug}/",
@@ -65,7 +66,7 @@ def test_activity_counts_give_posts_topics_answers_and_ideas_in_three_queries(
     services.answer_accept(post=answer, user=ana)
     services.topic_create(forum=ideas, author=ben, title="An idea", body="!")
     hidden = services.post_create(topic=question, author=ben, body="spam")
-    services.post_hide(post=hidden, moderator=person(is_staff=True))
+    services.post_hide(post=hidden, moderator=staff_person())
     with django_assert_num_queries(3):
         counts = selectors.activity_counts([ana.pk, ben.pk, nobody.pk])
     assert counts[ana.pk] == {"posts": 1, "topics": 1, "accepted_answers": 0, "ideas": 0}

@@ -14,6 +14,7 @@ from forums import services as forums
 from forums.models import Post
 from mail import services
 from mail.models import Delivery, DigestRun
+from tests.factories.accounts import with_two_factor
 from tests.factories.contributors import GroupFactory
 from tests.forums.conftest import person
 from tests.mail.conftest import watch
@@ -317,7 +318,7 @@ def test_staff_see_the_progress_of_a_run_in_the_admin(
 ):
     watch(ben, "daily", forum=api_users)
     run_digest(django_capture_on_commit_callbacks)
-    client.force_login(person(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(person(is_staff=True, is_superuser=True)))
     page = client.get("/admin/mail/digestrun/")
     assert page.status_code == 200
     assert "1/1 (100%)" in page.content.decode()
@@ -337,6 +338,6 @@ def test_staff_see_how_far_a_running_digest_is(client):
         total=1500,
         sent=500,
     )
-    client.force_login(person(is_staff=True, is_superuser=True))
+    client.force_login(with_two_factor(person(is_staff=True, is_superuser=True)))
     page = client.get("/admin/mail/digestrun/").content.decode()
     assert "500/1500 (33%)" in page

@@ -6,6 +6,7 @@ from django.core import mail as outbox
 from contributors.services import membership_add
 from forums import services as forums
 from mail.models import Delivery
+from tests.factories.accounts import staff_person
 from tests.factories.contributors import GroupFactory
 from tests.forums.conftest import person
 from tests.mail.conftest import watch
@@ -68,7 +69,7 @@ def test_a_private_forum_mails_only_its_members_and_staff(ana, django_capture_on
     membership_add(group=group, user=ana)
     membership_add(group=group, user=former)
     watch(former, "each", forum=private)
-    staff = person(name="Staff", is_staff=True)
+    staff = staff_person(name="Staff")
     watch(staff, "each", forum=private)
     # The former member's term ends: the subscription stays, the mail must not.
     from contributors.models import Membership

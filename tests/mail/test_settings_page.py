@@ -9,8 +9,8 @@ from forums import services as forums
 from forums.models import Subscription
 from mail import services
 from mail.models import Unsubscription
+from tests.factories.accounts import staff_person
 from tests.factories.contributors import GroupFactory
-from tests.forums.conftest import person
 from tests.mail.conftest import watch
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_a_member_watches_the_private_forum_and_staff_too(client, private, ana):
         == 302
     )
     assert "Steering room" in client.get(URL).content.decode()
-    staff = person(is_staff=True)
+    staff = staff_person()
     client.force_login(staff)
     assert (
         client.post(URL, {"action": "watch", "forum": private.pk, "mode": "each"}).status_code
