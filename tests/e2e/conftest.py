@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import CHROMIUM, ROOT, Stack, missing_pieces
+from tests.e2e.stack import CHROMIUM, missing_pieces
+from tests.stack import ROOT, Stack
 
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 ARTIFACTS = ROOT / "artifacts"
