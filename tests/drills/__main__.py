@@ -1,6 +1,6 @@
 """`make drills`: every fault drill of issue 22 against the production shape, one table.
 
-    python -m tests.drills [--only smtp_digest,kill_sending] [--strict] [--scale 20]
+    python -m tests.drills [--only smtp_digest,kill_sending] [--strict] [--scale 20] [--patient]
 
 Prints progress on stderr, then the table and, as its last line, JSON:
 ``{"drills": {"<name>": {"expected", "delivered", "duplicates", "lost", "recovery_s",
@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scale", type=float, default=20, help="time compression of the mail timings (20)"
     )
+    parser.add_argument(
+        "--patient",
+        action="store_true",
+        help="wait for mail later than its limit (the broker's visibility timeout)",
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()] or list(DRILLS)
     unknown = [n for n in names if n not in DRILLS]
@@ -48,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         size.digest_readers = 0
     if "broker_down" not in names:
         size.watchers = 0
-    drills = Drills(scale=args.scale, size=size)
+    drills = Drills(scale=args.scale, size=size, patient=args.patient)
     results = []
     try:
         drills.start()

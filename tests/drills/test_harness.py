@@ -119,7 +119,7 @@ class FakeDrills:
     outcome = "ok"
     started = stopped = False
 
-    def __init__(self, *, scale, size):
+    def __init__(self, *, scale, size, patient):
         self.size = size
 
     def start(self):
