@@ -48,6 +48,17 @@ def missing_services() -> list[str]:
     return missing
 
 
+def require(missing: list[str], what: str) -> None:
+    """Skip the tests of ``what`` when pieces are missing; fail instead with REQUIRE_E2E=1."""
+    import pytest
+
+    if missing:
+        reason = f"{what} need " + "; ".join(missing)
+        if os.environ.get("REQUIRE_E2E") == "1":
+            pytest.fail(reason + " (REQUIRE_E2E=1)")
+        pytest.skip(reason)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

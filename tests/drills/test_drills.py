@@ -11,11 +11,10 @@ Today's code fails each of them, as the issue says: each is marked as an expecte
 whose harness broke fails the run either way (only ``DrillNotOk`` is expected).
 """
 
-import os
-
 import pytest
 
 from tests.drills.harness import DrillNotOk, Drills, Size, missing_pieces
+from tests.stack import require
 
 pytestmark = pytest.mark.drills
 
@@ -24,18 +23,18 @@ SUBSET = Size(briefing_readers=0, digest_readers=1000, watchers=0, redis_outage=
 
 @pytest.fixture(scope="module")
 def drills():
-    missing = missing_pieces()
-    if missing:
-        reason = "fault drills need " + "; ".join(missing)
-        if os.environ.get("REQUIRE_E2E") == "1":
-            pytest.fail(reason + " (REQUIRE_E2E=1)")
-        pytest.skip(reason)
+    require(missing_pieces(), "the fault drills")
     running = Drills(scale=60, size=SUBSET)
     try:
         running.start()
         yield running
     finally:
         running.stop()
+
+
+def issue_22(reason: str):
+    """Today's code fails this drill; a fix that makes it pass removes the mark."""
+    return pytest.mark.xfail(strict=True, raises=DrillNotOk, reason=f"issue 22: {reason}")
 
 
 def drill(drills: Drills, name: str) -> None:
@@ -46,30 +45,19 @@ def drill(drills: Drills, name: str) -> None:
         raise DrillNotOk(result.summary())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DrillNotOk,
-    reason="issue 22: a connection that never opened costs the first chunk of each batch "
-    "an attempt, and those deliveries fail for good",
+@issue_22(
+    "a connection that never opened costs the first chunk of each batch an attempt, "
+    "and those deliveries fail for good"
 )
 def test_an_smtp_outage_during_a_digest_loses_no_mail(drills):
     drill(drills, "smtp_digest")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DrillNotOk,
-    reason="issue 22: a worker killed while sending sends its whole chunk of 100 again",
-)
+@issue_22("a worker killed while sending sends its whole chunk of 100 again")
 def test_a_worker_killed_while_sending_sends_at_most_ten_mails_per_process_twice(drills):
     drill(drills, "kill_sending")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DrillNotOk,
-    reason="issue 22: with Redis down, allauth's rate limits answer 429 to sign-in, "
-    "sign-up and password reset",
-)
+@issue_22("with Redis down, allauth's rate limits answer 429 to sign-in, sign-up and reset")
 def test_sign_in_sign_up_and_password_reset_work_while_redis_is_down(drills):
     drill(drills, "redis_stopped")

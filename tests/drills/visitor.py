@@ -65,28 +65,25 @@ class Visitor:
         started = time.monotonic()
         try:
             with self.opener.open(request, timeout=self.timeout) as response:
-                answer = Answer(
-                    method,
-                    path,
-                    response.status,
-                    0.0,
-                    {k.lower(): v for k, v in response.headers.items()},
-                    response.read().decode(errors="replace"),
-                )
-        except urllib.error.HTTPError as error:
-            answer = Answer(
-                method,
-                path,
-                error.code,
-                0.0,
-                {k.lower(): v for k, v in error.headers.items()},
-                error.read().decode(errors="replace"),
-            )
+                answer = self._answer(method, path, response)
+        except urllib.error.HTTPError as error:  # 4xx and 5xx: an answer all the same
+            answer = self._answer(method, path, error)
         except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             answer = Answer(method, path, 0, 0.0, error=type(error).__name__)
         answer.seconds = time.monotonic() - started
         self.answers.append(answer)
         return answer
+
+    @staticmethod
+    def _answer(method: str, path: str, response) -> Answer:
+        return Answer(
+            method,
+            path,
+            response.status,
+            0.0,
+            {k.lower(): v for k, v in response.headers.items()},
+            response.read().decode(errors="replace"),
+        )
 
     def get(self, path: str) -> Answer:
         answer = self.request("GET", path)

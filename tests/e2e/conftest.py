@@ -4,14 +4,13 @@ Without PostgreSQL, Redis and Chromium the tests are skipped with the reason; wi
 REQUIRE_E2E=1 (CI) a missing piece fails the run instead.
 """
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.stack import CHROMIUM, missing_pieces
-from tests.stack import ROOT, Stack
+from tests.stack import ROOT, Stack, require
 
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 ARTIFACTS = ROOT / "artifacts"
@@ -20,12 +19,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 
 @pytest.fixture(scope="session")
 def stack():
-    missing = missing_pieces()
-    if missing:
-        reason = "end-to-end stack unavailable: " + "; ".join(missing)
-        if os.environ.get("REQUIRE_E2E") == "1":
-            pytest.fail(reason + " (REQUIRE_E2E=1)")
-        pytest.skip(reason)
+    require(missing_pieces(), "the browser tests")
     running = Stack()
     try:
         running.start()

@@ -33,7 +33,7 @@ from orcid_community.celery import app as celery_app
 from tests.factories.forums import ForumFactory
 from tests.forums.conftest import person
 from tests.mail.conftest import watch
-from tests.stack import Mailbox, SmtpReceiver, missing_services
+from tests.stack import Mailbox, SmtpReceiver, missing_services, require
 
 ROOT = Path(__file__).resolve().parents[2]
 DEAD_BROKER = "redis://127.0.0.1:9/5"  # discard port: nothing listens
@@ -118,12 +118,7 @@ class Worker:
 
 @pytest.fixture(scope="module")
 def worker_and_mailbox(django_db_setup, django_db_blocker):
-    missing = missing_services()
-    if missing:
-        reason = "worker integration needs " + "; ".join(missing)
-        if os.environ.get("REQUIRE_E2E") == "1":
-            pytest.fail(reason + " (REQUIRE_E2E=1)")
-        pytest.skip(reason)
+    require(missing_services(), "the worker integration tests")
     mailbox = Mailbox()
     smtp = SmtpReceiver(mailbox.add)
     smtp.start()
