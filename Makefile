@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test e2e bench messages install install-dev lint format migrations-check seed clean
+.PHONY: run test e2e bench drills messages install install-dev lint format migrations-check seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ e2e: $(STAMP_DEV)
 # in docker-compose.yml, wrk. Not part of `make test`. BENCH_ARGS=--reuse keeps the data.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The fault drills of issue 22 (README, Reliability drills): the production stack with a
+# Redis server of its own, a database of its own on DATABASE_URL's server (default
+# postgres://postgres@127.0.0.1:5432/postgres) behind a proxy it cuts, an SMTP receiver it
+# stops; time compressed 1:20. About 7 minutes. Not part of `make test` (three of them are).
+# DRILLS_ARGS: --only smtp_digest,kill_sending --strict --scale 20
+drills: $(STAMP_DEV)
+	$(BIN)/python -m tests.drills $(DRILLS_ARGS)
 
 lint:
 	$(BIN)/ruff check .

@@ -35,8 +35,10 @@ from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-STALE_AFTER = timedelta(minutes=5)
+# Settings (README, Configuration): today 5 attempts, retries after 30 s, 1, 2, 4 and 8 min,
+# and the sweep takes what is pending 5 min after it was queued.
+MAX_ATTEMPTS = settings.MAIL_MAX_ATTEMPTS
+STALE_AFTER = timedelta(seconds=settings.MAIL_STALE_AFTER_SECONDS)
 BATCH_SIZE = 500  # deliveries sent over one connection by one task
 SEND_CHUNK = 100  # deliveries sent and recorded in one transaction
 UNSUBSCRIBE_SALT = "mail.unsubscribe"
@@ -52,6 +54,12 @@ ACCOUNT_LIST = "account"
 
 class TransientMailError(Exception):
     """Sending failed and will be tried again."""
+
+
+def retry_delay(retries: int) -> float:
+    """Seconds a send task waits before its retry number ``retries + 1``."""
+    schedule = settings.MAIL_RETRY_SCHEDULE
+    return schedule[min(retries, len(schedule) - 1)]
 
 
 def register_list(list_id: str, name) -> None:

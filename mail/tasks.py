@@ -8,8 +8,8 @@ def send_delivery(self, delivery_id: int) -> str:
     try:
         return services.delivery_send(delivery_id=delivery_id)
     except services.TransientMailError as exc:
-        # 30 s, 1 min, 2 min, 4 min … then the delivery is marked failed.
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+        # MAIL_RETRY_SCHEDULE (30 s, 1 min, 2 min, 4 min …), then the delivery is failed.
+        raise self.retry(exc=exc, countdown=services.retry_delay(self.request.retries)) from exc
 
 
 @shared_task
@@ -21,6 +21,8 @@ def requeue_stale_deliveries() -> int:
 def send_delivery_batch(self, delivery_ids: list[int]) -> dict[str, int]:
     outcome = services.deliveries_send_batch(delivery_ids=delivery_ids)
     if outcome["retry"]:
-        # Only the rows an error left pending go again: 30 s, 1 min, 2 min, 4 min …
-        raise self.retry(args=[outcome["retry"]], countdown=30 * 2**self.request.retries)
+        # Only the rows an error left pending go again, after MAIL_RETRY_SCHEDULE's delay.
+        raise self.retry(
+            args=[outcome["retry"]], countdown=services.retry_delay(self.request.retries)
+        )
     return {state: len(ids) for state, ids in outcome.items()}

@@ -181,14 +181,17 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # Redis redelivers an unacknowledged task after this many seconds; it must exceed the
 # longest task (and any countdown) or the task runs twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_RETRY_DELAY = 30
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    # The sweep: pending deliveries nobody picked up (a broker outage) go again.
     "requeue-stale-deliveries": {
         "task": "mail.tasks.requeue_stale_deliveries",
-        "schedule": 60,
+        "schedule": env.float("MAIL_SWEEP_SECONDS", default=60.0),
     },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
@@ -206,6 +209,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in mail (and List-Unsubscribe) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 MAIL_LIST_ID_DOMAIN = env.str("MAIL_LIST_ID_DOMAIN", default="community.orcid.example")
+# How sending is retried (today's values; `make drills` sets them, CELERY_VISIBILITY_TIMEOUT
+# and MAIL_SWEEP_SECONDS compressed, to run hour-long outages in minutes): a delivery is
+# tried at most MAIL_MAX_ATTEMPTS times; a send task waits the n-th delay of
+# MAIL_RETRY_SCHEDULE (seconds, the last one repeating) before its n-th retry; beat's sweep
+# sends again what is still pending MAIL_STALE_AFTER_SECONDS after it was queued.
+MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=5)
+MAIL_RETRY_SCHEDULE = env.list(
+    "MAIL_RETRY_SCHEDULE", cast=float, default=[30.0, 60.0, 120.0, 240.0, 480.0]
+)
+MAIL_STALE_AFTER_SECONDS = env.float("MAIL_STALE_AFTER_SECONDS", default=300.0)
 
 # --- Accounts: django-allauth ----------------------------------------------------------
 # Django's and allauth's backends, with the signed-in person looked up in the cache.

@@ -209,6 +209,46 @@ def test_celery_is_configured_for_reliable_delivery():
     assert "core.tasks.clear_expired_sessions" in app.tasks
 
 
+def test_mail_retry_timings_are_todays_unless_the_environment_sets_them():
+    code = (
+        "from django.conf import settings as s; from mail import services;"
+        "print(s.MAIL_MAX_ATTEMPTS, s.MAIL_RETRY_SCHEDULE, s.MAIL_STALE_AFTER_SECONDS,"
+        " s.CELERY_BEAT_SCHEDULE['requeue-stale-deliveries']['schedule'],"
+        " s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'],"
+        " services.MAX_ATTEMPTS, services.STALE_AFTER.total_seconds(), sep='|')"
+    )
+    today = run_manage("shell", "--no-imports", "-c", code)
+    assert today.stdout.strip().split("|") == [
+        "5",
+        "[30.0, 60.0, 120.0, 240.0, 480.0]",
+        "300.0",
+        "60.0",
+        "3600",
+        "5",
+        "300.0",
+    ], today.stderr
+    compressed = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        MAIL_MAX_ATTEMPTS="3",
+        MAIL_RETRY_SCHEDULE="1.5,3",
+        MAIL_STALE_AFTER_SECONDS="15",
+        MAIL_SWEEP_SECONDS="3",
+        CELERY_VISIBILITY_TIMEOUT="180",
+    )
+    assert compressed.stdout.strip().split("|") == [
+        "3",
+        "[1.5, 3.0]",
+        "15.0",
+        "3.0",
+        "180",
+        "3",
+        "15.0",
+    ], compressed.stderr
+
+
 def test_docker_compose_names_every_service_and_uses_bin_stack():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]

@@ -7,7 +7,7 @@ import secrets
 import pytest
 
 from core.identifiers import ror_checksum
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import check_accessibility, screenshot, sign_in, sign_in_as_staff
 
 pytestmark = pytest.mark.e2e
 
@@ -83,10 +83,7 @@ def test_join_a_consortium(stack, mailbox, new_page):
     )
     queue = re.search(r"http://\S+(/admin/consortia/organization/\S+)", mailbox.text(to_staff))
     staff = new_page()
-    staff.goto("/admin/login/")
-    staff.get_by_label("Email").fill("staff@example.org")
-    staff.get_by_label("Password").fill(DEMO_PASSWORD)
-    staff.get_by_role("button", name="Log in").click()
+    sign_in_as_staff(staff)
     staff.goto(queue.group(1))
     row = staff.get_by_role("row").filter(has_text="Maynooth Research Institute")
     row.locator("input[name=_selected_action]").check()

@@ -4,9 +4,7 @@ import re
 
 import pytest
 
-from accounts.demo import DEMO_TOTP_SECRET
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in
-from tests.factories.accounts import totp_code
+from tests.e2e.conftest import check_accessibility, screenshot, sign_in, sign_in_as_staff
 
 pytestmark = pytest.mark.e2e
 
@@ -31,15 +29,7 @@ def test_nominate_and_elect_an_ost_member(stack, mailbox, new_page):
     # Staff sign in to the admin through the portal's sign-in, with two-factor
     # authentication (the code computed from the demo staff's secret, as allauth does).
     staff = new_page()
-    staff.goto("/admin/")
-    staff.wait_for_url(re.compile(r"/accounts/login/\?next=/admin/$"))
-    staff.get_by_label("Email").fill("staff@example.org")
-    staff.get_by_label("Password").fill(DEMO_PASSWORD)
-    staff.get_by_role("button", name="Sign In").click()
-    staff.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-    staff.locator("input[name=code]").fill(totp_code(DEMO_TOTP_SECRET))
-    staff.get_by_role("button", name="Sign In").click()
-    staff.wait_for_url(re.compile(r"/admin/$"))
+    sign_in_as_staff(staff)
 
     # Staff nominate through the admin: the profile's "Nominate for OST" action.
     staff.goto(f"/admin/contributors/profile/?q={email}")

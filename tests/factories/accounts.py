@@ -77,12 +77,13 @@ def with_two_factor(user: User, secret: str = TOTP_SECRET) -> User:
     return user
 
 
-def totp_code(secret: str = TOTP_SECRET) -> str:
-    """The code an authenticator app shows now for ``secret`` (computed as allauth does)."""
+def totp_code(secret: str = TOTP_SECRET, *, step: int = 0) -> str:
+    """The code an authenticator app shows now for ``secret`` (computed as allauth does);
+    ``step=1`` the code of the next period (accepted too: MFA_TOTP_TOLERANCE)."""
     from allauth.mfa import app_settings
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    counter = int(time.time()) // app_settings.TOTP_PERIOD
+    counter = int(time.time()) // app_settings.TOTP_PERIOD + step
     return format_hotp_value(hotp_value(secret, counter))
 
 

@@ -17,7 +17,6 @@ from contributors import services as contributors
 from contributors.models import Membership
 from mail.models import Delivery
 from orcid_community.celery import app as celery_app
-from tests.e2e.stack import Mailbox
 from tests.factories.contributors import (
     BriefingSubscriptionFactory,
     GroupFactory,
@@ -25,6 +24,7 @@ from tests.factories.contributors import (
 )
 from tests.forums.conftest import person
 from tests.mail import test_worker_integration as live
+from tests.stack import Mailbox
 
 # The module's worker and receiver (started once for this module) and the per-test mailbox.
 worker_and_mailbox = live.worker_and_mailbox

@@ -113,6 +113,29 @@ def test_smtp_errors_retry_then_end_failed(django_capture_on_commit_callbacks, s
     assert mail.outbox == []
 
 
+def test_send_tasks_wait_the_retry_schedule_and_repeat_its_last_delay(settings):
+    # Today's schedule: 30 s doubling, once per attempt after the first.
+    assert [services.retry_delay(n) for n in range(services.MAX_ATTEMPTS)] == [
+        30 * 2**n for n in range(5)
+    ]
+    settings.MAIL_RETRY_SCHEDULE = [1.5, 3.0]
+    assert [services.retry_delay(n) for n in range(4)] == [1.5, 3.0, 3.0, 3.0]
+
+
+def test_a_failing_batch_is_retried_after_the_scheduled_delay(settings):
+    from mail.tasks import send_delivery_batch
+
+    settings.MAIL_RETRY_SCHEDULE = [7.0, 11.0]
+    outcome = {"sent": [], "skipped": [], "failed": [], "retry": [3, 4]}
+    with (
+        mock.patch.object(services, "deliveries_send_batch", return_value=outcome),
+        mock.patch.object(send_delivery_batch, "retry", side_effect=RuntimeError) as retry,
+        pytest.raises(RuntimeError),
+    ):
+        send_delivery_batch.apply(args=[[3, 4, 5]], retries=1, throw=True)
+    retry.assert_called_once_with(args=[[3, 4]], countdown=11.0)
+
+
 def test_broker_outage_keeps_deliveries_pending_until_the_sweep(django_capture_on_commit_callbacks):
     person = UserFactory()
     with (

@@ -30,22 +30,13 @@ from forums import services as forums
 from mail import services
 from mail.models import Delivery
 from orcid_community.celery import app as celery_app
-from tests.e2e.stack import Mailbox, SmtpReceiver
 from tests.factories.forums import ForumFactory
 from tests.forums.conftest import person
 from tests.mail.conftest import watch
+from tests.stack import Mailbox, SmtpReceiver, missing_services, require
 
 ROOT = Path(__file__).resolve().parents[2]
 DEAD_BROKER = "redis://127.0.0.1:9/5"  # discard port: nothing listens
-
-
-def _missing() -> list[str]:
-    missing = []
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        missing.append("DATABASE_URL does not point at PostgreSQL")
-    if not os.environ.get("REDIS_URL"):
-        missing.append("REDIS_URL is not set")
-    return missing
 
 
 def _live_broker() -> str:
@@ -127,14 +118,9 @@ class Worker:
 
 @pytest.fixture(scope="module")
 def worker_and_mailbox(django_db_setup, django_db_blocker):
-    missing = _missing()
-    if missing:
-        reason = "worker integration needs " + "; ".join(missing)
-        if os.environ.get("REQUIRE_E2E") == "1":
-            pytest.fail(reason + " (REQUIRE_E2E=1)")
-        pytest.skip(reason)
+    require(missing_services(), "the worker integration tests")
     mailbox = Mailbox()
-    smtp = SmtpReceiver(mailbox)
+    smtp = SmtpReceiver(mailbox.add)
     smtp.start()
     logs = ROOT / "artifacts" / "e2e-logs"
     logs.mkdir(parents=True, exist_ok=True)

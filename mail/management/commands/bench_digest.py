@@ -50,6 +50,92 @@ BODY = (
 )
 
 
+@transaction.atomic
+def digest_population(tag: str, subscribers: int, posts: int) -> dict:
+    """Create ``subscribers`` readers of daily digests and ``posts`` new posts.
+
+    The posts are in ten forums of their own, the readers are
+    ``bench-<tag>-<i>@example.org``; :func:`digest_population_delete` removes it all again.
+    """
+    User = get_user_model()
+    User.objects.bulk_create(
+        [
+            User(email=f"bench-{tag}-{i}@example.org", name=f"Reader {i}", password="!")
+            for i in range(subscribers)
+        ],
+        batch_size=2000,
+    )
+    users = list(
+        User.objects.filter(email__startswith=f"bench-{tag}-")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    forums = [
+        Forum.objects.create(slug=f"bench-{tag}-{k}", name=f"Bench {tag} forum {k}", position=k)
+        for k in range(FORUMS)
+    ]
+    author = users[0]
+    now = timezone.now()
+    topics = Topic.objects.bulk_create(
+        [
+            Topic(
+                forum=forums[i % FORUMS],
+                title=f"Token expiry question {i}",
+                slug=f"token-expiry-question-{i}",
+                author_id=author,
+                last_post_at=now,
+            )
+            for i in range(max(1, posts // POSTS_PER_TOPIC))
+        ]
+    )
+    body = [BODY.replace("{n}", str(n)) for n in range(posts)]
+    Post.objects.bulk_create(
+        [
+            Post(
+                topic=topics[n % len(topics)],
+                author_id=author,
+                body=body[n],
+                body_html=render_markdown(body[n]),
+                is_first=n < len(topics),
+            )
+            for n in range(posts)
+        ],
+        batch_size=1000,
+    )
+    # Everybody reads forum 0 (the list) daily; a third also a second forum, a quarter
+    # also one topic elsewhere: digests of different sizes, most shared sections.
+    subs = []
+    for i, user_id in enumerate(users):
+        subs.append(Subscription(user_id=user_id, forum=forums[0], mode="daily"))
+        if i % 3 == 0:
+            subs.append(Subscription(user_id=user_id, forum=forums[1 + i % 4], mode="daily"))
+        if i % 4 == 1:
+            topic = topics[(i // 4) % len(topics)]
+            if topic.forum_id != forums[0].pk:
+                subs.append(Subscription(user_id=user_id, topic=topic, mode="daily"))
+    Subscription.objects.bulk_create(subs, batch_size=5000)
+    if connection.vendor == "postgresql":
+        # Fresh rows have no statistics yet; a real site's tables have (autovacuum).
+        with connection.cursor() as cursor:
+            for model in (User, Forum, Topic, Post, Subscription, Delivery):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    return {"tag": tag, "forums": [f.pk for f in forums]}
+
+
+def digest_population_delete(created: dict) -> None:
+    """Delete what :func:`digest_population` created, and the bench's digest runs."""
+    with transaction.atomic():
+        runs = DigestRun.objects.filter(kind=f"{BENCH_KIND}.{created['tag']}")
+        Delivery.objects.filter(digest_run__in=runs).delete()
+        runs.delete()
+        Subscription.objects.filter(forum_id__in=created["forums"]).delete()
+        Topic.objects.filter(forum_id__in=created["forums"]).delete()
+        Forum.objects.filter(pk__in=created["forums"]).delete()
+    people = get_user_model().objects.filter(email__startswith=f"bench-{created['tag']}-")
+    Subscription.objects.filter(user__in=people).delete()
+    people.delete()
+
+
 class CountingOutbox(list):
     """locmem's outbox that keeps the count, not the messages: 20,000 digests fit in RAM."""
 
@@ -90,93 +176,14 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             eager = celery_app.conf.task_always_eager
             celery_app.conf.task_always_eager = True
-            created = self._create(tag, subscribers, posts)
+            created = digest_population(tag, subscribers, posts)
             try:
                 result = self._measure(subscribers, kind=f"{BENCH_KIND}.{tag}")
             finally:
                 celery_app.conf.task_always_eager = eager
                 self.stdout.write("Cleaning up…")
-                self._delete(created)
+                digest_population_delete(created)
         self.stdout.write(json.dumps(result))
-
-    # --- data ---------------------------------------------------------------------------
-    @transaction.atomic
-    def _create(self, tag: str, subscribers: int, posts: int) -> dict:
-        User = get_user_model()
-        User.objects.bulk_create(
-            [
-                User(email=f"bench-{tag}-{i}@example.org", name=f"Reader {i}", password="!")
-                for i in range(subscribers)
-            ],
-            batch_size=2000,
-        )
-        users = list(
-            User.objects.filter(email__startswith=f"bench-{tag}-")
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        forums = [
-            Forum.objects.create(slug=f"bench-{tag}-{k}", name=f"Bench {tag} forum {k}", position=k)
-            for k in range(FORUMS)
-        ]
-        author = users[0]
-        now = timezone.now()
-        topics = Topic.objects.bulk_create(
-            [
-                Topic(
-                    forum=forums[i % FORUMS],
-                    title=f"Token expiry question {i}",
-                    slug=f"token-expiry-question-{i}",
-                    author_id=author,
-                    last_post_at=now,
-                )
-                for i in range(max(1, posts // POSTS_PER_TOPIC))
-            ]
-        )
-        body = [BODY.replace("{n}", str(n)) for n in range(posts)]
-        Post.objects.bulk_create(
-            [
-                Post(
-                    topic=topics[n % len(topics)],
-                    author_id=author,
-                    body=body[n],
-                    body_html=render_markdown(body[n]),
-                    is_first=n < len(topics),
-                )
-                for n in range(posts)
-            ],
-            batch_size=1000,
-        )
-        # Everybody reads forum 0 (the list) daily; a third also a second forum, a quarter
-        # also one topic elsewhere: digests of different sizes, most shared sections.
-        subs = []
-        for i, user_id in enumerate(users):
-            subs.append(Subscription(user_id=user_id, forum=forums[0], mode="daily"))
-            if i % 3 == 0:
-                subs.append(Subscription(user_id=user_id, forum=forums[1 + i % 4], mode="daily"))
-            if i % 4 == 1:
-                topic = topics[(i // 4) % len(topics)]
-                if topic.forum_id != forums[0].pk:
-                    subs.append(Subscription(user_id=user_id, topic=topic, mode="daily"))
-        Subscription.objects.bulk_create(subs, batch_size=5000)
-        if connection.vendor == "postgresql":
-            # Fresh rows have no statistics yet; a real site's tables have (autovacuum).
-            with connection.cursor() as cursor:
-                for model in (User, Forum, Topic, Post, Subscription, Delivery):
-                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-        return {"tag": tag, "forums": [f.pk for f in forums]}
-
-    def _delete(self, created: dict) -> None:
-        with transaction.atomic():
-            runs = DigestRun.objects.filter(kind=f"{BENCH_KIND}.{created['tag']}")
-            Delivery.objects.filter(digest_run__in=runs).delete()
-            runs.delete()
-            Subscription.objects.filter(forum_id__in=created["forums"]).delete()
-            Topic.objects.filter(forum_id__in=created["forums"]).delete()
-            Forum.objects.filter(pk__in=created["forums"]).delete()
-        people = get_user_model().objects.filter(email__startswith=f"bench-{created['tag']}-")
-        Subscription.objects.filter(user__in=people).delete()
-        people.delete()
 
     # --- measures -------------------------------------------------------------------------
     def _measure(self, subscribers: int, *, kind: str) -> dict:
