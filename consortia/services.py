@@ -1289,15 +1289,13 @@ def progress_report_publish(
     *, consortium: Consortium, user, title: str, body: str
 ) -> ProgressReport:
     """Publish a progress report; members are mailed by a task after commit."""
-    from consortia.tasks import send_progress_report
-
     _require_lead_or_staff(user, consortium)
     if not title.strip() or not body.strip():
         raise InvalidInput(_("A progress report needs a title and a text."))
     report = ProgressReport.objects.create(
         consortium=consortium, title=title.strip(), body=body, published_by=user
     )
-    enqueue_on_commit(send_progress_report, report.pk)
+    enqueue_on_commit("consortia.tasks.send_progress_report", report.pk)
     return report
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from datetime import date
 
@@ -16,6 +15,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 
 from accounts.models import User
+from contributors import activity
 from contributors.models import (
     PUBLIC_LEVELS,
     Briefing,
@@ -33,9 +33,6 @@ from contributors.models import (
 )
 from contributors.rules import Tally
 from mail.models import Unsubscription
-
-logger = logging.getLogger(__name__)
-
 
 # --- Groups (public API for other apps) ---------------------------------------------------
 
@@ -271,22 +268,9 @@ def profile_page(user) -> dict:
 
 
 def forum_activity(user_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Posts, accepted answers and ideas per person, from the forums app if it has them.
-
-    Only through ``forums.selectors.activity_counts``; while the forums app does not offer
-    it, forum activity is simply not shown (an empty dict).
-    """
-    try:
-        from forums.selectors import activity_counts
-    except (ImportError, AttributeError):
-        return {}
-    try:
-        # A savepoint: if the forums app fails, the page's transaction stays usable.
-        with transaction.atomic():
-            return activity_counts(list(user_ids)) or {}
-    except Exception:
-        logger.exception("forums.selectors.activity_counts failed; forum activity not shown")
-        return {}
+    """Posts, accepted answers and ideas per person, as the forums app registered them
+    (``contributors.activity``); an empty dict when it did not."""
+    return activity.counts("forums", user_ids)
 
 
 # --- Nominations --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.staff import holds
+from contributors.permissions import can_review_nominations
 from events.models import Meeting, Session
 
 # The staff powers of the events app (accounts.staff), one rule each, used by the pages,
@@ -27,8 +28,6 @@ def can_review_sessions(user) -> bool:
         return False
     if holds(user, REVIEW_SESSIONS):
         return True
-    from contributors.permissions import can_review_nominations
-
     return can_review_nominations(user)
 
 

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from contributors import services as contributors_services
+from contributors.models import Contribution
 from core.errors import InvalidInput, NotAllowed, RuleViolation
 from events import permissions
 from events.models import Meeting, Registration, Session, Speaker
@@ -238,9 +240,6 @@ def session_mark_held(*, session: Session, by: User, now: datetime | None = None
 
     Returns how many contributions were recorded (0 the second time).
     """
-    from contributors import services as contributors_services
-    from contributors.models import Contribution
-
     if not permissions.can_manage_programme(by):
         raise NotAllowed(_("Only ORCID staff mark a session as held."))
     now = now or timezone.now()

@@ -1,14 +1,20 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from contributors import activity
+
 
 class ForumsConfig(AppConfig):
     name = "forums"
     verbose_name = _("Forums")
 
     def ready(self) -> None:
+        # In ready(): these import models, loadable only once the app registry is ready.
+        from forums.selectors import activity_counts
         from mail.services import register_list
 
+        # Profiles and the review page show forum activity (contributors cannot ask us).
+        activity.register("forums", activity_counts)
         register_list("ideas", _("iDeas forum: status changes of ideas you voted for"))
         register_list("forums", _("Forum notices about your posts"))
         register_list("api-users", _("ORCID API Users list"))

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from contributors.selectors import groups_overview
 from core.markdown import render_markdown
 from forums import services
 from forums.models import Flag, Forum, IdeaStatus, IdeaStatusChange, Post, Subscription, Topic, Vote
@@ -251,14 +252,6 @@ def _forum(slug, **fields):
     return forum or services.forum_create(slug=slug, **fields)
 
 
-def _groups():
-    try:
-        from contributors.selectors import groups_overview
-    except ImportError:
-        return []
-    return groups_overview()
-
-
 def seed(stdout, context: dict) -> None:
     people = context["people"]
     everyone = list(people.values())
@@ -280,7 +273,7 @@ def seed(stdout, context: dict) -> None:
         description="Propose ideas for ORCID and vote on the ones you want most.",
     )
     group_forums = []
-    for position, group in enumerate(_groups(), start=3):
+    for position, group in enumerate(groups_overview(), start=3):
         forum = Forum.objects.filter(group=group).first() or _forum(
             group.slug,
             name=group.name,

@@ -2,7 +2,6 @@
 
 Group membership and chairs are the contributors app's business: we ask its selectors
 (``current_group_roles``) and never decide who is in a group ourselves.
-While the contributors app is missing, nobody is a member or a chair.
 """
 
 from __future__ import annotations
@@ -15,16 +14,10 @@ from django.utils import timezone
 
 from accounts.selectors import people_with_permission
 from accounts.staff import holds
+from contributors.permissions import can_review_nominations
+from contributors.selectors import current_group_roles, current_member_ids
 from core.cache import local_version
 from forums.models import Forum, Post, Topic
-
-
-def _contributors_selector(name: str):
-    try:
-        from contributors import selectors
-    except ImportError:
-        return None
-    return getattr(selectors, name, None)
 
 
 def _group_of(forum: Forum):
@@ -46,11 +39,8 @@ _MEMO = "_forums_viewer_groups"
 
 
 def _current_terms(user) -> ViewerGroups:
-    roles = _contributors_selector("current_group_roles")
-    if roles is None:
-        return _NOBODY
     member, chair = set(), set()
-    for group_id, role in roles(user):
+    for group_id, role in current_group_roles(user):
         member.add(group_id)
         if role == "chair":
             chair.add(group_id)
@@ -135,10 +125,6 @@ def can_set_idea_status(user) -> bool:
         return False
     if holds(user, SET_IDEA_STATUS):
         return True
-    try:
-        from contributors.permissions import can_review_nominations
-    except ImportError:
-        return False
     return bool(can_review_nominations(user))
 
 
@@ -235,7 +221,6 @@ def private_forum_readers(forums) -> dict[int, set[int]]:
     number of readers: mail to many people asks this once instead of ``can_see_forum`` per
     person.
     """
-    check = _contributors_selector("current_member_ids")
     readers = {}
     staff: set[int] | None = None
     for forum in forums:
@@ -244,6 +229,6 @@ def private_forum_readers(forums) -> dict[int, set[int]]:
         if staff is None:
             staff = set(people_with_permission(READ_PRIVATE_FORUMS).values_list("pk", flat=True))
         group = _group_of(forum)
-        members = set(check(group)) if group is not None and check else set()
+        members = current_member_ids(group) if group is not None else set()
         readers[forum.pk] = members | staff
     return readers

@@ -295,7 +295,7 @@ def search_icontains(q: str, *, limit: int = RESULTS_PER_PAGE) -> list[int]:
     return list(posts.order_by("-created_at").values_list("pk", flat=True)[:limit])
 
 
-# --- signals for the contributors app -------------------------------------------------------
+# --- activity for contributors' pages (registered in ForumsConfig.ready) -----------------
 
 
 def activity_counts(user_ids: list[int]) -> dict[int, dict[str, int]]:

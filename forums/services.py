@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.staff import has_staff_powers
+from contributors.selectors import has_verified_contribution
 from core.cache import changes
 from core.errors import InvalidInput, NotAllowed, RuleViolation
 from core.markdown import render_markdown
@@ -30,6 +31,7 @@ from forums.models import (
     Vote,
 )
 from forums.notifications import list_for_forum, post_notify
+from mail.services import deliver, resubscribe
 
 TITLE_MIN, TITLE_MAX = 3, 200
 BODY_MAX = 50_000
@@ -76,8 +78,6 @@ def is_new_user(user) -> bool:
         return False
     if user.date_joined and timezone.now() - user.date_joined >= NEW_ACCOUNT_AGE:
         return False
-    from contributors.selectors import has_verified_contribution
-
     return not has_verified_contribution(user)
 
 
@@ -400,8 +400,6 @@ def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
 
 def _tell_author_hidden(post: Post, action: ModerationAction) -> None:
     """Mail the author of a post the flags hid: once per hiding, however often asked."""
-    from mail.services import deliver
-
     if post.author is None:
         return
     deliver(
@@ -468,8 +466,6 @@ def idea_unvote(*, idea: Topic, user) -> Topic:
 @changes("forums")
 def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusChange:
     """Set an idea's status with a note, shown on the idea and mailed to its voters."""
-    from mail.services import deliver
-
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
     _require_idea(idea)
     if not permissions.can_set_idea_status(user):
@@ -560,7 +556,5 @@ def subscription_set(*, user, mode: str, forum: Forum | None = None, topic: Topi
     )
     if mode != Subscription.Mode.NONE:
         # Asking for mail again undoes a one-click unsubscription of the list.
-        from mail.services import resubscribe
-
         resubscribe(user_id=user.pk, list_id=list_for_forum(forum or topic.forum))
     return subscription

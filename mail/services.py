@@ -31,6 +31,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 
+from core.background import registered_task
 from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
 
 logger = logging.getLogger(__name__)
@@ -284,8 +285,7 @@ def _enqueue_pending(*, kind: str, about: str, period: str) -> None:
 
 def enqueue_deliveries(ids: list[int]) -> None:
     """Hand deliveries to Celery; if the broker is down they stay pending for the sweep."""
-    from mail.tasks import send_delivery
-
+    send_delivery = registered_task("mail.tasks.send_delivery")
     if not ids:
         return
     Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
@@ -532,8 +532,7 @@ def enqueue_batch(ids: list[int], *, mark_queued: bool = True) -> None:
     ``mark_queued=False`` when the rows were written with ``queued_at`` already (a digest
     batch): updating them all once more would be a third write of each row.
     """
-    from mail.tasks import send_delivery_batch
-
+    send_delivery_batch = registered_task("mail.tasks.send_delivery_batch")
     if not ids:
         return
     if mark_queued:

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "forums",
     "events",
     "mail",
+    # The project layer (home page, navigation, seed_demo); it registers every app's tasks.
+    "orcid_community",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "orcid_community.context_processors.navigation",
             ],
         },
     },

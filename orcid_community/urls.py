@@ -4,9 +4,10 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from core import views as core_views
+from orcid_community import views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("healthz/", core_views.healthz),
     # Before the admin's own: the admin signs in through the portal's sign-in (allauth).

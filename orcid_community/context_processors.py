@@ -1,16 +1,15 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from accounts.staff import can_use_admin
+from contributors.permissions import can_review_nominations
+
 NAV_SECTIONS = ("/consortia/", "/contributors/", "/forums/", "/review/")
 
 
 def navigation(request: HttpRequest) -> dict:
     """What the header needs: whether to show Review (steering group) and Admin (staff who
     may enter the admin and hold a permission there: ``is_staff`` alone shows nothing)."""
-    # Imported here: core is imported by every app, these two import core.
-    from accounts.staff import can_use_admin
-    from contributors.permissions import can_review_nominations
-
     user = getattr(request, "user", None)
     show_review = bool(user and user.is_authenticated and can_review_nominations(user))
     path = getattr(request, "path", "")

@@ -1,18 +1,23 @@
 """Load realistic demo data. Idempotent: running it again changes nothing.
 
-Each project app may have a ``demo`` module with ``seed(stdout, context)``; they run in
-the order below and share ``context`` (e.g. the demo people by key).
+Each app's ``demo`` module has ``seed(stdout, context)``; they run in the order below and
+share ``context`` (e.g. the demo people by key). The command lives in the project layer
+because it is the one place that knows every app.
 """
-
-import importlib
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts import demo as accounts_demo
+from consortia import demo as consortia_demo
+from contributors import demo as contributors_demo
 from core.cache import bump
+from events import demo as events_demo
+from forums import demo as forums_demo
 
-DEMO_APPS = ["accounts", "consortia", "contributors", "forums", "events"]
+# After accounts (the people), in the order each needs the one before.
+DEMO_MODULES = [consortia_demo, contributors_demo, forums_demo, events_demo]
 
 
 class Command(BaseCommand):
@@ -25,18 +30,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        context: dict = {}
-        for app in DEMO_APPS:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
-            if app == "accounts":
-                context["people"] = module.seed(self.stdout)
-            else:
-                module.seed(self.stdout, context)
+        context: dict = {"people": accounts_demo.seed(self.stdout)}
+        for module in DEMO_MODULES:
+            module.seed(self.stdout, context)
         # The demo writes some counters with QuerySet.update(), which sends no signal:
         # drop every cached fragment (core.cache).
         bump()
