@@ -11,8 +11,8 @@ from django_countries import countries
 
 from consortia import selectors
 from consortia.models import Consortium
-from consortia.regions import Region
 from core.cache import PAGES
+from core.regions import Region
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):

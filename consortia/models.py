@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from consortia.regions import Region
 from core.identifiers import ror_url, validate_ror
+from core.regions import Region
 
 # Slugs a consortium may not take: they are pages of the app.
 RESERVED_SLUGS = frozenset({"propose", "mine", "map", "organizations", "invitations"})

@@ -1,4 +1,4 @@
-"""ORCID's three regions and which countries belong to each (ISO 3166-1 alpha-2).
+"""Which countries belong to each of ORCID's three regions (ISO 3166-1 alpha-2).
 
 ORCID works in the Americas; Europe, Middle East & Africa; and Asia-Pacific. Every country
 not listed for the Americas or Asia-Pacific belongs to EMEA.
@@ -7,15 +7,7 @@ not listed for the Americas or Asia-Pacific belongs to EMEA.
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-
-
-class Region(models.TextChoices):
-    AMERICAS = "americas", _("Americas")
-    EMEA = "emea", _("Europe, Middle East & Africa")
-    APAC = "apac", _("Asia-Pacific")
-
+from core.regions import Region
 
 AMERICAS = frozenset(
     [

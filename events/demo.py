@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from core.regions import Region
 from events import services
-from events.models import Meeting, Region, Registration, Session, Speaker
+from events.models import Meeting, Registration, Session, Speaker
 
 
 def _at(days: int, hour: int, tz: str) -> datetime:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.identifiers import normalize_orcid
-from events.models import Meeting, Region
+from core.regions import Region
+from events.models import Meeting
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

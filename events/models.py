@@ -18,11 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class Region(models.TextChoices):
-    AMERICAS = "americas", _("Americas")
-    EMEA = "emea", _("Europe, Middle East & Africa")
-    APAC = "apac", _("Asia-Pacific")
+from core.regions import Region
 
 
 def validate_time_zone(value: str) -> None:

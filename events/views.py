@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError, InvalidInput, NotAllowed, RuleViolation
 from core.ratelimit import rate_limit
+from core.regions import Region
 from events import calendar, permissions, selectors, services
 from events.forms import AcceptForm, DeclineForm, ProposalForm, RegionFilterForm, SlidesForm
-from events.models import Meeting, Region
+from events.models import Meeting
 
 
 def _refused(request: HttpRequest, error: DomainError, meeting: Meeting | None = None):

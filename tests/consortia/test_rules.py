@@ -2,8 +2,9 @@
 
 import pytest
 
-from consortia.regions import Region, region_of_countries
+from consortia.regions import region_of_countries
 from consortia.rules import agreement_shortfalls, membership_shortfalls
+from core.regions import Region
 
 
 def test_a_national_consortium_with_five_members_meets_the_minimum():

@@ -3,7 +3,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from events.models import Meeting, Region, Registration, Session, Speaker
+from core.regions import Region
+from events.models import Meeting, Registration, Session, Speaker
 from tests.factories.accounts import UserFactory
 
 
