@@ -36,6 +36,8 @@ test: export DJANGO_DEBUG ?= true
 test: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# The layers (README, Architecture): contracts in pyproject.toml.
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py compiletranslations
 	@# pytest exits 5 when it collected nothing: treat that as a failure, loudly.
@@ -65,6 +67,7 @@ drills: $(STAMP_DEV)
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format:
 	$(BIN)/ruff check --fix .
