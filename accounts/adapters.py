@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import services
+from accounts.staff import has_staff_powers
 from core.client import client_address
 from core.errors import DomainError
 from core.identifiers import normalize_orcid
@@ -75,8 +76,6 @@ class AccountAdapter(DefaultAccountAdapter):
 class MFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator) -> bool:
         """Staff keep two-factor authentication: their TOTP cannot be turned off."""
-        from accounts.staff import has_staff_powers
-
         if authenticator.type != authenticator.Type.TOTP:
             return True
         return not has_staff_powers(authenticator.user)

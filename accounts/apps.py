@@ -7,6 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        # In ready(): models (and the modules that import them) load only once the app
+        # registry is ready.
         from allauth.mfa.models import Authenticator
         from allauth.socialaccount.models import SocialAccount
         from allauth.socialaccount.signals import social_account_added

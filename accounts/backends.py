@@ -28,6 +28,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
+from accounts.staff import has_staff_powers, has_two_factor
+
 USER_SECONDS = 5 * 60
 PREFIX = "auth-user:"
 
@@ -57,8 +59,6 @@ class CachedUserMixin:
         if user is None:
             user = super().get_user(user_id)
             if user is not None:
-                from accounts.staff import has_staff_powers, has_two_factor
-
                 # Known before the copy is cached, so a cached request asks no query.
                 self.get_all_permissions(user)
                 if has_staff_powers(user):

@@ -5,6 +5,8 @@ from django.shortcuts import redirect
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.staff import needs_two_factor, two_factor_exempt
+
 
 class PersonPreferencesMiddleware:
     """Speak a signed-in person's chosen language and show times in their time zone.
@@ -47,8 +49,6 @@ class StaffTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from accounts.staff import needs_two_factor, two_factor_exempt
-
         user = getattr(request, "user", None)
         if (
             user is not None

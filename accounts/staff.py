@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.conf import settings
 
@@ -66,8 +67,6 @@ def has_two_factor(user) -> bool:
     """
     known = user.__dict__.get("_has_two_factor")
     if known is None:
-        from allauth.mfa.models import Authenticator
-
         known = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
         user.__dict__["_has_two_factor"] = known
     return known

@@ -7,6 +7,7 @@ class ConsortiaConfig(AppConfig):
     verbose_name = _("Consortia")
 
     def ready(self) -> None:
+        # In ready(): mail.services imports models, loadable only once the registry is ready.
         from mail.services import register_list
 
         register_list("consortia", _("Consortium notifications"))

@@ -7,6 +7,8 @@ class ContributorsConfig(AppConfig):
     verbose_name = _("Contributors")
 
     def ready(self) -> None:
+        # In ready(): models (and the modules that import them) load only once the app
+        # registry is ready.
         from django.db.models.signals import post_delete, post_save
 
         from contributors.models import Contribution, Profile

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -215,8 +216,6 @@ class Group(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("contributors:group_detail", args=[self.slug])
 
     @property
@@ -370,8 +369,6 @@ class Nomination(models.Model):
         return str(_("OST nomination of %(name)s") % {"name": self.nominee})
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("contributors:nomination_review", args=[self.pk])
 
     @property
@@ -625,8 +622,6 @@ class Briefing(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("contributors:briefing_detail", args=[self.group.slug, self.pk])
 
     @property

@@ -19,6 +19,7 @@ from accounts.staff import holds
 from contributors.models import (
     PUBLIC_LEVELS,
     Briefing,
+    Contribution,
     Group,
     Membership,
     Nomination,
@@ -146,8 +147,6 @@ def get_group(slug: str) -> Group:
 
 def get_contribution_to_verify(user, person: User, contribution_id: int):
     """A contribution of ``person`` that staff verify (403 for others, 404 if unknown)."""
-    from contributors.models import Contribution
-
     if not can_verify_contributions(user):
         raise PermissionDenied(_("Only ORCID staff verify contributions."))
     return get_object_or_404(Contribution, pk=contribution_id, user=person)

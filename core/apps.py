@@ -6,6 +6,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        # In ready(), as Django asks: what registers checks, lookups and signal handlers is
+        # imported once every app and model is loaded.
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 

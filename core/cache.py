@@ -37,9 +37,11 @@ import functools
 import hashlib
 import time
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 AREAS = ("consortia", "contributors", "forums", "events")
 PREFIX = "generation:"
@@ -152,8 +154,6 @@ def fragment_key(name: str, *parts) -> str:
 
 def connect_area(area: str, app_label: str) -> None:
     """Bump ``area`` whenever a model of ``app_label`` is saved, deleted or re-linked."""
-    from django.apps import apps
-    from django.db.models.signals import m2m_changed, post_delete, post_save
 
     def changed(sender, **kwargs) -> None:
         if kwargs.get("raw"):  # loaddata

@@ -8,6 +8,8 @@ import ipaddress
 from django.conf import settings
 from django.core import checks
 
+from core.ratelimit import ACTIONS, parse_rate
+
 # Keys that are public: the development key of settings.py and the placeholder that
 # docker-compose.yml once carried. Anyone can sign sessions and unsubscribe links with them.
 KNOWN_KEYS = frozenset(
@@ -68,8 +70,6 @@ def check_forwarded_allow_ips(app_configs=None, **kwargs) -> list[checks.CheckMe
 @checks.register()
 def check_rate_limits(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Every rate-limited action has a limit, and every limit reads like ``10/h``."""
-    from core.ratelimit import ACTIONS, parse_rate  # core.ratelimit renders pages: loaded late
-
     errors = []
     for action in ACTIONS:
         text = settings.RATE_LIMITS.get(action)

@@ -7,6 +7,7 @@ class EventsConfig(AppConfig):
     verbose_name = _("Outreach meetings")
 
     def ready(self) -> None:
+        # In ready(): mail.services imports models, loadable only once the registry is ready.
         from mail.services import register_list
 
         register_list("events", _("Outreach meetings"))

@@ -9,7 +9,7 @@ class ForumsConfig(AppConfig):
     verbose_name = _("Forums")
 
     def ready(self) -> None:
-        # In ready(): these import models, loadable only once the app registry is ready.
+        # In ready(): both import models, loadable only once the app registry is ready.
         from forums.selectors import activity_counts
         from mail.services import register_list
 

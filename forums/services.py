@@ -164,7 +164,7 @@ def forum_create(
     position: int = 0,
     group=None,
 ) -> Forum:
-    """Create a forum (the contributors app creates its groups' forums through this)."""
+    """Create a forum (the admin creates every forum, a group's too, through this)."""
     if slug in RESERVED_SLUGS:
         raise InvalidInput(_("This address is reserved; choose another slug."))
     forum = Forum(

@@ -41,6 +41,7 @@ def pre_fork(server, worker):
         return
     _warmed = True
     try:
+        # Imported here: gunicorn reads this file before it loads the application (Django).
         from orcid_community.warmup import warm_up
 
         warm_up()

@@ -1,7 +1,10 @@
 from django import template
+from django.utils.safestring import mark_safe
 
+from core.cache import generation as current_generation
 from core.identifiers import orcid_url, ror_url
 from core.markdown import render_markdown
+from core.middleware import CSRF_MARKER
 
 register = template.Library()
 
@@ -25,17 +28,11 @@ def ror_link(ror_id: str) -> str:
 @register.simple_tag
 def generation(*areas: str) -> str:
     """``{% generation "forums" as gen %}``: a key part for ``{% cache %}`` (core.cache)."""
-    from core.cache import generation as current
-
-    return current(*areas)
+    return current_generation(*areas)
 
 
 @register.simple_tag
 def csrf_token_late():
     """``{% csrf_token %}`` for cached fragments: the token is filled in per response
     (core.middleware.LateCsrfTokenMiddleware)."""
-    from django.utils.safestring import mark_safe
-
-    from core.middleware import CSRF_MARKER
-
     return mark_safe(CSRF_MARKER)  # noqa: S308 - a constant

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from forums import selectors, services
 from forums.models import Forum, Post, Topic
 
@@ -110,8 +111,6 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result))
 
     def _fill(self, forum: Forum, count: int, rng: random.Random) -> None:
-        from accounts.models import User
-
         author, _ = User.objects.get_or_create(
             email="bench@example.org", defaults={"name": "Bench Author"}
         )
