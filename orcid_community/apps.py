@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from orcid_community.celery import app as celery_app
 
@@ -8,7 +9,7 @@ class OrcidCommunityConfig(AppConfig):
     header's navigation, ``seed_demo``), above every app in the layers (README)."""
 
     name = "orcid_community"
-    verbose_name = "ORCID Community Portal"
+    verbose_name = _("ORCID Community Portal")
 
     def ready(self) -> None:
         # Every app's tasks module, in every process (web, tests, worker): services enqueue
