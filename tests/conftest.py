@@ -37,6 +37,16 @@ def password() -> str:
     return "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Every test hashes passwords with the fast hasher (PBKDF2's million rounds per person
+    made would dominate the run time). A test about hashing sets its own hasher on top; the
+    processes the tests start (the browser tests' stack, the mail worker, the drills) run
+    with their own settings and keep the production hasher."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 def pytest_collection_modifyitems(config, items):
     # Browser tests last: they start the stack once and take the longest.
     items.sort(key=lambda item: "tests/e2e/" in str(item.fspath).replace("\\", "/"))

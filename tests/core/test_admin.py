@@ -18,8 +18,7 @@ def _admins():
 
 
 @pytest.fixture
-def superuser_client(client, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def superuser_client(client):
     client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     return client
 
