@@ -1,6 +1,9 @@
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from orcid_community.celery import app as celery_app
 
@@ -35,6 +38,35 @@ def _isolated_cache_and_eager_tasks():
 @pytest.fixture
 def password() -> str:
     return "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Every test hashes passwords with the fast hasher (PBKDF2's million rounds per person
+    made would dominate the run time). A test about hashing sets its own hasher on top; the
+    processes the tests start (the browser tests' stack, the mail worker, the drills) run
+    with their own settings and keep the production hasher."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker):
+    """The demo data (seed_demo), made once for the tests of a module rather than once for
+    each: in a transaction of the module, rolled back after its last test. Each test runs
+    in a savepoint inside it (pytest-django's ``db``), so each starts from the same freshly
+    seeded data, whatever the tests before it changed. Its value: when the seeding ended.
+    Until the module's last test, every test of the module sees the data: a module of demo
+    tests only asks for it."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True  # as in every test (see above)
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            call_command("seed_demo", quiet_accounts=True)
+            yield timezone.now()
+            transaction.set_rollback(True)
+    finally:
+        celery_app.conf.task_always_eager = eager
 
 
 def pytest_collection_modifyitems(config, items):

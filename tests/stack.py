@@ -19,7 +19,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from tests.helpers import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / "artifacts" / "e2e-logs"
@@ -57,12 +58,6 @@ def require(missing: list[str], what: str) -> None:
         if os.environ.get("REQUIRE_E2E") == "1":
             pytest.fail(reason + " (REQUIRE_E2E=1)")
         pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def with_path(url: str, path: str) -> str:
@@ -94,15 +89,18 @@ class Mailbox:
             return [m for m in self.messages if address in str(m["To"])]
 
     def wait_for(self, address: str, *, subject_contains: str = "", count: int = 1, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def found() -> list[EmailMessage]:
             found = [m for m in self.to(address) if subject_contains in str(m["Subject"])]
-            if len(found) >= count:
-                return found
-            time.sleep(0.2)
-        raise AssertionError(
-            f"no {count} mail(s) to {address} with {subject_contains!r} within {timeout}s; "
-            f"got: {[(str(m['To']), str(m['Subject'])) for m in self.messages]}"
+            return found if len(found) >= count else []
+
+        return wait_until(
+            found,
+            timeout=timeout,
+            interval=0.2,
+            what=lambda: (
+                f"{count} mail(s) to {address} with {subject_contains!r}; "
+                f"got: {[(str(m['To']), str(m['Subject'])) for m in self.messages]}"
+            ),
         )
 
     @staticmethod

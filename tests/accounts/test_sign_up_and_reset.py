@@ -1,8 +1,6 @@
 """Sign-up and password reset: good passwords, a name to show, and the same answer — queued
 mail, nothing sent inside the request — whether or not an address has an account."""
 
-import socket
-
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.hashers import MD5PasswordHasher
@@ -13,6 +11,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import User
 from mail.models import Delivery
 from tests.factories.accounts import UserFactory
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +29,12 @@ class CountingHasher(MD5PasswordHasher):
         return super().encode(password, salt)
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_down(settings):
     """Mail goes to an SMTP server that does not answer."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = _closed_port()
+    settings.EMAIL_PORT = free_port()
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 1
     return settings

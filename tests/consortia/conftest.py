@@ -2,9 +2,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords_and_private_documents(settings, tmp_path):
-    """Cheap password hashing, and documents stored in a directory of this test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _private_documents(settings, tmp_path):
+    """Documents stored in a directory of this test."""
     settings.STORAGES = {
         **settings.STORAGES,
         "documents": {

@@ -2,10 +2,8 @@
 constraint keeps it an active member of one consortium only (PostgreSQL: real
 concurrent transactions)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from consortia import services
 from consortia.models import Membership
@@ -16,6 +14,7 @@ from tests.factories.consortia import (
     MembershipFactory,
     OrganizationFactory,
 )
+from tests.helpers import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -23,27 +22,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="needs concurrent writers (PostgreSQL)"
     ),
 ]
-
-
-def run_together(*actions):
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def worker(index, action):
-        try:
-            barrier.wait()
-            results[index] = action()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_concurrent_accepts_leave_the_organization_active_in_one_consortium():

@@ -15,8 +15,9 @@ from consortia.services import consortium_membership_shortfalls
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_consortia_cover_the_regions_kinds_and_states_and_seed_idempotently(client):
-    call_command("seed_demo", quiet_accounts=True)
+def test_demo_consortia_cover_the_regions_kinds_and_states_and_seed_idempotently(
+    client, seeded_demo
+):
     counts = (Consortium.objects.count(), Membership.objects.count())
     call_command("seed_demo", quiet_accounts=True)
     assert (Consortium.objects.count(), Membership.objects.count()) == counts
@@ -59,8 +60,7 @@ def test_demo_consortia_cover_the_regions_kinds_and_states_and_seed_idempotently
         assert client.get(f"/consortia/{consortium.slug}/").status_code == 200
 
 
-def test_the_demo_lead_manages_irel_and_the_demo_member_belongs_to_australia(client):
-    call_command("seed_demo", quiet_accounts=True)
+def test_the_demo_lead_manages_irel_and_the_demo_member_belongs_to_australia(client, seeded_demo):
     from accounts.models import User
 
     client.force_login(User.objects.get(email="lead@example.org"))
@@ -75,8 +75,7 @@ def test_the_demo_lead_manages_irel_and_the_demo_member_belongs_to_australia(cli
     assert "Priya Raman asks to act for University of Melbourne" in html
 
 
-def test_the_demo_staff_person_finds_the_queue_waiting(client):
-    call_command("seed_demo", quiet_accounts=True)
+def test_the_demo_staff_person_finds_the_queue_waiting(client, seeded_demo):
     from accounts.models import User
 
     client.force_login(User.objects.get(email="staff@example.org"))

@@ -5,12 +5,6 @@ from tests.factories.accounts import staff_person
 from tests.factories.contributors import AgreementFactory, contributor, steering_members
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Many people per test: the default PBKDF2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff():
     return staff_person()
@@ -36,9 +30,3 @@ def agreement():
 def nomination(staff, steering, nominee, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return services.nomination_open(nominee=nominee, rationale="Years of **help**.", by=staff)
-
-
-def vote(nomination, voter, choice, comment="", **kwargs):
-    return services.vote_cast(
-        nomination=nomination, voter=voter, choice=choice, comment=comment, **kwargs
-    )

@@ -6,8 +6,8 @@ import pytest
 
 from contributors import services
 from contributors.views import PAGE_SIZE
-from tests.contributors.conftest import vote
 from tests.factories.contributors import ContributionFactory, contributor
+from tests.helpers import vote
 
 pytestmark = pytest.mark.django_db
 

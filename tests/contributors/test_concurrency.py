@@ -1,9 +1,7 @@
 """Concurrent writers of one thing record it once (PostgreSQL only): votes, briefings."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from contributors import services
 from contributors.models import Membership, NominationEvent, Vote
@@ -17,6 +15,7 @@ from tests.factories.contributors import (
     contributor,
     steering_members,
 )
+from tests.helpers import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -26,24 +25,11 @@ pytestmark = [
 ]
 
 
-def run_at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-        except DomainError as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+def run_at_once(*calls) -> list[DomainError]:
+    """Run the calls at the same moment; the domain errors they raised (any other error
+    fails the test)."""
+    errors = [r for r in run_together(*calls) if isinstance(r, BaseException)]
+    assert all(isinstance(e, DomainError) for e in errors), errors
     return errors
 
 

@@ -19,7 +19,6 @@ from contributors.models import (
     Vote,
 )
 from core.errors import InvalidInput, NotAllowed, RuleViolation
-from tests.contributors.conftest import vote
 from tests.factories.accounts import UserFactory, with_orcid
 from tests.factories.contributors import (
     ContributionFactory,
@@ -29,6 +28,7 @@ from tests.factories.contributors import (
     ost_member,
     steering_group,
 )
+from tests.helpers import vote
 
 pytestmark = pytest.mark.django_db
 

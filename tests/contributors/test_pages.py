@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from contributors import selectors, services
 from contributors.models import Contribution, Level, Membership, Nomination, Signature, Vote
-from tests.contributors.conftest import vote
 from tests.factories.accounts import UserFactory, with_orcid
 from tests.factories.contributors import (
     ContributionFactory,
@@ -15,6 +14,7 @@ from tests.factories.contributors import (
     contributor,
     ost_member,
 )
+from tests.helpers import vote
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,6 @@ from django.test.utils import CaptureQueriesContext
 
 from contributors import services
 from contributors.models import Contribution
-from tests.contributors.conftest import vote
 from tests.factories.accounts import UserFactory
 from tests.factories.contributors import (
     ContributionFactory,
@@ -16,6 +15,7 @@ from tests.factories.contributors import (
     ost_member,
     steering_members,
 )
+from tests.helpers import count_queries, vote
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +25,6 @@ KINDS = list(Contribution.Kind.values)
 def add_contributions(person, n):
     for i in range(n):
         ContributionFactory(user=person, kind=KINDS[i % len(KINDS)], verified=i % 2 == 0)
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def grow_directory(people, contributions_each):

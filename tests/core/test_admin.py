@@ -3,7 +3,6 @@ never a server error."""
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.urls import reverse
 
 from tests.factories.accounts import UserFactory, with_two_factor
@@ -18,14 +17,13 @@ def _admins():
 
 
 @pytest.fixture
-def superuser_client(client, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def superuser_client(client):
     client.force_login(with_two_factor(UserFactory(is_staff=True, is_superuser=True)))
     return client
 
 
-def test_every_admin_page_answers(superuser_client):
-    call_command("seed_demo", quiet_accounts=True)  # a row of (nearly) every model
+def test_every_admin_page_answers(superuser_client, seeded_demo):
+    # The demo data has a row of (nearly) every model.
     for model, _model_admin in _admins():
         info = (model._meta.app_label, model._meta.model_name)
         changelist = reverse("admin:{}_{}_changelist".format(*info))
@@ -53,8 +51,7 @@ def _forms(client):
                 yield url, list(page.context["adminform"].form.fields)
 
 
-def test_hostile_input_in_every_admin_form_is_a_form_error(superuser_client):
-    call_command("seed_demo", quiet_accounts=True)
+def test_hostile_input_in_every_admin_form_is_a_form_error(superuser_client, seeded_demo):
     for url, fields in list(_forms(superuser_client)):
         for value in HOSTILE:
             response = superuser_client.post(url, {name: value for name in fields})

@@ -2,7 +2,6 @@
 
 import os
 import re
-import socket
 
 import pytest
 import redis
@@ -22,6 +21,7 @@ from tests.factories.consortia import (
 )
 from tests.factories.events import MeetingFactory
 from tests.factories.forums import PostFactory
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,6 @@ NEW_ORG = {"organization": "", "new_name": "University of Galway", "new_country"
 
 @pytest.fixture(autouse=True)
 def _two_of_everything(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.RATE_LIMITS = {action: "2/h" for action in ratelimit.ACTIONS}
     ratelimit.local_counters.clear()
     yield
@@ -173,12 +172,6 @@ def test_the_429_page_is_translated(client):
     assert "Please wait" not in page
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _redis_caches(location: str) -> dict:
     backend = {
         "BACKEND": "core.redis_cache.RedisCache",
@@ -191,7 +184,7 @@ def _redis_caches(location: str) -> dict:
 
 
 def test_limits_keep_holding_while_redis_is_unreachable_and_refuse_no_one_else(client):
-    with override_settings(CACHES=_redis_caches(f"redis://127.0.0.1:{_closed_port()}/0")):
+    with override_settings(CACHES=_redis_caches(f"redis://127.0.0.1:{free_port()}/0")):
         rita, sam = UserFactory(), UserFactory()
         client.force_login(rita)
         url, data = _contribution(rita)

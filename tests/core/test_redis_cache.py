@@ -1,7 +1,6 @@
 """core.redis_cache: a Redis that does not answer is a cache miss, and nothing stays stale."""
 
 import os
-import socket
 from datetime import timedelta
 
 import pytest
@@ -14,15 +13,9 @@ from core import redis_cache
 from forums import services
 from tests.factories.accounts import UserFactory
 from tests.factories.forums import ForumFactory
+from tests.helpers import free_port, wait_until
 
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens there once the socket is closed
-
-
-DEAD = f"redis://127.0.0.1:{_closed_port()}/0"
+DEAD = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
 OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 LIVE = os.environ.get("REDIS_URL", "")
 needs_redis = pytest.mark.skipif(not LIVE, reason="needs REDIS_URL (a real Redis)")
@@ -177,16 +170,13 @@ def test_everything_cached_expires_but_the_generations(client, author_and_topic)
 
 
 def _wait_for(client: redis.Redis, seconds: float = 10.0) -> None:
-    import time
-
-    deadline = time.monotonic() + seconds
-    while True:
+    def answers() -> bool:
         try:
-            client.ping()
-            return
+            return client.ping()
         except redis.exceptions.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
+            return False
+
+    wait_until(answers, timeout=seconds, what="the redis-server answering")
 
 
 @pytest.fixture
@@ -216,7 +206,7 @@ def html_redis():
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("needs PAGE_CACHE_URL or redis-server for a second Redis")
-    port = _closed_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         + [arg for name, value in bounds.items() for arg in (f"--{name}", value)],

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.stack import free_port
+from tests.helpers import free_port
 
 
 class RedisServer:

@@ -5,11 +5,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+from tests.e2e.helpers import DEMO_PASSWORD, check_accessibility, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
-
-DEMO_PASSWORD = "orcid-demo-2026"
 
 
 def test_health_reports_database_and_broker(stack, new_page):

@@ -7,11 +7,16 @@ import secrets
 import pytest
 
 from core.identifiers import ror_checksum
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in, sign_in_as_staff
+from tests.e2e.helpers import (
+    DEMO_PASSWORD,
+    check_accessibility,
+    screenshot,
+    sign_in,
+    sign_in_as_staff,
+)
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "orcid-demo-2026"
 CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 
 

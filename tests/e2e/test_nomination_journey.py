@@ -4,11 +4,16 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in, sign_in_as_staff
+from tests.e2e.helpers import (
+    DEMO_PASSWORD,
+    check_accessibility,
+    screenshot,
+    sign_in,
+    sign_in_as_staff,
+)
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "orcid-demo-2026"
 NOMINEE = ("contributor2@example.org", "Pavel Ivanov")
 STEERING = [
     "chair@example.org",

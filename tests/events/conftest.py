@@ -5,12 +5,6 @@ from tests.factories.contributors import steering_members
 from tests.factories.events import MeetingFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Many people per test: the default PBKDF2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff():
     return staff_person()

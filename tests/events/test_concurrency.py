@@ -1,15 +1,14 @@
 """Concurrent sign-ups for the last seat admit exactly one (PostgreSQL: real concurrent
 transactions, the meeting row lock orders them)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from events import services
 from events.models import Registration
 from tests.factories.accounts import UserFactory
 from tests.factories.events import MeetingFactory, RegistrationFactory
+from tests.helpers import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -17,27 +16,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="needs concurrent writers (PostgreSQL)"
     ),
 ]
-
-
-def run_together(*actions):
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def worker(index, action):
-        try:
-            barrier.wait()
-            results[index] = action()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_concurrent_sign_ups_for_the_last_seat_admit_exactly_one():

@@ -7,8 +7,7 @@ from events.models import Meeting, Registration, Session, Speaker
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_has_past_and_upcoming_meetings_across_regions_and_is_idempotent():
-    call_command("seed_demo", quiet_accounts=True)
+def test_demo_has_past_and_upcoming_meetings_across_regions_and_is_idempotent(seeded_demo):
     counts = (
         Meeting.objects.count(),
         Session.objects.count(),
@@ -38,10 +37,9 @@ def test_demo_has_past_and_upcoming_meetings_across_regions_and_is_idempotent():
     )
 
 
-def test_every_demo_meeting_page_renders_for_visitors_and_staff(client):
+def test_every_demo_meeting_page_renders_for_visitors_and_staff(client, seeded_demo):
     from accounts.models import User
 
-    call_command("seed_demo", quiet_accounts=True)
     for viewer in (None, User.objects.get(email="staff@example.org")):
         if viewer:
             client.force_login(viewer)

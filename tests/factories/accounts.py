@@ -1,8 +1,10 @@
 import importlib
 import time
+from datetime import timedelta
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from accounts.demo import connect_demo_orcid, demo_orcid
 from accounts.models import User
@@ -35,6 +37,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     def orcid(obj, create, extracted, **kwargs):
         if create and extracted:
             with_orcid(obj, extracted if isinstance(extracted, str) else None)
+
+
+def person(**fields) -> User:
+    """Someone who joined a month ago: not a 'new user' for the forums' rate limit."""
+    fields.setdefault("date_joined", timezone.now() - timedelta(days=30))
+    return UserFactory(**fields)
 
 
 def with_orcid(user: User, orcid_id: str | None = None) -> User:

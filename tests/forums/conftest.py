@@ -1,22 +1,8 @@
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from forums import services
-from tests.factories.accounts import UserFactory, staff_person
+from tests.factories.accounts import person, staff_person
 from tests.factories.forums import ForumFactory, IdeasForumFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def person(**fields):
-    """Someone who joined a month ago: not a 'new user' for the rate limit."""
-    fields.setdefault("date_joined", timezone.now() - timedelta(days=30))
-    return UserFactory(**fields)
 
 
 @pytest.fixture

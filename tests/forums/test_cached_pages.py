@@ -3,7 +3,7 @@
 import pytest
 
 from forums import services
-from tests.forums.conftest import person
+from tests.factories.accounts import person
 
 pytestmark = pytest.mark.django_db
 

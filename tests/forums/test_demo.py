@@ -6,8 +6,7 @@ from forums.models import Flag, Forum, IdeaStatus, Topic
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_forums_are_idempotent_and_searchable(client):
-    call_command("seed_demo", quiet_accounts=True)
+def test_demo_forums_are_idempotent_and_searchable(client, seeded_demo):
     counts = (Forum.objects.count(), Topic.objects.count(), Flag.objects.count())
     call_command("seed_demo", quiet_accounts=True)
     assert (Forum.objects.count(), Topic.objects.count(), Flag.objects.count()) == counts
@@ -20,13 +19,10 @@ def test_demo_forums_are_idempotent_and_searchable(client):
     assert client.get("/forums/ideas/").status_code == 200
 
 
-def test_demo_posts_are_never_dated_in_the_future():
-    from django.utils import timezone
-
+def test_demo_posts_are_never_dated_in_the_future(seeded_demo):
     from forums.models import Post
 
-    call_command("seed_demo", quiet_accounts=True)
-    now = timezone.now()
+    now = seeded_demo  # when the seeding ended
     assert not Post.objects.filter(created_at__gt=now).exists()
     assert not Topic.objects.filter(last_post_at__gt=now).exists()
     assert not Forum.objects.filter(last_post_at__gt=now).exists()

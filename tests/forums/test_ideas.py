@@ -7,8 +7,8 @@ from django.db import IntegrityError
 from core.errors import NotAllowed, RuleViolation
 from forums import services
 from forums.models import IdeaStatusChange, Subscription, Vote
+from tests.factories.accounts import person
 from tests.factories.forums import IdeaFactory, VoteFactory
-from tests.forums.conftest import person
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from contributors.services import membership_add
 from core.errors import NotAllowed, RuleViolation
 from forums import services
 from forums.models import Flag, ModerationAction, Post
+from tests.factories.accounts import person
 from tests.factories.contributors import GroupFactory
-from tests.forums.conftest import person
 
 pytestmark = pytest.mark.django_db
 

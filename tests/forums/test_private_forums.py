@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from contributors.services import membership_add
 from forums import services
-from tests.factories.accounts import staff_person
-from tests.forums.conftest import person
+from tests.factories.accounts import person, staff_person
 
 pytestmark = pytest.mark.django_db
 

@@ -1,22 +1,13 @@
 """Forum, topic, ideas and search pages run a fixed number of queries at any size."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from forums import selectors, services
-from tests.factories.accounts import staff_person
+from tests.factories.accounts import person, staff_person
 from tests.factories.forums import IdeaFactory, PostFactory, TopicFactory, VoteFactory
-from tests.forums.conftest import person
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(ctx.captured_queries)
 
 
 def grow(forum, ideas, topic, n: int) -> None:

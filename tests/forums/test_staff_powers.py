@@ -6,8 +6,7 @@ from django.core import mail
 
 from forums import services
 from forums.models import ModerationAction, Post, Topic
-from tests.factories.accounts import UserFactory, grant, staff_person, with_two_factor
-from tests.forums.conftest import person
+from tests.factories.accounts import UserFactory, grant, person, staff_person, with_two_factor
 
 pytestmark = pytest.mark.django_db
 

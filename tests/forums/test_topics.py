@@ -8,9 +8,8 @@ from django.utils import timezone
 from core.errors import NotAllowed, RuleViolation
 from forums import services
 from forums.models import Post, PostRevision, Subscription, Topic
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, person
 from tests.factories.forums import PostFactory
-from tests.forums.conftest import person
 
 pytestmark = pytest.mark.django_db
 

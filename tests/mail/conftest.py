@@ -1,14 +1,15 @@
 import pytest
+from django.db import connections
 
-from forums import services as forums
 from mail import services as mail
+from tests.factories.accounts import person
 from tests.factories.forums import ForumFactory
-from tests.forums.conftest import person
+from tests.mail.live import Worker
+from tests.stack import ROOT, Mailbox, SmtpReceiver, missing_services, require
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords_and_fresh_sections(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_sections():
     mail.digest_sections_forget()  # a process-wide cache; ids repeat between tests
     yield
     mail.digest_sections_forget()
@@ -39,5 +40,29 @@ def cleo(db):
     return person(name="Cleo Digest", email="cleo@example.org")
 
 
-def watch(user, mode, *, forum=None, topic=None):
-    return forums.subscription_set(user=user, mode=mode, forum=forum, topic=topic)
+# A real worker and SMTP receiver, started once per module that asks for ``mailbox``.
+@pytest.fixture(scope="module")
+def worker_and_mailbox(django_db_setup, django_db_blocker):
+    require(missing_services(), "the worker integration tests")
+    mailbox = Mailbox()
+    smtp = SmtpReceiver(mailbox.add)
+    smtp.start()
+    logs = ROOT / "artifacts" / "e2e-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    worker = Worker(
+        connections["default"].settings_dict["NAME"], smtp.port, logs / "mail-worker.log"
+    )
+    try:
+        worker.start()
+        yield worker, mailbox
+    finally:
+        worker.stop()
+        smtp.stop()
+
+
+@pytest.fixture
+def mailbox(worker_and_mailbox, transactional_db):
+    _worker, box = worker_and_mailbox
+    with box.lock:
+        box.messages.clear()
+    return box

@@ -32,8 +32,7 @@ def bench(monkeypatch, subscribers: int, posts: int) -> tuple[dict, Counter, str
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_subscriber_gets_one_digest_and_the_bench_cleans_up(monkeypatch, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_every_subscriber_gets_one_digest_and_the_bench_cleans_up(monkeypatch):
     before = {model: model.objects.count() for model in MODELS}
 
     result, received, _output = bench(monkeypatch, subscribers=300, posts=20)
@@ -53,8 +52,7 @@ def test_every_subscriber_gets_one_digest_and_the_bench_cleans_up(monkeypatch, s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_queries_grow_by_a_fixed_number_per_batch(monkeypatch, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_queries_grow_by_a_fixed_number_per_batch(monkeypatch):
     monkeypatch.setattr("forums.digests.BATCH_SIZE", 50)
 
     def queries_of(subscribers: int) -> int:

@@ -1,12 +1,12 @@
 """Briefing mail through a real Celery worker on Redis and a real SMTP receiver (aiosmtpd).
 
-The worker, the receiver and the broker switch are those of ``test_worker_integration``;
-like those tests, these skip without PostgreSQL and Redis (and fail with REQUIRE_E2E=1).
+The worker, the receiver and the broker switch are those of ``test_worker_integration``
+(tests/mail/live.py); like those tests, these skip without PostgreSQL and Redis (and fail
+with REQUIRE_E2E=1).
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -17,18 +17,15 @@ from contributors import services as contributors
 from contributors.models import Membership
 from mail.models import Delivery
 from orcid_community.celery import app as celery_app
+from tests.factories.accounts import person
 from tests.factories.contributors import (
     BriefingSubscriptionFactory,
     GroupFactory,
     MembershipFactory,
 )
-from tests.forums.conftest import person
-from tests.mail import test_worker_integration as live
+from tests.helpers import broker_idle, wait_until
+from tests.mail import live
 from tests.stack import Mailbox
-
-# The module's worker and receiver (started once for this module) and the per-test mailbox.
-worker_and_mailbox = live.worker_and_mailbox
-mailbox = live.mailbox
 
 
 def _group_with_subscribers(*names):
@@ -50,11 +47,11 @@ def test_publishing_a_briefing_mails_each_subscriber_exactly_once(mailbox, clien
         group=group, author=chair, title="May report", body="We **met** twice."
     )
     client.force_login(chair)
-    with live.broker(live._live_broker()):
+    with live.broker(live.live_broker()):
         assert client.post(_publish_url(briefing)).status_code == 302
         for someone in people:
             mailbox.wait_for(someone.email, subject_contains="May report")
-        time.sleep(2)  # time for a duplicate to arrive, if there were one
+        wait_until(broker_idle(live.live_broker()))  # a duplicate would have arrived by now
     assert len(mailbox.messages) == 3
     for someone in people:
         [message] = mailbox.to(someone.email)
@@ -79,22 +76,20 @@ def test_a_broker_outage_while_publishing_loses_no_briefing_and_sends_each_once(
         assert response.status_code == 302  # the request succeeds, broker or not
     briefing.refresh_from_db()
     assert briefing.is_published
-    time.sleep(2)
+    wait_until(broker_idle(live.live_broker()))  # had anything reached the worker, it is sent
     assert mailbox.messages == []
     assert list(Delivery.objects.values_list("state", flat=True)) == ["pending"] * 3
 
     # Later the broker is back, and beat's sweep runs (here: by name).
     Delivery.objects.update(queued_at=timezone.now() - timedelta(minutes=10))
-    with live.broker(live._live_broker()):
+    with live.broker(live.live_broker()):
         celery_app.send_task("mail.tasks.requeue_stale_deliveries")
-        live.wait_until(
-            lambda: not Delivery.objects.filter(state="pending").exists(), what="all sent"
-        )
+        wait_until(lambda: not Delivery.objects.filter(state="pending").exists(), what="all sent")
         # A second sweep and a late duplicate task find nothing left to send.
         celery_app.send_task("mail.tasks.requeue_stale_deliveries")
         ids = list(Delivery.objects.values_list("pk", flat=True))
         celery_app.send_task("mail.tasks.send_delivery_batch", args=[ids])
-        time.sleep(3)
+        wait_until(broker_idle(live.live_broker()))  # a duplicate would have arrived by now
     assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
     for someone in people:
         assert len(mailbox.to(someone.email)) == 1
@@ -105,7 +100,7 @@ def test_the_one_click_unsubscribe_post_stops_the_next_briefing(mailbox, client)
     group, chair, (ana, ben) = _group_with_subscribers("Ana", "Ben")
     first = contributors.briefing_create(group=group, author=chair, title="First", body="One")
     second = contributors.briefing_create(group=group, author=chair, title="Second", body="Two")
-    with live.broker(live._live_broker()):
+    with live.broker(live.live_broker()):
         contributors.briefing_publish(briefing=first, by=chair)
         [mail] = mailbox.wait_for(ana.email, subject_contains="First")
         mailbox.wait_for(ben.email, subject_contains="First")
@@ -117,7 +112,7 @@ def test_the_one_click_unsubscribe_post_stops_the_next_briefing(mailbox, client)
         assert response.status_code == 200
         contributors.briefing_publish(briefing=second, by=chair)
         mailbox.wait_for(ben.email, subject_contains="Second")
-        time.sleep(1)
+        wait_until(broker_idle(live.live_broker()))  # a mail to Ana would have arrived by now
     assert [str(m["Subject"]) for m in mailbox.to(ana.email)] == [
         "[Member API working group] First"
     ]

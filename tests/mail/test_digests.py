@@ -14,10 +14,9 @@ from forums import services as forums
 from forums.models import Post
 from mail import services
 from mail.models import Delivery, DigestRun
-from tests.factories.accounts import with_two_factor
+from tests.factories.accounts import person, with_two_factor
 from tests.factories.contributors import GroupFactory
-from tests.forums.conftest import person
-from tests.mail.conftest import watch
+from tests.helpers import watch
 
 pytestmark = pytest.mark.django_db
 

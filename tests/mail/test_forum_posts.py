@@ -6,10 +6,9 @@ from django.core import mail as outbox
 from contributors.services import membership_add
 from forums import services as forums
 from mail.models import Delivery
-from tests.factories.accounts import staff_person
+from tests.factories.accounts import person, staff_person
 from tests.factories.contributors import GroupFactory
-from tests.forums.conftest import person
-from tests.mail.conftest import watch
+from tests.helpers import watch
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from mail import services
 from mail.models import Unsubscription
 from tests.factories.accounts import staff_person
 from tests.factories.contributors import GroupFactory
-from tests.mail.conftest import watch
+from tests.helpers import watch
 
 pytestmark = pytest.mark.django_db
 URL = "/mail/settings/"
