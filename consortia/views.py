@@ -45,6 +45,7 @@ from core.cache import viewer_key
 from core.errors import DomainError
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
+from core.submissions import submitted_once
 
 PAGE_SIZE = 25
 # The link of an invitation opened in this browser, kept so that it survives signing up
@@ -166,6 +167,7 @@ def _registers_organization(request: HttpRequest) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 @rate_limit("join")
 @rate_limit("organization", when=_registers_organization)
 def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
@@ -242,6 +244,7 @@ def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 @rate_limit("propose")
 @rate_limit("organization", when=_registers_organization)
 def consortium_propose(request: HttpRequest) -> HttpResponse:
