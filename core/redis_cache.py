@@ -93,7 +93,7 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return True
 
     def _kept_locally(self, key) -> bool:
-        return bool(self._local_prefixes) and any(p in key for p in self._local_prefixes)
+        return bool(self._local_prefixes) and key.startswith(self._local_prefixes)
 
     def _call(self, operation: str, *args, fallback=None, invalidates=()):
         if self._available():
@@ -165,7 +165,9 @@ class RedisCache(django_redis.RedisCache):
         local_when_down = options.pop("LOCAL_WHEN_DOWN", ())
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = RedisCacheClient
-        self._options = {**self._options, "local_when_down": local_when_down}
+        # The client sees made keys ("occ:1:allauth:rl:…"): match those.
+        made = [self.make_key(prefix) for prefix in local_when_down]
+        self._options = {**self._options, "local_when_down": made}
 
     def incr_window(self, key, seconds: int, version=None) -> int | None:
         """A rate-limit counter (core.ratelimit): see :meth:`RedisCacheClient.incr_window`."""

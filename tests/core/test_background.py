@@ -111,7 +111,7 @@ def test_a_publish_to_a_frozen_redis_gives_up_within_the_socket_timeout(tmp_path
     from tests.drills.faults import RedisServer
 
     redis = RedisServer(tmp_path / "redis", tmp_path / "redis.log")
-    app = Celery("frozen-publish")
+    app = Celery("frozen-publish", set_as_current=False)  # the portal's app stays current
     app.config_from_object("django.conf:settings", namespace="CELERY")
     try:
         redis.start()
