@@ -42,7 +42,7 @@ from consortia.models import (
     ProgressReport,
 )
 from core.cache import viewer_key
-from core.errors import DomainError
+from core.errors import DomainError, form_error
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
 
@@ -50,13 +50,6 @@ PAGE_SIZE = 25
 # The link of an invitation opened in this browser, kept so that it survives signing up
 # or signing in (the dashboard offers it until it is accepted or closed).
 INVITATION_SESSION_KEY = "consortia.invitation"
-
-
-def _add_domain_error(form, error: DomainError) -> None:
-    form.add_error(None, str(error.message))
-    for detail in error.details:
-        if str(detail) != str(error.message):
-            form.add_error(None, str(detail))
 
 
 def _decision_note(request: HttpRequest) -> str | None:
@@ -69,11 +62,6 @@ def _decision_note(request: HttpRequest) -> str | None:
         for error in errors:
             messages.error(request, error)
     return None
-
-
-def _message_domain_error(request: HttpRequest, error: DomainError) -> None:
-    text = " ".join([str(error.message), *[str(d) for d in error.details]])
-    messages.error(request, text)
 
 
 # --- Public pages --------------------------------------------------------------------------
@@ -189,7 +177,7 @@ def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
                     new_organization=new_organization,
                 )
             except DomainError as error:
-                _add_domain_error(form, error)
+                form_error(form, error)
                 status = error.status_code
                 already_registered = getattr(error, "organization", None)
             else:
@@ -227,11 +215,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
     membership = permissions.get_membership_for_contact(request.user, pk)
-    try:
-        services.membership_leave(membership=membership, user=request.user)
-    except DomainError as error:
-        _message_domain_error(request, error)
-        return _render_dashboard(request, status=error.status_code)
+    services.membership_leave(membership=membership, user=request.user)
     messages.success(
         request,
         _("%(org)s has left %(name)s.")
@@ -266,7 +250,7 @@ def consortium_propose(request: HttpRequest) -> HttpResponse:
                     new_organization=new_organization,
                 )
             except DomainError as error:
-                _add_domain_error(form, error)
+                form_error(form, error)
                 status = error.status_code
                 already_registered = getattr(error, "organization", None)
             else:
@@ -333,12 +317,8 @@ def consortium_manage(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _act(request: HttpRequest, consortium: Consortium, action, success: str) -> HttpResponse:
-    """Run one service; success → back to the manage page, a domain error → 4xx page."""
-    try:
-        action()
-    except DomainError as error:
-        _message_domain_error(request, error)
-        return _render_manage(request, consortium, status=error.status_code)
+    """Run one service; success → back to the manage page (a domain error goes through)."""
+    action()
     messages.success(request, success)
     return redirect("consortia:manage", slug=consortium.slug)
 
@@ -413,7 +393,7 @@ def details_update(request: HttpRequest, slug: str) -> HttpResponse:
             countries=form.cleaned_data["countries"],
         )
     except DomainError as error:
-        _add_domain_error(form, error)
+        form_error(form, error)
         return _render_manage(request, consortium, status=error.status_code, details_form=form)
     messages.success(request, _("The consortium's details were saved."))
     return redirect("consortia:manage", slug=consortium.slug)
@@ -435,7 +415,7 @@ def contact_invite(request: HttpRequest, slug: str) -> HttpResponse:
             role=form.cleaned_data["role"],
         )
     except DomainError as error:
-        _add_domain_error(form, error)
+        form_error(form, error)
         return _render_manage(request, consortium, status=error.status_code, invitation_form=form)
     # The same answer whether or not the address has an account.
     messages.success(
@@ -527,7 +507,7 @@ def document_upload(request: HttpRequest, slug: str) -> HttpResponse:
             visibility=form.cleaned_data["visibility"],
         )
     except DomainError as error:
-        _add_domain_error(form, error)
+        form_error(form, error)
         return _render_manage(request, consortium, status=error.status_code, document_form=form)
     messages.success(request, _("“%(title)s” was uploaded.") % {"title": document.title})
     return redirect("consortia:manage", slug=consortium.slug)
@@ -563,7 +543,7 @@ def report_publish(request: HttpRequest, slug: str) -> HttpResponse:
             body=form.cleaned_data["body"],
         )
     except DomainError as error:
-        _add_domain_error(form, error)
+        form_error(form, error)
         return _render_manage(request, consortium, status=error.status_code, report_form=form)
     messages.success(
         request,
@@ -715,7 +695,7 @@ def organization_ask(request: HttpRequest, pk: int) -> HttpResponse:
                     message=form.cleaned_data["message"],
                 )
             except DomainError as error:
-                _add_domain_error(form, error)
+                form_error(form, error)
                 status = error.status_code
             else:
                 messages.success(
@@ -738,11 +718,7 @@ def _decide_contact_request(request: HttpRequest, pk: int, decide, success: str)
     note = _decision_note(request)
     if note is None:
         return _render_dashboard(request, status=400)
-    try:
-        decide(request=contact_request, by=request.user, note=note)
-    except DomainError as error:
-        _message_domain_error(request, error)
-        return _render_dashboard(request, status=error.status_code)
+    decide(request=contact_request, by=request.user, note=note)
     messages.success(
         request,
         success % {"person": contact_request.user, "org": contact_request.organization.name},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.cache import viewer_key
-from core.errors import DomainError, InvalidInput, NotAllowed
+from core.errors import DomainError, InvalidInput, NotAllowed, form_error
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
 from forums import permissions, selectors, services
@@ -28,28 +26,6 @@ from forums.forms import (
     TopicForm,
 )
 from forums.models import IdeaStatus, Post, Subscription, Topic
-
-
-def _refuse(request: HttpRequest, error: DomainError, back: str = "") -> HttpResponse:
-    return render(
-        request,
-        "forums/refused.html",
-        {"message": error.message, "back": back or request.META.get("HTTP_REFERER", "")},
-        status=error.status_code,
-    )
-
-
-def domain_errors(view):
-    """A domain error raised by a service becomes its 4xx page with the clear message."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as error:
-            return _refuse(request, error)
-
-    return wrapper
 
 
 def _post_url(post: Post) -> str:
@@ -194,9 +170,7 @@ def post_permalink(request: HttpRequest, post_id: int) -> HttpResponse:
 def post_revisions(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     if not permissions.can_edit_post(request.user, post):
-        return _refuse(
-            request, NotAllowed(_("Only the author and moderators see earlier versions."))
-        )
+        raise NotAllowed(_("Only the author and moderators see earlier versions."))
     revisions = post.revisions.select_related("edited_by")
     return render(request, "forums/post_revisions.html", {"post": post, "revisions": revisions})
 
@@ -249,7 +223,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def topic_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     if not permissions.can_post_in(request.user, forum):
-        return _refuse(request, NotAllowed(_("You cannot post in this forum.")))
+        raise NotAllowed(_("You cannot post in this forum."))
     form = TopicForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -257,7 +231,7 @@ def topic_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
             try:
                 topic = services.topic_create(forum=forum, author=request.user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, error.message)
+                form_error(form, error)
                 status = error.status_code
             else:
                 messages.success(request, _("Your topic is published."))
@@ -279,7 +253,7 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
                 topic=topic, author=request.user, body=form.cleaned_data["body"]
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form_error(form, error)
             status = error.status_code
         else:
             return redirect(_post_url(post))
@@ -291,7 +265,7 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
 def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     if not permissions.can_edit_post(request.user, post):
-        return _refuse(request, NotAllowed(_("You cannot edit this post.")))
+        raise NotAllowed(_("You cannot edit this post."))
     form = ReplyForm(
         request.POST if request.method == "POST" else None, initial={"body": post.body}
     )
@@ -302,7 +276,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
             try:
                 services.post_edit(post=post, editor=request.user, body=form.cleaned_data["body"])
             except DomainError as error:
-                form.add_error(None, error.message)
+                form_error(form, error)
                 status = error.status_code
             else:
                 messages.success(request, _("Your changes are saved."))
@@ -315,7 +289,6 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limit("flag")
-@domain_errors
 def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     form = FlagForm(request.POST if request.method == "POST" else None)
@@ -325,7 +298,7 @@ def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
             try:
                 services.post_flag(post=post, user=request.user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, error.message)
+                form_error(form, error)
                 status = error.status_code
             else:
                 messages.success(request, _("Thank you: the moderators will look at this post."))
@@ -337,7 +310,6 @@ def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def post_moderate(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     note = request.POST.get("note", "")[:1000]
@@ -354,7 +326,6 @@ def post_moderate(request: HttpRequest, post_id: int, action: str) -> HttpRespon
 
 @login_required
 @require_POST
-@domain_errors
 def post_accept(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     if request.POST.get("accept", "1") == "0":
@@ -366,7 +337,6 @@ def post_accept(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def topic_flag_state(request: HttpRequest, topic_id: int, action: str) -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     on = request.POST.get("on", "1") != "0"
@@ -379,7 +349,6 @@ def topic_flag_state(request: HttpRequest, topic_id: int, action: str) -> HttpRe
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
 def topic_move(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     if not permissions.can_moderate(request.user, topic.forum):
@@ -405,7 +374,6 @@ def topic_move(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def idea_vote(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)
     if request.POST.get("vote", "1") == "0":
@@ -421,7 +389,6 @@ def idea_vote(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def idea_status(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)
     form = StatusForm(request.POST)
@@ -434,7 +401,6 @@ def idea_status(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
 def idea_merge(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)
     if not permissions.can_set_idea_status(request.user):
@@ -460,7 +426,6 @@ def idea_merge(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def topic_subscription(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     form = SubscriptionForm(request.POST)
@@ -473,7 +438,6 @@ def topic_subscription(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def forum_subscription(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     form = SubscriptionForm(request.POST)
@@ -488,7 +452,7 @@ def forum_subscription(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @require_GET
 def moderation(request: HttpRequest) -> HttpResponse:
     if not selectors.moderated_forums(request.user):
-        return _refuse(request, NotAllowed(_("Only moderators see the review queue.")))
+        raise NotAllowed(_("Only moderators see the review queue."))
     return render(
         request, "forums/moderation.html", {"posts": selectors.moderation_queue(request.user)}
     )

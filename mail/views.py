@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from core.errors import DomainError, InvalidInput
+from core.errors import InvalidInput
 from forums import permissions as forum_permissions
 from forums import services as forum_services
 from forums.models import Subscription
@@ -92,12 +92,7 @@ def _apply(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def mail_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        try:
-            messages.success(request, _apply(request))
-        except DomainError as error:
-            return render(
-                request, "mail/refused.html", {"message": error.message}, status=error.status_code
-            )
+        messages.success(request, _apply(request))
         return redirect("mail:settings")
     data = mail_settings_of(request.user)
     unsubscribed = set(

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "accounts.middleware.StaffTwoFactorMiddleware",
     # Below CsrfViewMiddleware: fills tokens into forms of cached fragments (core.cache).
     "core.middleware.LateCsrfTokenMiddleware",
+    # A DomainError a view lets through becomes the refusal page (core.errors).
+    "core.errors.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "orcid_community.urls"

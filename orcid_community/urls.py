@@ -6,6 +6,9 @@ from accounts import views as accounts_views
 from core import views as core_views
 from orcid_community import views
 
+# A 403 is shown on the refusal page, with its reason (core.errors).
+handler403 = "core.errors.permission_denied"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),

@@ -76,19 +76,21 @@ def test_receive_again_undoes_an_unsubscription_from_a_mail(client, ben):
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "message"),
     [
-        {"action": "unsubscribe", "list": "no-such-list"},
-        {"action": "watch", "forum": "1", "mode": "hourly"},
-        {"action": "watch", "topic": "abc", "mode": "each"},
-        {"action": "explode"},
+        ({"action": "unsubscribe", "list": "no-such-list"}, "There is no such list."),
+        ({"action": "watch", "forum": "1", "mode": "hourly"}, "Choose how you want to receive"),
+        ({"action": "watch", "topic": "abc", "mode": "each"}, "Choose a forum or a topic."),
+        ({"action": "explode"}, "This change is not known."),
     ],
 )
-def test_unknown_input_is_a_400(client, api_users, ben, data):
+def test_unknown_input_is_a_400_with_what_is_wrong(client, api_users, ben, data, message):
     client.force_login(ben)
     response = client.post(URL, data)
     assert response.status_code == 400
-    assert "were not changed" in response.content.decode()
+    page = response.content.decode()
+    assert "This did not work" in page
+    assert message in page
 
 
 def test_an_outsider_cannot_watch_a_private_forum_or_its_topics(client, private, ana, ben):
