@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from accounts.selectors import people_with_permission
+from accounts.staff import require_staff_power
 from consortia import permissions, rules
 from consortia.documents import sniff
 from consortia.models import (
@@ -108,11 +109,6 @@ def _require_lead_or_staff(user, consortium: Consortium) -> None:
             _("Only the lead contacts of %(name)s and staff may do this.")
             % {"name": consortium.name}
         )
-
-
-def _require_staff(allowed: bool) -> None:
-    if not allowed:
-        raise NotAllowed(_("Only ORCID staff may do this."))
 
 
 def _require_organization_contact(user, organization: Organization) -> None:
@@ -963,7 +959,7 @@ def consortium_update_details(
 def consortium_finalize_agreement(*, consortium: Consortium, user) -> Consortium:
     """Staff finalize the agreement: the consortium becomes *active* — only when every
     pre-agreement checklist item is done and the membership rules hold."""
-    _require_staff(permissions.can_finalize_consortium(user))
+    require_staff_power(user, permissions.can_finalize_consortium)
     consortium = _lock(consortium)
     if consortium.verification != Verification.VERIFIED:
         raise RuleViolation(
@@ -989,7 +985,7 @@ def consortium_finalize_agreement(*, consortium: Consortium, user) -> Consortium
 @transaction.atomic
 def consortium_mark_inactive(*, consortium: Consortium, user) -> Consortium:
     """Staff mark a consortium inactive (it no longer takes members)."""
-    _require_staff(permissions.can_deactivate_consortium(user))
+    require_staff_power(user, permissions.can_deactivate_consortium)
     consortium = _lock(consortium)
     consortium.status = Consortium.Status.INACTIVE
     consortium.below_minimum = False

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import people_with_permission
+from accounts.staff import require_staff_power
 from contributors import permissions, rules, selectors
 from contributors.models import (
     Agreement,
@@ -46,11 +47,6 @@ from mail.services import deliver
 logger = logging.getLogger(__name__)
 
 LIST_ID = "governance"
-
-
-def _require_staff(allowed: bool) -> None:
-    if not allowed:
-        raise NotAllowed(_("Only ORCID staff may do this."))
 
 
 # --- Levels -------------------------------------------------------------------------------
@@ -104,7 +100,7 @@ def level_set_by_staff(
     *, user: User, level: str, reason: str, by: User, basis: str | None = None
 ) -> LevelChange | None:
     """Staff set a person's level; OST without a vote only for development staff or vendors."""
-    _require_staff(permissions.can_record_staff_level(by))
+    require_staff_power(by, permissions.can_record_staff_level)
     reason = (reason or "").strip()
     basis = level_change_basis(level=level, basis=basis, reason=reason)
     return _level_change(
@@ -143,7 +139,7 @@ def contribution_add(
 @transaction.atomic
 def contribution_verify(*, contribution: Contribution, by: User) -> bool:
     """Staff verify a contribution; a person's first verified one makes them a contributor."""
-    _require_staff(permissions.can_verify_contributions(by))
+    require_staff_power(by, permissions.can_verify_contributions)
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.verified_at is not None:
         return False
@@ -204,8 +200,7 @@ def memberships_save(
     *, group: Group, memberships, deleted=(), by: User | None = None
 ) -> list[Membership]:
     """Save new or changed terms of ``group`` (and delete ``deleted``) under its rules."""
-    if by is not None:
-        _require_staff(permissions.can_manage_groups(by))
+    require_staff_power(by, permissions.can_manage_groups)
     # The group row lock serializes every change of its terms: two adds cannot both pass.
     group = Group.objects.select_for_update().get(pk=group.pk)
     memberships = list(memberships)
@@ -231,8 +226,7 @@ def membership_add(
     by: User | None = None,
 ) -> Membership:
     """Give a person a one-year term in a group (a chair replaces no one: one at a time)."""
-    if by is not None:
-        _require_staff(permissions.can_manage_groups(by))
+    require_staff_power(by, permissions.can_manage_groups)
     start = term_start or timezone.localdate()
     membership = Membership(
         group=group, user=user, role=role, term_start=start, term_end=one_year_after(start)
@@ -271,7 +265,7 @@ def nomination_open(
     now: datetime | None = None,
 ) -> Nomination:
     """Staff nominate a technical contributor; the voter roll is frozen and emailed."""
-    _require_staff(permissions.can_nominate(by))
+    require_staff_power(by, permissions.can_nominate)
     now = now or timezone.now()
     rationale = (rationale or "").strip()
     if not rationale:

@@ -85,10 +85,7 @@ def topic_page(topic: Topic, user, *, page=1) -> TopicPage:
                 or can_moderate
                 or (user.is_authenticated and post.author_id == user.pk)
             )
-            post.can_edit = user.is_authenticated and (
-                can_moderate
-                or (post.author_id == user.pk and not post.is_hidden and not topic.is_locked)
-            )
+            post.can_edit = permissions.edits_post(user, post, topic=topic, moderates=can_moderate)
         return paged
 
     # The posts (and the viewer's flags among them) are looked up only when drawn: the
