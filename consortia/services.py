@@ -47,7 +47,7 @@ from consortia.models import (
 )
 from consortia.regions import region_of_countries
 from core.background import enqueue_on_commit
-from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.errors import InvalidInput, NotAllowed, RuleViolation, full_clean
 from core.identifiers import normalize_ror
 from mail.services import deliver, deliver_to_address
 
@@ -157,15 +157,6 @@ def consortium_agreement_shortfalls(consortium: Consortium) -> list[str]:
     )
 
 
-def _full_clean(instance) -> None:
-    """Model validation as a domain error: a clear 400, never a 500."""
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        messages = exc.messages
-        raise InvalidInput(messages[0], details=messages) from exc
-
-
 def _lock(consortium: Consortium) -> Consortium:
     # Membership changes of one consortium take its row lock first, so two members leaving
     # at the same time are counted one after the other and the flag is never missed.
@@ -233,7 +224,7 @@ def _register(*, user, data: NewOrganization) -> Organization:
         website=data.website,
         verification=Verification.UNVERIFIED,
     )
-    _full_clean(organization)
+    full_clean(organization)
     try:
         with transaction.atomic():
             organization.save()
@@ -859,7 +850,7 @@ def consortium_propose(
         verification=Verification.UNVERIFIED,
         proposed_by=user,
     )
-    _full_clean(consortium)
+    full_clean(consortium)
     consortium.save()
     ConsortiumCountry.objects.bulk_create(
         [ConsortiumCountry(consortium=consortium, country=code) for code in codes]
@@ -949,7 +940,7 @@ def consortium_update_details(
     codes = _clean_countries(consortium.kind, countries)
     consortium.description = description
     consortium.website = website
-    _full_clean(consortium)
+    full_clean(consortium)
     consortium.save(update_fields=["description", "website"])
     consortium_set_countries(consortium=consortium, countries=codes)
     return consortium

@@ -39,7 +39,7 @@ from contributors.models import (
     Vote,
     one_year_after,
 )
-from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.errors import InvalidInput, NotAllowed, RuleViolation, full_clean
 from core.markdown import render_markdown
 from mail import services as mail
 from mail.services import deliver
@@ -69,7 +69,7 @@ def _level_change(
         changed_by=by,
         changed_at=now,
     )
-    change.full_clean()
+    full_clean(change)
     change.save()
     profile.level = to_level
     profile.level_since = now
@@ -127,7 +127,7 @@ def contribution_add(
     contribution = Contribution(
         user=user, kind=kind, title=title.strip(), link=link.strip(), date=date, added_by=by
     )
-    contribution.full_clean()
+    full_clean(contribution)
     contribution_date_check(contribution.date)
     contribution.save()
     if permissions.can_verify_contributions(by):
@@ -232,7 +232,7 @@ def membership_add(
         group=group, user=user, role=role, term_start=start, term_end=one_year_after(start)
     )
     # The overlap checks say more than the unique constraint's generic message.
-    membership.full_clean(validate_unique=False, validate_constraints=False)
+    full_clean(membership, validate_unique=False, validate_constraints=False)
     memberships_save(group=group, memberships=[membership])
     return membership
 
@@ -642,7 +642,7 @@ def _briefing_fill(briefing: Briefing, *, title: str, body: str) -> None:
     if not briefing.body:
         raise InvalidInput(_("Write the briefing's text."))
     briefing.body_html = render_markdown(briefing.body)
-    briefing.full_clean()
+    full_clean(briefing)
 
 
 def briefing_plain_text(body: str) -> str:

@@ -9,6 +9,7 @@ project's ``handler403``), with its reason when it has one.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -44,6 +45,21 @@ class NotAllowed(DomainError):
 class InvalidInput(DomainError):
     status_code = 400
     default_message = _("The input is not valid.")
+
+
+def invalid_input(exc: ValidationError) -> InvalidInput:
+    """A ``ValidationError`` as the domain error: its first message, the others as details."""
+    messages = exc.messages
+    return InvalidInput(messages[0] if messages else None, details=messages[1:])
+
+
+def full_clean(instance, **kwargs) -> None:
+    """A service's model validation: what it refuses is ``InvalidInput`` (a clear 400),
+    so no service lets a ``ValidationError`` out. ``kwargs`` go to ``Model.full_clean``."""
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as exc:
+        raise invalid_input(exc) from exc
 
 
 def error_texts(error: DomainError) -> list[str]:

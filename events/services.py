@@ -12,7 +12,6 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from contributors import services as contributors_services
 from contributors.models import Contribution
-from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.errors import InvalidInput, NotAllowed, RuleViolation, full_clean
 from events import permissions
 from events.models import Meeting, Registration, Session, Speaker
 from mail.services import deliver
@@ -35,11 +34,6 @@ REMINDER_AHEAD = timedelta(hours=24)
 def _lock_meeting(meeting: Meeting) -> Meeting:
     # select_for_update is a no-op on SQLite, where IMMEDIATE transactions serialize writers.
     return Meeting.objects.select_for_update().get(pk=meeting.pk)
-
-
-def _validation_to_input(exc: ValidationError) -> InvalidInput:
-    messages = exc.messages
-    return InvalidInput(messages[0] if messages else None, details=messages[1:])
 
 
 def _absolute(path: str) -> str:
@@ -88,10 +82,7 @@ def session_propose(
         proposed_by=by,
         proposed_at=now,
     )
-    try:
-        session.full_clean()
-    except ValidationError as exc:
-        raise _validation_to_input(exc) from exc
+    full_clean(session)
     session.save()
     Speaker.objects.bulk_create(
         Speaker(session=session, user=person, position=i) for i, person in enumerate(speakers)
@@ -169,7 +160,7 @@ def session_accept(
     session.starts_at, session.ends_at, session.room = starts_at, ends_at, room
     session.review_note = (note or "").strip()
     session.reviewed_by, session.reviewed_at = by, timezone.now()
-    session.full_clean()
+    full_clean(session)
     session.save()
     session.meeting = meeting
     _notify_outcome(session)
@@ -226,10 +217,7 @@ def session_set_slides(
     if not session.is_on_programme or session.starts_at > (now or timezone.now()):
         raise RuleViolation(_("Slides are added once the session has started."))
     session.slides_url = (slides_url or "").strip()
-    try:
-        session.full_clean()
-    except ValidationError as exc:
-        raise _validation_to_input(exc) from exc
+    full_clean(session)
     session.save(update_fields=["slides_url"])
     return session
 
@@ -378,10 +366,7 @@ def meeting_save(*, meeting: Meeting, by: User, now: datetime | None = None) -> 
     existing = meeting.pk is not None and Meeting.objects.filter(pk=meeting.pk).exists()
     if existing:
         _lock_meeting(meeting)  # sign-ups wait while the capacity changes
-    try:
-        meeting.full_clean()
-    except ValidationError as exc:
-        raise _validation_to_input(exc) from exc
+    full_clean(meeting)
     meeting.save()
     if existing:
         meeting_fill_free_seats(meeting=meeting, now=now)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.staff import has_staff_powers
 from contributors.selectors import has_verified_contribution
 from core.cache import changes
-from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.errors import InvalidInput, NotAllowed, RuleViolation, full_clean
 from core.markdown import render_markdown
 from forums import permissions
 from forums.models import (
@@ -177,7 +177,7 @@ def forum_create(
     )
     if group is not None:
         forum.group = group
-    forum.full_clean()
+    full_clean(forum)
     forum.save()
     return forum
 

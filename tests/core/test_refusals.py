@@ -1,10 +1,17 @@
-"""One handler turns a refusal into a page: core.errors."""
+"""One handler turns a refusal into a page, and one rule turns validation into a refusal:
+core.errors."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from core.errors import DomainErrorMiddleware, RuleViolation, permission_denied
+from core.errors import (
+    DomainErrorMiddleware,
+    InvalidInput,
+    RuleViolation,
+    full_clean,
+    permission_denied,
+)
 from tests.factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +62,15 @@ def test_a_refusal_from_a_view_reaches_the_person_through_the_middleware(client)
     response = client.post("/mail/settings/", {"action": "explode"})
     assert response.status_code == 400
     assert "This change is not known." in response.content.decode()
+
+
+def test_a_service_s_model_validation_is_invalid_input_with_every_message():
+    class Invalid:
+        def full_clean(self, **kwargs):
+            assert kwargs == {"exclude": ["password"]}
+            raise ValidationError({"title": ["Too long."], "room": ["Choose a room."]})
+
+    with pytest.raises(InvalidInput) as error:
+        full_clean(Invalid(), exclude=["password"])
+    assert error.value.status_code == 400
+    assert [str(error.value.message), *error.value.details] == ["Too long.", "Choose a room."]
