@@ -137,12 +137,6 @@ def can_see_member_documents(
     ) or is_member_contact(user, consortium, member_organization_ids=member_organization_ids)
 
 
-def visible_document_visibilities(user, consortium: Consortium) -> list[str]:
-    if can_see_member_documents(user, consortium):
-        return list(Document.Visibility.values)
-    return [Document.Visibility.PUBLIC]
-
-
 def organizations_for_user(user) -> QuerySet[Organization]:
     """The organizations ``user`` may act for: they are a contact of it, and staff have not
     rejected its registration (an unverified one may be used while it waits)."""

@@ -37,14 +37,6 @@ from mail.models import Unsubscription
 # --- Groups (public API for other apps) ---------------------------------------------------
 
 
-def group_for_slug(slug: str) -> Group | None:
-    return Group.objects.filter(slug=slug).first()
-
-
-def steering_group() -> Group | None:
-    return Group.objects.filter(kind=Group.Kind.STEERING).first()
-
-
 def is_group_member(user, group: Group, today: date | None = None) -> bool:
     """Whether ``user`` holds a current term in ``group`` (chairs are members too)."""
     if not getattr(user, "is_authenticated", False) or group is None:
@@ -72,14 +64,6 @@ def current_group_roles(user, today: date | None = None) -> list[tuple[int, str]
 def current_member_ids(group: Group, today: date | None = None) -> set[int]:
     return set(
         Membership.objects.current(today).filter(group=group).values_list("user_id", flat=True)
-    )
-
-
-def current_steering_member_ids(today: date | None = None) -> set[int]:
-    return set(
-        Membership.objects.current(today)
-        .filter(group__kind=Group.Kind.STEERING)
-        .values_list("user_id", flat=True)
     )
 
 

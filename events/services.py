@@ -189,24 +189,6 @@ def session_decline(*, session: Session, by: User, note: str) -> Session:
 
 
 @transaction.atomic
-def session_reschedule(
-    *, session: Session, by: User, starts_at: datetime, ends_at: datetime, room: str
-) -> Session:
-    """Staff move a session on the programme to another free slot or room."""
-    if not permissions.can_manage_programme(by):
-        raise NotAllowed(_("Only ORCID staff change the programme."))
-    meeting = _lock_meeting(session.meeting)
-    session = Session.objects.select_for_update().get(pk=session.pk)
-    if session.state != Session.State.ACCEPTED:
-        raise RuleViolation(_("Only a session on the programme that was not held yet can move."))
-    room = (room or "").strip()
-    _check_slot(meeting=meeting, session=session, starts_at=starts_at, ends_at=ends_at, room=room)
-    session.starts_at, session.ends_at, session.room = starts_at, ends_at, room
-    session.save(update_fields=["starts_at", "ends_at", "room"])
-    return session
-
-
-@transaction.atomic
 def session_set_slides(
     *, session: Session, by: User, slides_url: str, now: datetime | None = None
 ) -> Session:

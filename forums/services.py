@@ -416,14 +416,6 @@ def _tell_author_hidden(post: Post, action: ModerationAction) -> None:
     )
 
 
-@changes("forums")
-def flags_resolve(*, post: Post, moderator, hide: bool, note: str = "") -> Post:
-    """A moderator's decision on a flagged post: keep it hidden, or show it again."""
-    if hide:
-        return post_hide(post=post, moderator=moderator, note=note)
-    return post_restore(post=post, moderator=moderator, note=note)
-
-
 # --- ideas ---------------------------------------------------------------------------------
 
 

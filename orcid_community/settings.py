@@ -8,7 +8,7 @@ PostgreSQL and a real broker and cache. Every variable is documented in README.m
 In sections, each setting once: the environment; applications and requests; database;
 Redis and caches; Celery and the whole beat schedule; mail; accounts;
 internationalization; files (static, media, consortium documents); security; rate
-limits; the domain's own numbers; logging; benchmark and demo.
+limits; the domain's own numbers; logging; demo.
 """
 
 from pathlib import Path
@@ -93,7 +93,11 @@ MIDDLEWARE = [
     "core.errors.DomainErrorMiddleware",
 ]
 
-ROOT_URLCONF = "orcid_community.urls"
+# `make bench` only: serves /bench/bare/, a view rendering a small template through the
+# same middleware, the yardstick every page is measured against (bench/urls.py adds it to
+# the portal's pages). Never set in production.
+BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
+ROOT_URLCONF = "bench.urls" if BENCH_BARE_VIEW else "orcid_community.urls"
 WSGI_APPLICATION = "orcid_community.wsgi.application"
 ASGI_APPLICATION = "orcid_community.asgi.application"
 
@@ -446,9 +450,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
-# --- Benchmark and demo ------------------------------------------------------------------
-# `make bench` only: serves /bench/bare/, a view rendering a small template through the
-# same middleware, the yardstick every page is measured against. Never set in production.
-BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
+# --- Demo ---------------------------------------------------------------------------------
 # Shown on the sign-in page and printed by `make run`; never in production.
 DEMO_PASSWORD = "orcid-demo-2026"

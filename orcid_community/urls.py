@@ -25,11 +25,6 @@ urlpatterns = [
     path("", include("mail.urls")),
 ]
 
-if settings.BENCH_BARE_VIEW:
-    from core import bench as core_bench
-
-    urlpatterns.append(path("bench/bare/", core_bench.bare, name="bench_bare"))
-
 if settings.DEBUG:
     from django.conf.urls.static import static
 
