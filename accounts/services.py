@@ -125,9 +125,9 @@ def orcid_conflict_report(*, by: User, orcid_id: str, note: str = "") -> int:
     return staff.count()
 
 
-def user_set_language(*, user: User, language: str) -> User:
+def user_set_language(*, by: User, language: str) -> User:
     """Remember the language the person chose (the portal and its mail use it)."""
-    user.language = language
-    full_clean(user, exclude=["password"])
-    user.save(update_fields=["language"])
-    return user
+    by.language = language
+    full_clean(by, exclude=["password"])
+    by.save(update_fields=["language"])
+    return by

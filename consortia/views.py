@@ -171,7 +171,7 @@ def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 membership = services.membership_request(
                     consortium=consortium,
-                    user=request.user,
+                    by=request.user,
                     message=form.cleaned_data["message"],
                     organization=organization,
                     new_organization=new_organization,
@@ -215,7 +215,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
     membership = permissions.get_membership_for_contact(request.user, pk)
-    services.membership_leave(membership=membership, user=request.user)
+    services.membership_leave(membership=membership, by=request.user)
     messages.success(
         request,
         _("%(org)s has left %(name)s.")
@@ -240,7 +240,7 @@ def consortium_propose(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 consortium = services.consortium_propose(
-                    user=request.user,
+                    by=request.user,
                     name=data["name"],
                     kind=data["kind"],
                     countries=data["countries"],
@@ -342,7 +342,7 @@ def _decide(request: HttpRequest, slug: str, pk: int, decide, success: str) -> H
     return _act(
         request,
         consortium,
-        lambda: decide(membership=membership, user=request.user, note=note),
+        lambda: decide(membership=membership, by=request.user, note=note),
         success % {"org": membership.organization.name},
     )
 
@@ -372,7 +372,7 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.membership_leave(membership=membership, user=request.user),
+        lambda: services.membership_leave(membership=membership, by=request.user),
         _("%(org)s is no longer a member.") % {"org": membership.organization.name},
     )
 
@@ -387,7 +387,7 @@ def details_update(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.consortium_update_details(
             consortium=consortium,
-            user=request.user,
+            by=request.user,
             description=form.cleaned_data["description"],
             website=form.cleaned_data["website"],
             countries=form.cleaned_data["countries"],
@@ -451,7 +451,7 @@ def contact_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.consortium_contact_remove(contact=contact, user=request.user),
+        lambda: services.consortium_contact_remove(contact=contact, by=request.user),
         _("%(person)s is no longer a lead contact.") % {"person": contact.user},
     )
 
@@ -481,7 +481,7 @@ def checklist_update(request: HttpRequest, slug: str, item_pk: int) -> HttpRespo
         lambda: services.checklist_entry_update(
             consortium=consortium,
             item=item,
-            user=request.user,
+            by=request.user,
             done=data["done"],
             note=data["note"],
             document=data["document"],
@@ -501,7 +501,7 @@ def document_upload(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         document = services.document_upload(
             consortium=consortium,
-            user=request.user,
+            by=request.user,
             title=form.cleaned_data["title"],
             upload=form.cleaned_data["file"],
             visibility=form.cleaned_data["visibility"],
@@ -523,7 +523,7 @@ def document_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.document_delete(document=document, user=request.user),
+        lambda: services.document_delete(document=document, by=request.user),
         _("“%(title)s” was deleted.") % {"title": document.title},
     )
 
@@ -538,7 +538,7 @@ def report_publish(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         report = services.progress_report_publish(
             consortium=consortium,
-            user=request.user,
+            by=request.user,
             title=form.cleaned_data["title"],
             body=form.cleaned_data["body"],
         )
@@ -559,7 +559,7 @@ def consortium_finalize(request: HttpRequest, slug: str) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.consortium_finalize_agreement(consortium=consortium, user=request.user),
+        lambda: services.consortium_finalize_agreement(consortium=consortium, by=request.user),
         _("The agreement of %(name)s is finalized: it is active.") % {"name": consortium.name},
     )
 
@@ -571,7 +571,7 @@ def consortium_deactivate(request: HttpRequest, slug: str) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.consortium_mark_inactive(consortium=consortium, user=request.user),
+        lambda: services.consortium_mark_inactive(consortium=consortium, by=request.user),
         _("%(name)s is marked inactive.") % {"name": consortium.name},
     )
 

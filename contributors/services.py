@@ -367,7 +367,7 @@ def _locked_open_nomination(nomination_id: int, now: datetime) -> Nomination:
 def vote_cast(
     *,
     nomination: Nomination,
-    voter: User,
+    by: User,
     choice: str,
     comment: str = "",
     now: datetime | None = None,
@@ -380,18 +380,18 @@ def vote_cast(
     if choice == Vote.Choice.REJECT and not comment:
         raise InvalidInput(_("Give a reason when you reject a nomination."))
     nomination = _locked_open_nomination(nomination.pk, now)
-    entry = RollEntry.objects.filter(nomination=nomination, voter=voter).first()
+    entry = RollEntry.objects.filter(nomination=nomination, voter=by).first()
     if entry is None:
         raise NotAllowed(_("You are not on the voter roll of this nomination."))
     if entry.recused_at is not None:
         raise NotAllowed(_("You recused yourself from this nomination."))
-    if not voter.is_active or selectors.is_non_voting_ost(voter):
+    if not by.is_active or selectors.is_non_voting_ost(by):
         raise NotAllowed(_("You are not on the voter roll of this nomination."))
-    vote = Vote.objects.filter(nomination=nomination, voter=voter).first()
+    vote = Vote.objects.filter(nomination=nomination, voter=by).first()
     if vote is None:
         vote = Vote(
             nomination=nomination,
-            voter=voter,
+            voter=by,
             choice=choice,
             comment=comment,
             cast_at=now,
@@ -405,14 +405,14 @@ def vote_cast(
         vote.choice, vote.comment, vote.changed_at = choice, comment, now
         vote.save(update_fields=["choice", "comment", "changed_at"])
         kind = NominationEvent.Kind.VOTE_CHANGED
-    _event(nomination, kind, actor=voter, detail=comment, data={"choice": choice}, now=now)
+    _event(nomination, kind, actor=by, detail=comment, data={"choice": choice}, now=now)
     _decide_if_due(nomination, now=now)
     return vote
 
 
 @transaction.atomic
 def vote_recuse(
-    *, nomination: Nomination, voter: User, reason: str, now: datetime | None = None
+    *, nomination: Nomination, by: User, reason: str, now: datetime | None = None
 ) -> RollEntry:
     """A member declares a conflict of interest and leaves this nomination's roll."""
     now = now or timezone.now()
@@ -420,7 +420,7 @@ def vote_recuse(
     if not reason:
         raise InvalidInput(_("Say briefly why you recuse yourself."))
     nomination = _locked_open_nomination(nomination.pk, now)
-    entry = RollEntry.objects.filter(nomination=nomination, voter=voter).first()
+    entry = RollEntry.objects.filter(nomination=nomination, voter=by).first()
     if entry is None:
         raise NotAllowed(_("You are not on the voter roll of this nomination."))
     if entry.recused_at is not None:
@@ -428,8 +428,8 @@ def vote_recuse(
     entry.recused_at, entry.recusal_reason = now, reason
     entry.save(update_fields=["recused_at", "recusal_reason"])
     # A recused member's earlier vote no longer counts; it is removed, the trail keeps it.
-    Vote.objects.filter(nomination=nomination, voter=voter).delete()
-    _event(nomination, NominationEvent.Kind.RECUSED, actor=voter, detail=reason, now=now)
+    Vote.objects.filter(nomination=nomination, voter=by).delete()
+    _event(nomination, NominationEvent.Kind.RECUSED, actor=by, detail=reason, now=now)
     _decide_if_due(nomination, now=now)
     return entry
 
@@ -547,7 +547,7 @@ def _same_name(a: str, b: str) -> bool:
 @transaction.atomic
 def agreement_sign(
     *,
-    signer: User,
+    by: User,
     nomination: Nomination,
     agreement_version: str,
     full_name: str,
@@ -558,7 +558,7 @@ def agreement_sign(
     """An approved nominee signs the current agreement and so becomes an OST member."""
     now = now or timezone.now()
     nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
-    if nomination.nominee_id != signer.pk:
+    if nomination.nominee_id != by.pk:
         raise NotAllowed(_("Only the nominee can sign the agreement for this nomination."))
     if Signature.objects.filter(nomination=nomination).exists():
         raise RuleViolation(_("You have already signed the OST agreement."))
@@ -572,7 +572,7 @@ def agreement_sign(
             _("The agreement changed while you were reading it. Please read version %(v)s.")
             % {"v": agreement.version}
         )
-    if not signer.orcid_id:
+    if not by.orcid_id:
         raise RuleViolation(
             _(
                 "Connect your ORCID iD on your account pages before you sign: the agreement "
@@ -584,16 +584,16 @@ def agreement_sign(
     full_name = " ".join((full_name or "").split())
     if not full_name:
         raise InvalidInput(_("Type your full name to sign."))
-    if signer.name and not _same_name(full_name, signer.name):
+    if by.name and not _same_name(full_name, by.name):
         raise InvalidInput(
-            _("Type your own full name as on your profile: %(name)s.") % {"name": signer.name}
+            _("Type your own full name as on your profile: %(name)s.") % {"name": by.name}
         )
     signature = Signature(
         nomination=nomination,
-        signer=signer,
+        signer=by,
         agreement=agreement,
         full_name=full_name,
-        orcid_id=signer.orcid_id,
+        orcid_id=by.orcid_id,
         signed_at=now,
         ip_address=ip_address or None,
     )
@@ -605,20 +605,20 @@ def agreement_sign(
     _event(
         nomination,
         NominationEvent.Kind.SIGNED,
-        actor=signer,
+        actor=by,
         detail=agreement.version,
         data={"version": agreement.version, "ip": ip_address},
         now=now,
     )
     _level_change(
-        user=signer,
+        user=by,
         to_level=Level.OST,
         basis=LevelChange.Basis.AGREEMENT_SIGNED,
         reason=str(
             _("Nomination approved on %(date)s; agreement %(version)s signed.")
             % {"date": f"{nomination.decided_at:%Y-%m-%d}", "version": agreement.version}
         ),
-        by=signer,
+        by=by,
         now=now,
     )
     return signature
@@ -653,10 +653,10 @@ def briefing_plain_text(body: str) -> str:
 
 
 @transaction.atomic
-def briefing_create(*, group: Group, author: User, title: str, body: str) -> Briefing:
+def briefing_create(*, group: Group, by: User, title: str, body: str) -> Briefing:
     """The chair (or staff) writes a draft briefing of ``group``; nothing is mailed yet."""
-    _require_briefing_writer(author, group)
-    briefing = Briefing(group=group, author=author)
+    _require_briefing_writer(by, group)
+    briefing = Briefing(group=group, author=by)
     _briefing_fill(briefing, title=title, body=body)
     briefing.save()
     return briefing
@@ -717,26 +717,26 @@ def briefing_publish(*, briefing: Briefing, by: User, now: datetime | None = Non
 
 
 @transaction.atomic
-def briefing_subscribe(*, user: User, group: Group) -> bool:
+def briefing_subscribe(*, by: User, group: Group) -> bool:
     """Receive ``group``'s briefings (again, after a one-click unsubscribe); True if new."""
-    _subscription, created = BriefingSubscription.objects.get_or_create(user=user, group=group)
+    _subscription, created = BriefingSubscription.objects.get_or_create(user=by, group=group)
     # Subscribing again undoes an unsubscription from the mail, or nothing would arrive.
-    resubscribed = mail.resubscribe(user_id=user.pk, list_id=selectors.briefing_list_id(group))
+    resubscribed = mail.resubscribe(user_id=by.pk, list_id=selectors.briefing_list_id(group))
     return created or resubscribed
 
 
 @transaction.atomic
-def briefing_unsubscribe(*, user: User, group: Group) -> bool:
+def briefing_unsubscribe(*, by: User, group: Group) -> bool:
     """Stop receiving ``group``'s briefings; True if the person was subscribed."""
-    deleted, _count = BriefingSubscription.objects.filter(user=user, group=group).delete()
+    deleted, _count = BriefingSubscription.objects.filter(user=by, group=group).delete()
     return bool(deleted)
 
 
 @transaction.atomic
-def briefing_subscriptions_set(*, user: User, groups) -> None:
+def briefing_subscriptions_set(*, by: User, groups) -> None:
     """Receive the briefings of exactly ``groups`` (the mail settings page)."""
     wanted = {group.pk: group for group in groups}
-    for group in Group.objects.filter(briefing_subscriptions__user=user).exclude(pk__in=wanted):
-        briefing_unsubscribe(user=user, group=group)
+    for group in Group.objects.filter(briefing_subscriptions__user=by).exclude(pk__in=wanted):
+        briefing_unsubscribe(by=by, group=group)
     for group in wanted.values():
-        briefing_subscribe(user=user, group=group)
+        briefing_subscribe(by=by, group=group)

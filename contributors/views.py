@@ -227,9 +227,7 @@ def _briefing_save(request: HttpRequest, *, group, briefing=None) -> HttpRespons
         )
     try:
         if briefing is None:
-            briefing = services.briefing_create(
-                group=group, author=request.user, **form.cleaned_data
-            )
+            briefing = services.briefing_create(group=group, by=request.user, **form.cleaned_data)
         else:
             briefing = services.briefing_update(
                 briefing=briefing, by=request.user, **form.cleaned_data
@@ -293,10 +291,10 @@ def briefing_subscription(request: HttpRequest, slug: str) -> HttpResponse:
     group = permissions.get_group(slug)
     action = request.POST.get("action")
     if action == "subscribe":
-        services.briefing_subscribe(user=request.user, group=group)
+        services.briefing_subscribe(by=request.user, group=group)
         messages.success(request, _("You will receive this group's briefings by mail."))
     elif action == "unsubscribe":
-        services.briefing_unsubscribe(user=request.user, group=group)
+        services.briefing_unsubscribe(by=request.user, group=group)
         messages.success(request, _("You no longer receive this group's briefings."))
     else:
         raise InvalidInput(_("Unknown action."))
@@ -313,7 +311,7 @@ def briefing_settings(request: HttpRequest) -> HttpResponse:
             _("Your briefing choices were not changed"),
             details=[error for errors in form.errors.values() for error in errors],
         )
-    services.briefing_subscriptions_set(user=request.user, groups=form.cleaned_data["groups"])
+    services.briefing_subscriptions_set(by=request.user, groups=form.cleaned_data["groups"])
     messages.success(request, _("Your briefing choices are saved."))
     return redirect("mail:settings")
 
@@ -348,7 +346,7 @@ def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
             if vote_form.is_valid():
                 services.vote_cast(
                     nomination=nomination,
-                    voter=request.user,
+                    by=request.user,
                     choice=vote_form.cleaned_data["choice"],
                     comment=vote_form.cleaned_data["comment"],
                 )
@@ -359,7 +357,7 @@ def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
             if recuse_form.is_valid():
                 services.vote_recuse(
                     nomination=nomination,
-                    voter=request.user,
+                    by=request.user,
                     reason=recuse_form.cleaned_data["reason"],
                 )
                 messages.success(request, _("You recused yourself from this nomination."))
@@ -413,7 +411,7 @@ def agreement(request: HttpRequest) -> HttpResponse:
                 request.user, form.cleaned_data["nomination"]
             )
             services.agreement_sign(
-                signer=request.user,
+                by=request.user,
                 nomination=nomination,
                 agreement_version=form.cleaned_data["version"],
                 full_name=form.cleaned_data["full_name"],

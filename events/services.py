@@ -254,16 +254,16 @@ def _confirmed_count(meeting: Meeting) -> int:
 
 
 @transaction.atomic
-def meeting_register(*, meeting: Meeting, user: User, now: datetime | None = None) -> Registration:
+def meeting_register(*, meeting: Meeting, by: User, now: datetime | None = None) -> Registration:
     """Take a seat, or a place on the waiting list when the meeting is full."""
     now = now or timezone.now()
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(by, "is_authenticated", False):
         raise NotAllowed(_("Sign in to register."))
     # The lock makes concurrent sign-ups for the last seat count one after the other.
     meeting = _lock_meeting(meeting)
     if meeting.has_ended(now):
         raise RuleViolation(_("This meeting is over: registration is closed."))
-    registration = Registration.objects.filter(meeting=meeting, user=user).first()
+    registration = Registration.objects.filter(meeting=meeting, user=by).first()
     if registration is not None and registration.state != Registration.State.CANCELLED:
         raise RuleViolation(_("You are already registered for this meeting."))
     state = (
@@ -272,7 +272,7 @@ def meeting_register(*, meeting: Meeting, user: User, now: datetime | None = Non
         else Registration.State.WAITING
     )
     if registration is None:
-        registration = Registration(meeting=meeting, user=user)
+        registration = Registration(meeting=meeting, user=by)
     registration.state = state
     registration.signed_up_at = now
     registration.promoted_at = None
@@ -316,7 +316,7 @@ def _promote_waiting(meeting: Meeting, now: datetime) -> list[Registration]:
 
 @transaction.atomic
 def registration_cancel(
-    *, meeting: Meeting, user: User, now: datetime | None = None
+    *, meeting: Meeting, by: User, now: datetime | None = None
 ) -> list[Registration]:
     """Give up a seat (or a waiting place); the first on the waiting list moves up, with mail.
 
@@ -328,7 +328,7 @@ def registration_cancel(
         raise RuleViolation(_("This meeting is over."))
     registration = (
         Registration.objects.select_for_update()
-        .filter(meeting=meeting, user=user)
+        .filter(meeting=meeting, user=by)
         .exclude(state=Registration.State.CANCELLED)
         .first()
     )

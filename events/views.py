@@ -80,7 +80,7 @@ def session_calendar(request: HttpRequest, slug: str, session_id: int) -> HttpRe
 @login_required
 def meeting_register(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = permissions.get_meeting(slug)
-    registration = services.meeting_register(meeting=meeting, user=request.user)
+    registration = services.meeting_register(meeting=meeting, by=request.user)
     if registration.state == registration.State.CONFIRMED:
         messages.success(request, _("You are registered for this meeting."))
     else:
@@ -98,7 +98,7 @@ def meeting_register(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def registration_cancel(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = permissions.get_meeting(slug)
-    services.registration_cancel(meeting=meeting, user=request.user)
+    services.registration_cancel(meeting=meeting, by=request.user)
     messages.success(request, _("Your registration is cancelled."))
     return redirect(meeting)
 

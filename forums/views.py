@@ -229,7 +229,7 @@ def topic_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                topic = services.topic_create(forum=forum, author=request.user, **form.cleaned_data)
+                topic = services.topic_create(forum=forum, by=request.user, **form.cleaned_data)
             except DomainError as error:
                 form_error(form, error)
                 status = error.status_code
@@ -250,7 +250,7 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             post = services.post_create(
-                topic=topic, author=request.user, body=form.cleaned_data["body"]
+                topic=topic, by=request.user, body=form.cleaned_data["body"]
             )
         except DomainError as error:
             form_error(form, error)
@@ -274,7 +274,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.post_edit(post=post, editor=request.user, body=form.cleaned_data["body"])
+                services.post_edit(post=post, by=request.user, body=form.cleaned_data["body"])
             except DomainError as error:
                 form_error(form, error)
                 status = error.status_code
@@ -296,7 +296,7 @@ def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.post_flag(post=post, user=request.user, **form.cleaned_data)
+                services.post_flag(post=post, by=request.user, **form.cleaned_data)
             except DomainError as error:
                 form_error(form, error)
                 status = error.status_code
@@ -314,10 +314,10 @@ def post_moderate(request: HttpRequest, post_id: int, action: str) -> HttpRespon
     post = permissions.get_post_for_user(request.user, post_id)
     note = request.POST.get("note", "")[:1000]
     if action == "hide":
-        services.post_hide(post=post, moderator=request.user, note=note)
+        services.post_hide(post=post, by=request.user, note=note)
         messages.success(request, _("The post is hidden."))
     else:
-        services.post_restore(post=post, moderator=request.user, note=note)
+        services.post_restore(post=post, by=request.user, note=note)
         messages.success(request, _("The post is shown again."))
     if request.POST.get("next") == "queue":
         return redirect("forums:moderation")
@@ -329,9 +329,9 @@ def post_moderate(request: HttpRequest, post_id: int, action: str) -> HttpRespon
 def post_accept(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     if request.POST.get("accept", "1") == "0":
-        services.answer_unaccept(topic=post.topic, user=request.user)
+        services.answer_unaccept(topic=post.topic, by=request.user)
     else:
-        services.answer_accept(post=post, user=request.user)
+        services.answer_accept(post=post, by=request.user)
     return redirect(_post_url(post))
 
 
@@ -341,9 +341,9 @@ def topic_flag_state(request: HttpRequest, topic_id: int, action: str) -> HttpRe
     topic = permissions.get_topic_for_user(request.user, topic_id)
     on = request.POST.get("on", "1") != "0"
     if action == "lock":
-        services.topic_lock(topic=topic, moderator=request.user, locked=on)
+        services.topic_lock(topic=topic, by=request.user, locked=on)
     else:
-        services.topic_pin(topic=topic, moderator=request.user, pinned=on)
+        services.topic_pin(topic=topic, by=request.user, pinned=on)
     return redirect(topic)
 
 
@@ -363,9 +363,7 @@ def topic_move(request: HttpRequest, topic_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            services.topic_move(
-                topic=topic, moderator=request.user, forum=form.cleaned_data["forum"]
-            )
+            services.topic_move(topic=topic, by=request.user, forum=form.cleaned_data["forum"])
             messages.success(request, _("The topic has moved."))
             return redirect(topic)
         status = 400
@@ -377,10 +375,10 @@ def topic_move(request: HttpRequest, topic_id: int) -> HttpResponse:
 def idea_vote(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)
     if request.POST.get("vote", "1") == "0":
-        services.idea_unvote(idea=idea, user=request.user)
+        services.idea_unvote(idea=idea, by=request.user)
         messages.success(request, _("Your vote is withdrawn."))
     else:
-        services.idea_vote(idea=idea, user=request.user)
+        services.idea_vote(idea=idea, by=request.user)
         messages.success(request, _("Thank you for your vote."))
     if request.POST.get("next") == "ideas":
         return redirect("forums:ideas")
@@ -394,7 +392,7 @@ def idea_status(request: HttpRequest, topic_id: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
         return render(request, "forums/idea_status.html", {"topic": idea, "form": form}, status=400)
-    services.idea_status_set(idea=idea, user=request.user, **form.cleaned_data)
+    services.idea_status_set(idea=idea, by=request.user, **form.cleaned_data)
     messages.success(request, _("The status is set and the voters are told."))
     return redirect(idea)
 
@@ -417,7 +415,7 @@ def idea_merge(request: HttpRequest, topic_id: int) -> HttpResponse:
             if target is None:
                 form.add_error("target", _("There is no idea with this number."))
             else:
-                services.idea_merge(duplicate=idea, target=target, user=request.user)
+                services.idea_merge(duplicate=idea, target=target, by=request.user)
                 messages.success(request, _("The ideas are merged; the votes have moved over."))
                 return redirect(target)
         status = 400
@@ -431,7 +429,7 @@ def topic_subscription(request: HttpRequest, topic_id: int) -> HttpResponse:
     form = SubscriptionForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(_("Choose how you want to receive mail."))
-    services.subscription_set(user=request.user, topic=topic, mode=form.cleaned_data["mode"])
+    services.subscription_set(by=request.user, topic=topic, mode=form.cleaned_data["mode"])
     messages.success(request, _("Your watching preference is saved."))
     return redirect(topic)
 
@@ -443,7 +441,7 @@ def forum_subscription(request: HttpRequest, forum_slug: str) -> HttpResponse:
     form = SubscriptionForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(_("Choose how you want to receive mail."))
-    services.subscription_set(user=request.user, forum=forum, mode=form.cleaned_data["mode"])
+    services.subscription_set(by=request.user, forum=forum, mode=form.cleaned_data["mode"])
     messages.success(request, _("Your watching preference is saved."))
     return redirect(forum)
 

@@ -70,10 +70,10 @@ def _apply(request: HttpRequest) -> str:
         # Fetched through the permission helpers: a forum you cannot see is a 404.
         if data.get("forum"):
             forum = forum_permissions.get_forum_by_id_for_user(request.user, _int(data["forum"]))
-            forum_services.subscription_set(user=request.user, forum=forum, mode=mode)
+            forum_services.subscription_set(by=request.user, forum=forum, mode=mode)
         else:
             topic = forum_permissions.get_topic_for_user(request.user, _int(data.get("topic")))
-            forum_services.subscription_set(user=request.user, topic=topic, mode=mode)
+            forum_services.subscription_set(by=request.user, topic=topic, mode=mode)
         return _("Your mail settings are saved.")
     if action == "unsubscribe":
         list_id = _known_list(data.get("list", ""))

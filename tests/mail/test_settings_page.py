@@ -37,7 +37,7 @@ def test_the_page_shows_the_list_mode_and_every_watched_forum_and_topic(
     client, api_users, general, ana, ben
 ):
     watch(ben, "weekly", forum=api_users)
-    topic = forums.topic_create(forum=api_users, author=ana, title="Rate limits", body="How many?")
+    topic = forums.topic_create(forum=api_users, by=ana, title="Rate limits", body="How many?")
     watch(ben, "daily", topic=topic)
     watch(ben, "each", forum=general)
     client.force_login(ben)
@@ -94,7 +94,7 @@ def test_unknown_input_is_a_400_with_what_is_wrong(client, api_users, ben, data,
 
 
 def test_an_outsider_cannot_watch_a_private_forum_or_its_topics(client, private, ana, ben):
-    secret = forums.topic_create(forum=private, author=ana, title="Budget", body="secret")
+    secret = forums.topic_create(forum=private, by=ana, title="Budget", body="secret")
     client.force_login(ben)
     assert (
         client.post(URL, {"action": "watch", "forum": private.pk, "mode": "each"}).status_code
@@ -143,7 +143,7 @@ def test_the_page_runs_a_fixed_number_of_queries(client, api_users, general, ana
     _page_queries(client)  # the steady state: the person is cached
     few = _page_queries(client)
     for i in range(8):
-        topic = forums.topic_create(forum=general, author=ana, title=f"Topic {i}", body="Hi")
+        topic = forums.topic_create(forum=general, by=ana, title=f"Topic {i}", body="Hi")
         watch(ben, "each", topic=topic)
     assert _page_queries(client) == few
 
