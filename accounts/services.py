@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import people_with_permission
-from core.errors import RuleViolation
+from core.errors import RuleViolation, full_clean, invalid_input
 from core.identifiers import normalize_orcid, orcid_url
 from mail.services import ACCOUNT_LIST, deliver
 
@@ -53,13 +53,16 @@ def user_orcid_connect(*, user: User, account: SocialAccount) -> User:
     ORCID account (allauth's ``SocialAccount``, filled from ORCID's token response)."""
     if account.provider != ORCID or account.user_id != user.pk:
         raise ValueError("Only the person's own ORCID account proves their iD.")
-    orcid_id = normalize_orcid(account.uid)
+    try:
+        orcid_id = normalize_orcid(account.uid)
+    except ValidationError as exc:
+        raise invalid_input(exc) from exc
     if user.orcid_id == orcid_id:
         return user
     user_orcid_connect_check(user=user, orcid_id=orcid_id)
     user.orcid_id = orcid_id
     user.unverified_orcid_id = ""
-    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    full_clean(user, exclude=["password"], validate_unique=False, validate_constraints=False)
     user.save(update_fields=["orcid_id", "unverified_orcid_id"])
     return user
 
@@ -122,9 +125,9 @@ def orcid_conflict_report(*, by: User, orcid_id: str, note: str = "") -> int:
     return staff.count()
 
 
-def user_set_language(*, user: User, language: str) -> User:
+def user_set_language(*, by: User, language: str) -> User:
     """Remember the language the person chose (the portal and its mail use it)."""
-    user.language = language
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["language"])
-    return user
+    by.language = language
+    full_clean(by, exclude=["password"])
+    by.save(update_fields=["language"])
+    return by

@@ -14,10 +14,14 @@ set it up before any other page.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core.errors import NotAllowed
 
 # The apps whose custom permissions are staff powers (the project's own, not Django's).
 STAFF_APPS = ("accounts", "consortia", "contributors", "forums", "events", "mail")
@@ -44,6 +48,15 @@ def holds(user, permission: str) -> bool:
     """Whether a signed-in ``user`` holds ``permission`` ("app_label.codename"): the one
     question each app's permission rules ask about a staff power."""
     return bool(getattr(user, "is_authenticated", False) and user.has_perm(permission))
+
+
+def require_staff_power(by, rule: Callable[[object], bool]) -> None:
+    """A service's check that the person acting holds a staff power: ``rule`` is the app's
+    permission helper (``permissions.can_nominate``). ``by=None`` is the portal itself
+    acting (a management command, the demo data, another service), never a visitor: a
+    request always has a person, signed in or anonymous."""
+    if by is not None and not rule(by):
+        raise NotAllowed(_("Only ORCID staff may do this."))
 
 
 def has_staff_powers(user) -> bool:

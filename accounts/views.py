@@ -73,7 +73,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     ):
         next_url = "/"
     if request.user.is_authenticated:
-        user_set_language(user=request.user, language=language)
+        user_set_language(by=request.user, language=language)
     response = redirect(next_url)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

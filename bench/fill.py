@@ -19,6 +19,7 @@ import random
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,6 +37,9 @@ from django.db import connection, transaction  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+
+# The post vocabulary of the search benchmark: the same words make the same plans.
+from bench.words import TOPICAL, sentence  # noqa: E402
 from consortia.models import (  # noqa: E402
     Consortium,
     ConsortiumContact,
@@ -57,9 +61,6 @@ from contributors.models import (  # noqa: E402
 from contributors.models import Membership as GroupMembership  # noqa: E402
 from contributors.models import Vote as NominationVote  # noqa: E402
 from core.identifiers import orcid_check_character, ror_checksum  # noqa: E402
-
-# The post vocabulary of the search benchmark: the same words make the same plans.
-from forums.management.commands.bench_search import COMMON, TOPICAL  # noqa: E402
 from forums.models import Forum, Post, Topic, topic_slug  # noqa: E402
 from forums.models import Vote as IdeaVote  # noqa: E402
 from forums.services import SEARCH_CONFIG  # noqa: E402
@@ -192,19 +193,6 @@ def ror_for(n: int) -> str:
     return base + ror_checksum(base)
 
 
-def sentence(rng: random.Random, words: int) -> str:
-    out = []
-    for _ in range(words):
-        roll = rng.random()
-        if roll < 0.55:
-            out.append(rng.choice(COMMON))
-        elif roll < 0.95:
-            out.append(TOPICAL[min(int(rng.paretovariate(1.2)) - 1, len(TOPICAL) - 1)])
-        else:
-            out.append(f"w{rng.randrange(50_000)}")
-    return " ".join(out).capitalize() + "."
-
-
 def ago(rng: random.Random, days: int) -> datetime:
     return NOW - timedelta(seconds=rng.randrange(1, days * 86_400))
 
@@ -213,36 +201,75 @@ def scaled(name: str, scale: float) -> int:
     return max(1, int(SIZES[name] * scale))
 
 
-# --- the fill ------------------------------------------------------------------------------
+# --- the fill, step by step ----------------------------------------------------------------
+# One random generator runs through the steps in this order: a step draws its numbers in
+# the order it writes its rows, so a seed always gives the same data.
 
 
-def fill(scale: float, seed: int) -> dict:
-    rng = random.Random(seed)
-    n_people = scaled("people", scale)
-    n_orgs = scaled("organizations", scale)
-    n_consortia = scaled("consortia", scale)
-    n_contributors = min(scaled("contributors", scale), n_people // 4)
-    n_contributions = scaled("contributions", scale)
-    n_nominations = min(scaled("nominations", scale), n_contributors - STEERING_MEMBERS - 50)
-    n_topics = scaled("topics", scale)
-    n_posts = max(scaled("posts", scale), n_topics * 2)
-    n_ideas = scaled("ideas", scale)
-    n_idea_votes = min(scaled("idea_votes", scale), n_ideas * n_people // 2)
+@dataclass(frozen=True)
+class Sizes:
+    """How many of each, for a scale (1.0: production size)."""
 
-    # People: user 1 is staff; users 2 … n_contributors+1 are the contributors; the
-    # steering group is the first of them. They and about 40% of everyone have a verified
-    # ORCID iD, as Sign in with ORCID leaves it: an ORCID account (allauth's SocialAccount)
-    # whose uid is the iD on the person. One in ten others once typed an iD that was never
-    # proved (kept aside, never shown).
+    people: int
+    organizations: int
+    consortia: int
+    contributors: int
+    contributions: int
+    nominations: int
+    topics: int
+    posts: int
+    ideas: int
+    idea_votes: int
+
+    @classmethod
+    def at(cls, scale: float) -> Sizes:
+        people = scaled("people", scale)
+        contributors = min(scaled("contributors", scale), people // 4)
+        topics = scaled("topics", scale)
+        ideas = scaled("ideas", scale)
+        return cls(
+            people=people,
+            organizations=scaled("organizations", scale),
+            consortia=scaled("consortia", scale),
+            contributors=contributors,
+            contributions=scaled("contributions", scale),
+            nominations=min(scaled("nominations", scale), contributors - STEERING_MEMBERS - 50),
+            topics=topics,
+            posts=max(scaled("posts", scale), topics * 2),
+            ideas=ideas,
+            idea_votes=min(scaled("idea_votes", scale), ideas * people // 2),
+        )
+
+
+@dataclass
+class Contributors:
+    """Who the contributors are: user 1 is staff, users 2 … n+1 the contributors, the
+    first STEERING_MEMBERS of them the steering group; ``ost`` the OST members."""
+
+    ids: list[int]
+    ost: set[int]
+
+    @property
+    def steering(self) -> list[int]:
+        return self.ids[:STEERING_MEMBERS]
+
+
+def fill_people(rng: random.Random, n: Sizes, seed: int) -> int:
+    """People and their ORCID accounts; returns how many accounts.
+
+    They and about 40% of everyone have a verified ORCID iD, as Sign in with ORCID leaves
+    it: an ORCID account (allauth's SocialAccount) whose uid is the iD on the person. One
+    in ten others once typed an iD that was never proved (kept aside, never shown).
+    """
     PROGRESS.next()
     password = make_password("bench-password-not-secret")
     public_ids = random.Random(seed + 1)  # the other data stays as it was for a seed
 
     def verified_orcid(i: int) -> str | None:
-        return orcid_for(i) if i <= n_contributors + 1 or i % 5 < 2 else None
+        return orcid_for(i) if i <= n.contributors + 1 or i % 5 < 2 else None
 
     def people():
-        for i in range(1, n_people + 1):
+        for i in range(1, n.people + 1):
             name = f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i}"
             orcid = verified_orcid(i)
             yield (
@@ -268,17 +295,17 @@ def fill(scale: float, seed: int) -> dict:
         "unverified_orcid_id public_id affiliation language time_zone",
         people(),
         "people",
-        n_people,
+        n.people,
     )
 
     def orcid_accounts():
-        for i in range(1, n_people + 1):
+        for i in range(1, n.people + 1):
             orcid = verified_orcid(i)
             if orcid:
                 record = {"orcid-identifier": {"path": orcid, "host": "orcid.org"}}
                 yield (i, i, "orcid", orcid, NOW, NOW, Jsonb(record))
 
-    n_orcid = sum(1 for i in range(1, n_people + 1) if verified_orcid(i))
+    n_orcid = sum(1 for i in range(1, n.people + 1) if verified_orcid(i))
     copy_rows(
         SocialAccount,
         "id user provider uid last_login date_joined extra_data",
@@ -286,25 +313,27 @@ def fill(scale: float, seed: int) -> dict:
         "ORCID accounts",
         n_orcid,
     )
+    return n_orcid
 
-    # Consortia and their organizations: each consortium has a home region and 1-3
-    # countries; 75% of organizations are active members of exactly one consortium.
-    PROGRESS.next()
+
+def plan_consortia(rng: random.Random, n: Sizes):
+    """Each consortium has a home region and 1-3 countries; 75% of organizations are active
+    members of exactly one consortium; the others ask to join or have left one."""
     consortia = []
-    for c in range(1, n_consortia + 1):
+    for c in range(1, n.consortia + 1):
         region, pool = REGIONS[c % 3]
         countries = rng.sample(pool, rng.choice([1, 1, 1, 2, 3]))
         kind = "regional" if len(countries) > 1 else "national"
         status = "active" if c % 10 < 8 else ("forming" if c % 10 == 8 else "inactive")
         consortia.append((c, region, countries, kind, status))
-    per_consortium = max(5, (n_orgs * 3 // 4) // n_consortia)
+    per_consortium = max(5, (n.organizations * 3 // 4) // n.consortia)
     orgs, org_of_consortium, memberships = [], {}, []
     org_id = 0
     for c, _region, countries, _kind, status in consortia:
         members = []
         for _ in range(per_consortium):
             org_id += 1
-            if org_id > n_orgs:
+            if org_id > n.organizations:
                 break
             orgs.append((org_id, rng.choice(countries)))
             members.append(org_id)
@@ -312,19 +341,27 @@ def fill(scale: float, seed: int) -> dict:
         if status != "forming":
             memberships.extend((c, o, "active") for o in members)
     _, free_pool = REGIONS[0]
-    while org_id < n_orgs:
+    while org_id < n.organizations:
         org_id += 1
         orgs.append((org_id, rng.choice(free_pool + AMERICAS_COUNTRIES + APAC_COUNTRIES)))
-    free_orgs = [o for o, _ in orgs if o > per_consortium * n_consortia]
+    free_orgs = [o for o, _ in orgs if o > per_consortium * n.consortia]
     # Pending requests and past members come from the organizations in no consortium.
     for i, o in enumerate(free_orgs):
-        c = (i * 7) % n_consortia + 1
+        c = (i * 7) % n.consortia + 1
         memberships.append((c, o, "requested" if i % 2 else "left"))
     # Forming consortia: requests from their would-be members.
     for c, _region, _countries, _kind, status in consortia:
         if status == "forming":
             memberships.extend((c, o, "requested") for o in org_of_consortium[c])
+    return consortia, orgs, org_of_consortium, memberships
 
+
+def fill_consortia(rng: random.Random, n: Sizes) -> int:
+    """Organizations, consortia, their countries, memberships and contacts; every
+    organization and consortium verified by staff, as on a portal in service. Returns how
+    many memberships."""
+    PROGRESS.next()
+    consortia, orgs, org_of_consortium, memberships = plan_consortia(rng, n)
     types = ["higher_education"] * 5 + ["non_profit"] * 2 + ["government", "company", "other"]
 
     def organization_rows():
@@ -346,13 +383,12 @@ def fill(scale: float, seed: int) -> dict:
                 "",
             )
 
-    # Every organization and consortium verified by staff, as on a portal in service.
     copy_rows(
         Organization,
         "id name ror_id country org_type website created_at verification verification_note",
         organization_rows(),
         "organizations",
-        n_orgs,
+        n.organizations,
     )
 
     def consortium_rows():
@@ -381,7 +417,7 @@ def fill(scale: float, seed: int) -> dict:
         "below_minimum agreement_finalized_at created_at verification verification_note",
         consortium_rows(),
         "consortia",
-        n_consortia,
+        n.consortia,
     )
     copy_rows(
         ConsortiumCountry,
@@ -417,26 +453,29 @@ def fill(scale: float, seed: int) -> dict:
         "consortium_id user_id role created_at show_email",
         ((c, 1000 + c, "main", NOW, False) for c, *_ in consortia),
         "lead contacts",
-        n_consortia,
+        n.consortia,
     )
     copy_rows(
         OrganizationContact,
         "organization_id user_id role",
-        ((o, 1 + (o * 7) % n_people, "main") for o, _ in orgs),
+        ((o, 1 + (o * 7) % n.people, "main") for o, _ in orgs),
         "organization contacts",
-        n_orgs,
+        n.organizations,
     )
+    return len(memberships)
 
-    # Contributors: profiles, their level history and contributions.
+
+def fill_contributors(rng: random.Random, n: Sizes) -> Contributors:
+    """Profiles, their level history and contributions (everyone has one verified)."""
     PROGRESS.next()
-    contributor_ids = list(range(2, n_contributors + 2))
-    ost = set(contributor_ids[STEERING_MEMBERS : STEERING_MEMBERS + n_contributors // 10])
+    ids = list(range(2, n.contributors + 2))
+    ost = set(ids[STEERING_MEMBERS : STEERING_MEMBERS + n.contributors // 10])
     copy_rows(
         Profile,
         "user_id level level_since",
-        ((u, "ost" if u in ost else "contributor", ago(rng, 900)) for u in contributor_ids),
+        ((u, "ost" if u in ost else "contributor", ago(rng, 900)) for u in ids),
         "profiles",
-        n_contributors,
+        n.contributors,
     )
     copy_rows(
         LevelChange,
@@ -445,18 +484,18 @@ def fill(scale: float, seed: int) -> dict:
             (u, "user", "ost", "development_staff", "ORCID development staff.", 1, NOW)
             if u in ost
             else (u, "user", "contributor", "contribution_verified", "", 1, NOW)
-            for u in contributor_ids
+            for u in ids
         ),
         "level changes",
-        n_contributors,
+        n.contributors,
     )
     kinds = ["forum", "patch", "documentation", "help", "talk"]
 
     def contribution_rows():
-        for i in range(n_contributions):
-            u = contributor_ids[i % n_contributors]
+        for i in range(n.contributions):
+            u = ids[i % n.contributors]
             created = ago(rng, 1800)
-            verified = i % 8 != 0 or i < n_contributors  # everyone has one verified
+            verified = i % 8 != 0 or i < n.contributors  # everyone has one verified
             yield (
                 u,
                 kinds[i % 5],
@@ -474,10 +513,13 @@ def fill(scale: float, seed: int) -> dict:
         "user_id kind title link date added_by_id created_at verified_by_id verified_at",
         contribution_rows(),
         "contributions",
-        n_contributions,
+        n.contributions,
     )
+    return Contributors(ids=ids, ost=ost)
 
-    # Groups: the steering group (current terms) and ten working groups, each with a forum.
+
+def fill_groups(rng: random.Random, people: Contributors) -> list[tuple]:
+    """The steering group (current terms) and ten working groups; returns the groups."""
     PROGRESS.next()
     today = NOW.date()
     groups = [(1, "Technical steering group", "steering", "steering")]
@@ -501,13 +543,12 @@ def fill(scale: float, seed: int) -> dict:
         "groups",
         len(groups),
     )
-    steering = contributor_ids[:STEERING_MEMBERS]
     group_rows = [
         (1, u, "chair" if i == 0 else "member", today - timedelta(days=100))
-        for i, u in enumerate(steering)
+        for i, u in enumerate(people.steering)
     ]
     for g in range(2, 12):
-        for i, u in enumerate(rng.sample(contributor_ids, 8)):
+        for i, u in enumerate(rng.sample(people.ids, 8)):
             group_rows.append((g, u, "chair" if i == 0 else "member", today - timedelta(days=50)))
     copy_rows(
         GroupMembership,
@@ -516,36 +557,44 @@ def fill(scale: float, seed: int) -> dict:
         "group memberships",
         len(group_rows),
     )
+    return groups
 
-    # Nominations: a few open, the rest decided, every one with its frozen roll, votes and
-    # audit trail. Nominees are contributors outside the steering group, one nomination each.
+
+def fill_nominations(rng: random.Random, n: Sizes, people: Contributors) -> tuple[int, int]:
+    """A few open nominations, the rest decided, every one with its frozen roll, votes and
+    audit trail; nominees are contributors outside the steering group, one nomination
+    each. Returns how many nominations and votes."""
     PROGRESS.next()
-    nominees = [u for u in contributor_ids if u not in ost][STEERING_MEMBERS:][:n_nominations]
-    n_open = max(1, n_nominations // 10)
+    steering = people.steering
+    nominees = [u for u in people.ids if u not in people.ost][STEERING_MEMBERS:][: n.nominations]
+    n_open = max(1, n.nominations // 10)
     nominations, rolls, votes, events = [], [], [], []
-    for n, nominee in enumerate(nominees, start=1):
-        is_open = n <= n_open
+    for number, nominee in enumerate(nominees, start=1):
+        is_open = number <= n_open
         opened = NOW - timedelta(days=2) if is_open else ago(rng, 1500) - timedelta(days=30)
         deadline = opened + timedelta(days=14)
         choices = []
-        voters = steering
-        for i, voter in enumerate(voters):
-            rolls.append((n, voter))
+        for i, voter in enumerate(steering):
+            rolls.append((number, voter))
             if is_open and i % 2:
                 continue
             choice = rng.choice(["approve", "approve", "approve", "reject", "abstain"])
             choices.append(choice)
-            votes.append((n, voter, choice, "Not yet." if choice == "reject" else "", opened))
-            events.append((n, "voted", voter, "", {"choice": choice}, opened))
-        events.insert(0, (n, "opened", 1, "", {}, opened))
+            votes.append((number, voter, choice, "Not yet." if choice == "reject" else "", opened))
+            events.append((number, "voted", voter, "", {"choice": choice}, opened))
+        events.insert(0, (number, "opened", 1, "", {}, opened))
         if is_open:
-            nominations.append((n, nominee, "open", opened, deadline, None, None, None, None, None))
+            nominations.append(
+                (number, nominee, "open", opened, deadline, None, None, None, None, None)
+            )
         else:
             a, r, x = (choices.count(k) for k in ("approve", "reject", "abstain"))
             state = "approved" if a > r else "rejected"
             decided = opened + timedelta(days=5)
-            nominations.append((n, nominee, state, opened, deadline, decided, len(voters), a, r, x))
-            events.append((n, "decided", None, state, {}, decided))
+            nominations.append(
+                (number, nominee, state, opened, deadline, decided, len(steering), a, r, x)
+            )
+            events.append((number, "decided", None, state, {}, decided))
     copy_rows(
         Nomination,
         "id nominee_id state opened_at deadline decided_at roll_size approvals rejections "
@@ -557,26 +606,30 @@ def fill(scale: float, seed: int) -> dict:
     copy_rows(
         RollEntry,
         "nomination_id voter_id recusal_reason",
-        ((n, v, "") for n, v in rolls),
+        ((number, v, "") for number, v in rolls),
         "voter rolls",
         len(rolls),
     )
     copy_rows(
         NominationVote,
         "nomination_id voter_id choice comment cast_at changed_at",
-        ((n, v, c, m, t, t) for n, v, c, m, t in votes),
+        ((number, v, c, m, t, t) for number, v, c, m, t in votes),
         "nomination votes",
         len(votes),
     )
     copy_rows(
         NominationEvent,
         "nomination_id kind actor_id detail data created_at",
-        ((n, k, a, d, Jsonb(data), t) for n, k, a, d, data, t in events),
+        ((number, k, a, d, Jsonb(data), t) for number, k, a, d, data, t in events),
         "nomination events",
         len(events),
     )
+    return len(nominations), len(votes)
 
-    # Forums: the API Users list, a general forum, the iDeas forum and one per group.
+
+def fill_forums(groups: list[tuple]) -> list[int]:
+    """The API Users list, a general forum, the iDeas forum and one per group; returns the
+    forum of each topic, in turn (the API Users list and the general forum the busiest)."""
     PROGRESS.next()
     forums = [
         (1, "api-users", "ORCID API Users", "api_users", None, False),
@@ -584,35 +637,63 @@ def fill(scale: float, seed: int) -> dict:
         (3, "ideas", "iDeas", "ideas", None, False),
     ]
     forums += [(3 + g, slug, name, "group", g, g == 1) for g, name, slug, _kind in groups]
-    topic_forums = [1] * 8 + [2] * 6 + [f[0] for f in forums[3:]]
     copy_rows(
         Forum,
         "id slug name kind group_id is_private description position created_at topic_count "
         "post_count",
-        ((i, s, n, k, g, p, f"The {n} forum.", i, NOW, 0, 0) for i, s, n, k, g, p in forums),
+        (
+            (i, s, name, k, g, p, f"The {name} forum.", i, NOW, 0, 0)
+            for i, s, name, k, g, p in forums
+        ),
         "forums",
         len(forums),
     )
+    return [1] * 8 + [2] * 6 + [f[0] for f in forums[3:]]
 
-    # Topics and their posts. Topic sizes vary (1 to ~80 posts); every tenth topic has
-    # exactly BENCH_TOPIC_POSTS posts, the one the topic page is measured on.
+
+def topic_sizes(rng: random.Random, n: Sizes) -> list[int]:
+    """Posts per topic, 1 to ~80, adding up to ``n.posts``; every tenth topic has exactly
+    BENCH_TOPIC_POSTS posts, the one the topic page is measured on."""
     sizes = [
-        BENCH_TOPIC_POSTS if t % 10 == 0 else rng.randint(1, 2 * n_posts // n_topics - 10)
-        for t in range(n_topics)
+        BENCH_TOPIC_POSTS if t % 10 == 0 else rng.randint(1, 2 * n.posts // n.topics - 10)
+        for t in range(n.topics)
     ]
-    free = [t for t in range(n_topics) if t % 10]
-    while sum(sizes) != n_posts:
+    free = [t for t in range(n.topics) if t % 10]
+    while sum(sizes) != n.posts:
         t = rng.choice(free)
-        if sum(sizes) < n_posts:
+        if sum(sizes) < n.posts:
             sizes[t] += 1
         elif sizes[t] > 1:
             sizes[t] -= 1
-    bodies = [" ".join(sentence(rng, rng.randint(8, 25)) for _ in range(rng.randint(1, 4)))]
-    bodies += [
+    return sizes
+
+
+def post_bodies(rng: random.Random) -> list[str]:
+    """20,000 bodies the posts share (by number)."""
+    return [
         " ".join(sentence(rng, rng.randint(8, 25)) for _ in range(rng.randint(1, 4)))
-        for _ in range(19_999)
+        for _ in range(20_000)
     ]
-    posters = contributor_ids * 5 + list(range(1, n_people + 1))
+
+
+def idea_vote_counts(rng: random.Random, n: Sizes) -> list[int]:
+    """Votes per idea, skewed (a few ideas are popular), adding up to ``n.idea_votes``."""
+    weights = [rng.paretovariate(1.1) for _ in range(n.ideas)]
+    scale_w = n.idea_votes / sum(weights)
+    counts = [min(n.people, max(0, round(w * scale_w))) for w in weights]
+    while sum(counts) > n.idea_votes:
+        i = counts.index(max(counts))
+        counts[i] -= sum(counts) - n.idea_votes if counts[i] > sum(counts) - n.idea_votes else 1
+    while sum(counts) < n.idea_votes:
+        counts[rng.randrange(n.ideas)] += 1
+    return counts
+
+
+def plan_topics(rng: random.Random, n: Sizes, topic_forums: list[int], posters: list[int]):
+    """Topics with their posts ``(id, topic, author, body number, is_first, created_at)``,
+    then the ideas (one first post each) and their votes from distinct people."""
+    sizes = topic_sizes(rng, n)
+    bodies = post_bodies(rng)
     topics, posts = [], []
     post_id = 0
     for t, size in enumerate(sizes, start=1):
@@ -640,19 +721,11 @@ def fill(scale: float, seed: int) -> dict:
                 0,
             )
         )
-    # iDeas: one first post each; votes from distinct people, skewed (a few ideas are popular).
     statuses = ["new", "new", "under_review", "planned", "in_progress", "done", "declined"]
-    weights = [rng.paretovariate(1.1) for _ in range(n_ideas)]
-    scale_w = n_idea_votes / sum(weights)
-    counts = [min(n_people, max(0, round(w * scale_w))) for w in weights]
-    while sum(counts) > n_idea_votes:
-        i = counts.index(max(counts))
-        counts[i] -= sum(counts) - n_idea_votes if counts[i] > sum(counts) - n_idea_votes else 1
-    while sum(counts) < n_idea_votes:
-        counts[rng.randrange(n_ideas)] += 1
+    counts = idea_vote_counts(rng, n)
     idea_votes = []
-    for i in range(n_ideas):
-        t = n_topics + i + 1
+    for i in range(n.ideas):
+        t = n.topics + i + 1
         start = ago(rng, 1500)
         author = rng.choice(posters)
         post_id += 1
@@ -671,19 +744,14 @@ def fill(scale: float, seed: int) -> dict:
                 counts[i],
             )
         )
-        idea_votes.extend((t, u, start) for u in rng.sample(range(1, n_people + 1), counts[i]))
+        idea_votes.extend((t, u, start) for u in rng.sample(range(1, n.people + 1), counts[i]))
+    return topics, posts, bodies, idea_votes
 
-    copy_rows(
-        Topic,
-        "id forum_id title author_id created_at last_post_at last_post_author_id reply_count "
-        "status vote_count slug is_pinned is_locked status_note",
-        (row + (topic_slug(row[2]), False, False, "") for row in topics),
-        "topics",
-        len(topics),
-    )
 
-    # Posts go through a staging table so body_html and the search vector (the services'
-    # post_index(): title weight A on first posts, body weight B) are computed in one pass.
+def copy_posts(posts: list[tuple], bodies: list[str]) -> None:
+    """Posts go through a staging table so body_html and the search vector (the services'
+    post_index(): title weight A on first posts, body weight B) are computed in one pass;
+    the search index is built afterwards."""
     PROGRESS.next()
     sql("DROP INDEX IF EXISTS forums_post_search_gin")
     sql(
@@ -728,6 +796,21 @@ def fill(scale: float, seed: int) -> dict:
     sql("CREATE INDEX forums_post_search_gin ON forums_post USING gin (search_vector)")
     PROGRESS("search index", 1, 1)
 
+
+def fill_topics(rng: random.Random, n: Sizes, topic_forums: list[int], people: Contributors):
+    """Topics, posts, ideas and their votes, and the forums' counters; returns how many
+    idea votes."""
+    posters = people.ids * 5 + list(range(1, n.people + 1))
+    topics, posts, bodies, idea_votes = plan_topics(rng, n, topic_forums, posters)
+    copy_rows(
+        Topic,
+        "id forum_id title author_id created_at last_post_at last_post_author_id reply_count "
+        "status vote_count slug is_pinned is_locked status_note",
+        (row + (topic_slug(row[2]), False, False, "") for row in topics),
+        "topics",
+        len(topics),
+    )
+    copy_posts(posts, bodies)
     PROGRESS.next()
     copy_rows(
         IdeaVote,
@@ -747,6 +830,20 @@ def fill(scale: float, seed: int) -> dict:
         WHERE s.forum_id = f.id
         """
     )
+    return len(idea_votes)
+
+
+def fill(scale: float, seed: int) -> dict:
+    """Every table the pages read, in one transaction; returns what was written."""
+    rng = random.Random(seed)
+    n = Sizes.at(scale)
+    n_orcid = fill_people(rng, n, seed)
+    n_memberships = fill_consortia(rng, n)
+    people = fill_contributors(rng, n)
+    groups = fill_groups(rng, people)
+    n_nominations, n_votes = fill_nominations(rng, n, people)
+    topic_forums = fill_forums(groups)
+    n_idea_votes = fill_topics(rng, n, topic_forums, people)
     reset_sequences(
         User,
         SocialAccount,
@@ -770,19 +867,19 @@ def fill(scale: float, seed: int) -> dict:
         IdeaVote,
     )
     return {
-        "people": n_people,
+        "people": n.people,
         "orcid_accounts": n_orcid,
-        "organizations": n_orgs,
-        "consortia": n_consortia,
-        "memberships": len(memberships),
-        "contributors": n_contributors,
-        "contributions": n_contributions,
-        "nominations": len(nominations),
-        "nomination_votes": len(votes),
-        "topics": n_topics,
-        "posts": n_posts,
-        "ideas": n_ideas,
-        "idea_votes": len(idea_votes),
+        "organizations": n.organizations,
+        "consortia": n.consortia,
+        "memberships": n_memberships,
+        "contributors": n.contributors,
+        "contributions": n.contributions,
+        "nominations": n_nominations,
+        "nomination_votes": n_votes,
+        "topics": n.topics,
+        "posts": n.posts,
+        "ideas": n.ideas,
+        "idea_votes": n_idea_votes,
     }
 
 

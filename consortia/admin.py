@@ -195,7 +195,7 @@ class ConsortiumAdmin(VerifyPermissionMixin, ReadOnlyAdmin):
             "finalize_agreement",
             description=_("Finalize the agreement of the selected consortia"),
             permission="finalize",
-            act=lambda c, by: services.consortium_finalize_agreement(consortium=c, user=by),
+            act=lambda c, by: services.consortium_finalize_agreement(consortium=c, by=by),
             done=ngettext_lazy(
                 "%(count)d agreement finalized.", "%(count)d agreements finalized.", "count"
             ),
@@ -204,7 +204,7 @@ class ConsortiumAdmin(VerifyPermissionMixin, ReadOnlyAdmin):
             "mark_inactive",
             description=_("Mark the selected consortia inactive"),
             permission="deactivate",
-            act=lambda c, by: services.consortium_mark_inactive(consortium=c, user=by),
+            act=lambda c, by: services.consortium_mark_inactive(consortium=c, by=by),
             done=ngettext_lazy(
                 "%(count)d consortium marked inactive.",
                 "%(count)d consortia marked inactive.",
@@ -256,7 +256,7 @@ class MembershipAdmin(ReadOnlyAdmin):
             "accept_requests",
             description=_("Accept the selected requests"),
             permission="manage",
-            act=lambda m, by: services.membership_accept(membership=m, user=by),
+            act=lambda m, by: services.membership_accept(membership=m, by=by),
             done=ngettext_lazy(
                 "%(count)d request accepted.", "%(count)d requests accepted.", "count"
             ),
@@ -265,7 +265,7 @@ class MembershipAdmin(ReadOnlyAdmin):
             "decline_requests",
             description=_("Decline the selected requests"),
             permission="manage",
-            act=lambda m, by: services.membership_decline(membership=m, user=by),
+            act=lambda m, by: services.membership_decline(membership=m, by=by),
             done=ngettext_lazy(
                 "%(count)d request declined.", "%(count)d requests declined.", "count"
             ),
@@ -274,7 +274,7 @@ class MembershipAdmin(ReadOnlyAdmin):
             "remove_members",
             description=_("Remove the selected members from their consortium"),
             permission="manage",
-            act=lambda m, by: services.membership_leave(membership=m, user=by),
+            act=lambda m, by: services.membership_leave(membership=m, by=by),
             done=ngettext_lazy("%(count)d member removed.", "%(count)d members removed.", "count"),
         ),
     ]
@@ -320,11 +320,11 @@ class DocumentAdmin(ReadOnlyAdmin):
         return obj is None or permissions.can_manage_consortium(request.user, obj.consortium)
 
     def delete_model(self, request, obj):
-        services.document_delete(document=obj, user=request.user)
+        services.document_delete(document=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for document in queryset.select_related("consortium"):
-            services.document_delete(document=document, user=request.user)
+            services.document_delete(document=document, by=request.user)
 
 
 @admin.register(ProgressReport)

@@ -108,25 +108,33 @@ def get_visible_consortium(user, slug: str, queryset: QuerySet | None = None) ->
     return consortium
 
 
-def is_member_contact(user, consortium: Consortium) -> bool:
-    """Whether ``user`` is a contact of an active member organization."""
+def is_member_contact(
+    user, consortium: Consortium, *, member_organization_ids: Collection[int] | None = None
+) -> bool:
+    """Whether ``user`` is a contact of an active member organization.
+    ``member_organization_ids``: the active members, when the caller has them already."""
     if not user.is_authenticated:
         return False
-    return OrganizationContact.objects.filter(
-        user=user,
+    contacts = OrganizationContact.objects.filter(user=user)
+    if member_organization_ids is not None:
+        return contacts.filter(organization_id__in=member_organization_ids).exists()
+    return contacts.filter(
         organization__memberships__consortium=consortium,
         organization__memberships__state=Membership.State.ACTIVE,
     ).exists()
 
 
-def can_see_member_documents(user, consortium: Consortium) -> bool:
-    return can_manage_consortium(user, consortium) or is_member_contact(user, consortium)
-
-
-def visible_document_visibilities(user, consortium: Consortium) -> list[str]:
-    if can_see_member_documents(user, consortium):
-        return list(Document.Visibility.values)
-    return [Document.Visibility.PUBLIC]
+def can_see_member_documents(
+    user,
+    consortium: Consortium,
+    *,
+    lead_contact_ids: Collection[int] | None = None,
+    member_organization_ids: Collection[int] | None = None,
+) -> bool:
+    """Those who manage the consortium and the contacts of its active members."""
+    return can_manage_consortium(
+        user, consortium, lead_contact_ids=lead_contact_ids
+    ) or is_member_contact(user, consortium, member_organization_ids=member_organization_ids)
 
 
 def organizations_for_user(user) -> QuerySet[Organization]:

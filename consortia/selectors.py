@@ -172,18 +172,13 @@ def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
         .select_related("user")
         .order_by("role", "user__name")
     )
+    lead_contact_ids = {c.user_id for c in contacts}
     can_manage = permissions.can_manage_consortium(
-        user, consortium, lead_contact_ids={c.user_id for c in contacts}
+        user, consortium, lead_contact_ids=lead_contact_ids
     )
-    member_org_ids = {m.organization_id for m in members}
-    if can_manage:
-        see_member_documents = True
-    elif user.is_authenticated:
-        see_member_documents = OrganizationContact.objects.filter(
-            user=user, organization_id__in=member_org_ids
-        ).exists()
-    else:
-        see_member_documents = False
+    see_member_documents = can_manage or permissions.is_member_contact(
+        user, consortium, member_organization_ids={m.organization_id for m in members}
+    )
     documents = Document.objects.filter(consortium=consortium)
     if not see_member_documents:
         documents = documents.filter(visibility=Document.Visibility.PUBLIC)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from accounts.selectors import people_with_permission
+from accounts.staff import require_staff_power
 from consortia import permissions, rules
 from consortia.documents import sniff
 from consortia.models import (
@@ -46,7 +47,7 @@ from consortia.models import (
 )
 from consortia.regions import region_of_countries
 from core.background import enqueue_on_commit
-from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.errors import InvalidInput, NotAllowed, RuleViolation, full_clean
 from core.identifiers import normalize_ror
 from mail.services import deliver, deliver_to_address
 
@@ -110,11 +111,6 @@ def _require_lead_or_staff(user, consortium: Consortium) -> None:
         )
 
 
-def _require_staff(allowed: bool) -> None:
-    if not allowed:
-        raise NotAllowed(_("Only ORCID staff may do this."))
-
-
 def _require_organization_contact(user, organization: Organization) -> None:
     if not permissions.can_act_for_organization(user, organization):
         raise NotAllowed(
@@ -159,15 +155,6 @@ def consortium_agreement_shortfalls(consortium: Consortium) -> list[str]:
         member_countries=_member_countries(consortium),
         open_checklist_items=_open_pre_agreement_items(consortium),
     )
-
-
-def _full_clean(instance) -> None:
-    """Model validation as a domain error: a clear 400, never a 500."""
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        messages = exc.messages
-        raise InvalidInput(messages[0], details=messages) from exc
 
 
 def _lock(consortium: Consortium) -> Consortium:
@@ -237,7 +224,7 @@ def _register(*, user, data: NewOrganization) -> Organization:
         website=data.website,
         verification=Verification.UNVERIFIED,
     )
-    _full_clean(organization)
+    full_clean(organization)
     try:
         with transaction.atomic():
             organization.save()
@@ -253,10 +240,10 @@ def _register(*, user, data: NewOrganization) -> Organization:
 
 
 @transaction.atomic
-def organization_register(*, user, data: NewOrganization) -> Organization:
+def organization_register(*, by, data: NewOrganization) -> Organization:
     """Register an organization with ``user`` as its main relationship contact. It is
     unverified until ORCID staff vouch for it; they are mailed."""
-    organization = _register(user=user, data=data)
+    organization = _register(user=by, data=data)
     deliver(
         recipients=_verifiers(),
         kind="consortia.organization_registered",
@@ -264,7 +251,7 @@ def organization_register(*, user, data: NewOrganization) -> Organization:
         subject=gettext_lazy("To verify: %(org)s"),
         subject_params={"org": organization.name},
         template="consortia/email/organization_registered",
-        context={"organization": organization, "registered_by": user},
+        context={"organization": organization, "registered_by": by},
         list_id=LIST_ID,
     )
     return organization
@@ -288,7 +275,7 @@ def _organization_for(
         raise InvalidInput(_("Choose your organization or register it."))
     if not tell_verifiers:  # the caller tells them about the organization with its own event
         return _register(user=user, data=new_organization)
-    return organization_register(user=user, data=new_organization)
+    return organization_register(by=user, data=new_organization)
 
 
 def _require_unverified(row: Organization | Consortium) -> None:
@@ -541,7 +528,7 @@ def contact_request_decline(*, request: ContactRequest, by, note: str = "") -> C
 def membership_request(
     *,
     consortium: Consortium,
-    user,
+    by,
     message: str = "",
     organization: Organization | None = None,
     new_organization: NewOrganization | None = None,
@@ -557,7 +544,7 @@ def membership_request(
             _("%(name)s is inactive and does not take new members.") % {"name": consortium.name}
         )
     organization = _organization_for(
-        user=user, organization=organization, new_organization=new_organization
+        user=by, organization=organization, new_organization=new_organization
     )
     active = (
         Membership.objects.active()
@@ -593,7 +580,7 @@ def membership_request(
             membership = Membership.objects.create(
                 consortium=consortium,
                 organization=organization,
-                requested_by=user,
+                requested_by=by,
                 message=message.strip(),
             )
     except IntegrityError as exc:  # the same request sent twice at the same moment
@@ -605,7 +592,7 @@ def membership_request(
         subject=gettext_lazy("New request to join %(name)s"),
         subject_params={"name": consortium.name},
         template="consortia/email/join_requested",
-        context={"membership": membership, "consortium": consortium, "requester": user},
+        context={"membership": membership, "consortium": consortium, "requester": by},
         list_id=LIST_ID,
     )
     return membership
@@ -622,9 +609,9 @@ def _locked_membership(membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_accept(*, membership: Membership, user, note: str = "") -> Membership:
+def membership_accept(*, membership: Membership, by, note: str = "") -> Membership:
     """A lead contact accepts a request; the requester is told by email."""
-    _require_lead_or_staff(user, membership.consortium)
+    _require_lead_or_staff(by, membership.consortium)
     consortium = _lock(membership.consortium)
     # Requests sent before the consortium was marked inactive are still waiting.
     if consortium.status == Consortium.Status.INACTIVE:
@@ -653,7 +640,7 @@ def membership_accept(*, membership: Membership, user, note: str = "") -> Member
             % {"org": membership.organization.name, "other": elsewhere.consortium.name}
         )
     membership.state = Membership.State.ACTIVE
-    membership.decided_by = user
+    membership.decided_by = by
     membership.decided_at = timezone.now()
     membership.decision_note = note.strip()
     try:
@@ -670,14 +657,14 @@ def membership_accept(*, membership: Membership, user, note: str = "") -> Member
 
 
 @transaction.atomic
-def membership_decline(*, membership: Membership, user, note: str = "") -> Membership:
+def membership_decline(*, membership: Membership, by, note: str = "") -> Membership:
     """A lead contact declines a request, with a note; the requester is told by email."""
-    _require_lead_or_staff(user, membership.consortium)
+    _require_lead_or_staff(by, membership.consortium)
     membership = _locked_membership(membership)
     if membership.state != Membership.State.REQUESTED:
         raise RuleViolation(_("This request has already been answered."))
     membership.state = Membership.State.DECLINED
-    membership.decided_by = user
+    membership.decided_by = by
     membership.decided_at = timezone.now()
     membership.decision_note = note.strip()
     membership.save()
@@ -705,15 +692,15 @@ def _notify_requester(membership: Membership, *, kind: str, accepted: bool) -> N
 
 
 @transaction.atomic
-def membership_leave(*, membership: Membership, user) -> Membership:
+def membership_leave(*, membership: Membership, by) -> Membership:
     """An active member leaves (its contact) or is removed (a lead contact or staff).
 
     If an active consortium falls below the minimum, it is flagged and its lead contacts
     and staff get an email.
     """
     consortium = membership.consortium
-    if not permissions.can_manage_consortium(user, consortium):
-        _require_organization_contact(user, membership.organization)
+    if not permissions.can_manage_consortium(by, consortium):
+        _require_organization_contact(by, membership.organization)
     consortium = _lock(consortium)
     membership = _locked_membership(membership)
     if membership.state != Membership.State.ACTIVE:
@@ -730,7 +717,7 @@ def membership_leave(*, membership: Membership, user) -> Membership:
         )
     membership.state = Membership.State.LEFT
     membership.left_at = timezone.now()
-    membership.decided_by = user
+    membership.decided_by = by
     membership.save()
     consortium_refresh_minimum(consortium=consortium, cause=membership)
     return membership
@@ -822,7 +809,7 @@ def consortium_refresh_region(*, consortium: Consortium) -> None:
 @transaction.atomic
 def consortium_propose(
     *,
-    user,
+    by,
     name: str,
     kind: str,
     countries: Sequence[str],
@@ -837,7 +824,7 @@ def consortium_propose(
     if not name.strip():
         raise InvalidInput(_("Enter the consortium's name."))
     lead = _organization_for(
-        user=user,
+        user=by,
         organization=organization,
         new_organization=new_organization,
         tell_verifiers=False,
@@ -861,22 +848,22 @@ def consortium_propose(
         website=website,
         status=Consortium.Status.FORMING,
         verification=Verification.UNVERIFIED,
-        proposed_by=user,
+        proposed_by=by,
     )
-    _full_clean(consortium)
+    full_clean(consortium)
     consortium.save()
     ConsortiumCountry.objects.bulk_create(
         [ConsortiumCountry(consortium=consortium, country=code) for code in codes]
     )
     ConsortiumContact.objects.create(
-        consortium=consortium, user=user, role=ConsortiumContact.Role.MAIN
+        consortium=consortium, user=by, role=ConsortiumContact.Role.MAIN
     )
     Membership.objects.create(
         consortium=consortium,
         organization=lead,
         state=Membership.State.ACTIVE,
-        requested_by=user,
-        decided_by=user,
+        requested_by=by,
+        decided_by=by,
         decided_at=timezone.now(),
     )
     # The checklist starts with every item open; the first one is done by proposing.
@@ -891,7 +878,7 @@ def consortium_propose(
         subject=gettext_lazy("To verify: the proposed consortium %(name)s"),
         subject_params={"name": consortium.name},
         template="consortia/email/consortium_proposed",
-        context={"consortium": consortium, "lead": lead, "proposer": user},
+        context={"consortium": consortium, "lead": lead, "proposer": by},
         list_id=LIST_ID,
     )
     return consortium
@@ -942,28 +929,28 @@ def consortium_reject(*, consortium: Consortium, by, note: str = "") -> Consorti
 def consortium_update_details(
     *,
     consortium: Consortium,
-    user,
+    by,
     description: str,
     website: str,
     countries: Sequence[str],
 ) -> Consortium:
     """Lead contacts edit what the consortium page says, and the countries it serves."""
-    _require_lead_or_staff(user, consortium)
+    _require_lead_or_staff(by, consortium)
     consortium = _lock(consortium)
     codes = _clean_countries(consortium.kind, countries)
     consortium.description = description
     consortium.website = website
-    _full_clean(consortium)
+    full_clean(consortium)
     consortium.save(update_fields=["description", "website"])
     consortium_set_countries(consortium=consortium, countries=codes)
     return consortium
 
 
 @transaction.atomic
-def consortium_finalize_agreement(*, consortium: Consortium, user) -> Consortium:
+def consortium_finalize_agreement(*, consortium: Consortium, by) -> Consortium:
     """Staff finalize the agreement: the consortium becomes *active* — only when every
     pre-agreement checklist item is done and the membership rules hold."""
-    _require_staff(permissions.can_finalize_consortium(user))
+    require_staff_power(by, permissions.can_finalize_consortium)
     consortium = _lock(consortium)
     if consortium.verification != Verification.VERIFIED:
         raise RuleViolation(
@@ -987,9 +974,9 @@ def consortium_finalize_agreement(*, consortium: Consortium, user) -> Consortium
 
 
 @transaction.atomic
-def consortium_mark_inactive(*, consortium: Consortium, user) -> Consortium:
+def consortium_mark_inactive(*, consortium: Consortium, by) -> Consortium:
     """Staff mark a consortium inactive (it no longer takes members)."""
-    _require_staff(permissions.can_deactivate_consortium(user))
+    require_staff_power(by, permissions.can_deactivate_consortium)
     consortium = _lock(consortium)
     consortium.status = Consortium.Status.INACTIVE
     consortium.below_minimum = False
@@ -1183,9 +1170,9 @@ def consortium_contact_show_email(*, contact: ConsortiumContact, by, show: bool)
 
 
 @transaction.atomic
-def consortium_contact_remove(*, contact: ConsortiumContact, user) -> None:
+def consortium_contact_remove(*, contact: ConsortiumContact, by) -> None:
     """Remove a lead contact; the consortium keeps at least one."""
-    _require_lead_or_staff(user, contact.consortium)
+    _require_lead_or_staff(by, contact.consortium)
     if ConsortiumContact.objects.filter(consortium=contact.consortium).count() <= 1:
         raise RuleViolation(_("A consortium keeps at least one lead contact."))
     contact.delete()
@@ -1199,20 +1186,20 @@ def checklist_entry_update(
     *,
     consortium: Consortium,
     item: ChecklistItem,
-    user,
+    by,
     done: bool,
     note: str = "",
     document: Document | None = None,
 ) -> ChecklistEntry:
     """Mark a checklist item done or not done, with a note and an optional document."""
-    _require_lead_or_staff(user, consortium)
+    _require_lead_or_staff(by, consortium)
     if document is not None and document.consortium_id != consortium.pk:
         raise InvalidInput(_("Choose one of this consortium's documents."))
     entry, _created = ChecklistEntry.objects.select_for_update().get_or_create(
         consortium=consortium, item=item
     )
     if done and not entry.done:
-        entry.done_by = user
+        entry.done_by = by
         entry.done_at = timezone.now()
     elif not done:
         entry.done_by = None
@@ -1228,11 +1215,9 @@ def checklist_entry_update(
 
 
 @transaction.atomic
-def document_upload(
-    *, consortium: Consortium, user, title: str, upload, visibility: str
-) -> Document:
+def document_upload(*, consortium: Consortium, by, title: str, upload, visibility: str) -> Document:
     """Store a document (checked by size and by content) in the private storage."""
-    _require_lead_or_staff(user, consortium)
+    _require_lead_or_staff(by, consortium)
     limit = settings.DOCUMENTS_MAX_UPLOAD_BYTES
     if upload.size > limit:
         raise InvalidInput(
@@ -1255,7 +1240,7 @@ def document_upload(
         content_type=kind.content_type,
         size=upload.size,
         visibility=visibility,
-        uploaded_by=user,
+        uploaded_by=by,
     )
     # The stored name never comes from the uploader.
     upload.name = f"{uuid.uuid4().hex}.{kind.extension}"
@@ -1272,9 +1257,9 @@ def document_upload(
 
 
 @transaction.atomic
-def document_delete(*, document: Document, user) -> None:
+def document_delete(*, document: Document, by) -> None:
     """Delete a document and, after commit, its file."""
-    _require_lead_or_staff(user, document.consortium)
+    _require_lead_or_staff(by, document.consortium)
     storage, name = document.file.storage, document.file.name
     ChecklistEntry.objects.filter(document=document).update(document=None)
     document.delete()
@@ -1285,15 +1270,13 @@ def document_delete(*, document: Document, user) -> None:
 
 
 @transaction.atomic
-def progress_report_publish(
-    *, consortium: Consortium, user, title: str, body: str
-) -> ProgressReport:
+def progress_report_publish(*, consortium: Consortium, by, title: str, body: str) -> ProgressReport:
     """Publish a progress report; members are mailed by a task after commit."""
-    _require_lead_or_staff(user, consortium)
+    _require_lead_or_staff(by, consortium)
     if not title.strip() or not body.strip():
         raise InvalidInput(_("A progress report needs a title and a text."))
     report = ProgressReport.objects.create(
-        consortium=consortium, title=title.strip(), body=body, published_by=user
+        consortium=consortium, title=title.strip(), body=body, published_by=by
     )
     enqueue_on_commit("consortia.tasks.send_progress_report", report.pk)
     return report

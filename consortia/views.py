@@ -42,7 +42,7 @@ from consortia.models import (
     ProgressReport,
 )
 from core.cache import viewer_key
-from core.errors import DomainError
+from core.errors import DomainError, form_error
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
 from core.submissions import submitted_once
@@ -51,13 +51,6 @@ PAGE_SIZE = 25
 # The link of an invitation opened in this browser, kept so that it survives signing up
 # or signing in (the dashboard offers it until it is accepted or closed).
 INVITATION_SESSION_KEY = "consortia.invitation"
-
-
-def _add_domain_error(form, error: DomainError) -> None:
-    form.add_error(None, str(error.message))
-    for detail in error.details:
-        if str(detail) != str(error.message):
-            form.add_error(None, str(detail))
 
 
 def _decision_note(request: HttpRequest) -> str | None:
@@ -70,11 +63,6 @@ def _decision_note(request: HttpRequest) -> str | None:
         for error in errors:
             messages.error(request, error)
     return None
-
-
-def _message_domain_error(request: HttpRequest, error: DomainError) -> None:
-    text = " ".join([str(error.message), *[str(d) for d in error.details]])
-    messages.error(request, text)
 
 
 # --- Public pages --------------------------------------------------------------------------
@@ -185,13 +173,13 @@ def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 membership = services.membership_request(
                     consortium=consortium,
-                    user=request.user,
+                    by=request.user,
                     message=form.cleaned_data["message"],
                     organization=organization,
                     new_organization=new_organization,
                 )
             except DomainError as error:
-                _add_domain_error(form, error)
+                form_error(form, error)
                 status = error.status_code
                 already_registered = getattr(error, "organization", None)
             else:
@@ -229,11 +217,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
     membership = permissions.get_membership_for_contact(request.user, pk)
-    try:
-        services.membership_leave(membership=membership, user=request.user)
-    except DomainError as error:
-        _message_domain_error(request, error)
-        return _render_dashboard(request, status=error.status_code)
+    services.membership_leave(membership=membership, by=request.user)
     messages.success(
         request,
         _("%(org)s has left %(name)s.")
@@ -259,7 +243,7 @@ def consortium_propose(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 consortium = services.consortium_propose(
-                    user=request.user,
+                    by=request.user,
                     name=data["name"],
                     kind=data["kind"],
                     countries=data["countries"],
@@ -269,7 +253,7 @@ def consortium_propose(request: HttpRequest) -> HttpResponse:
                     new_organization=new_organization,
                 )
             except DomainError as error:
-                _add_domain_error(form, error)
+                form_error(form, error)
                 status = error.status_code
                 already_registered = getattr(error, "organization", None)
             else:
@@ -336,12 +320,8 @@ def consortium_manage(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _act(request: HttpRequest, consortium: Consortium, action, success: str) -> HttpResponse:
-    """Run one service; success → back to the manage page, a domain error → 4xx page."""
-    try:
-        action()
-    except DomainError as error:
-        _message_domain_error(request, error)
-        return _render_manage(request, consortium, status=error.status_code)
+    """Run one service; success → back to the manage page (a domain error goes through)."""
+    action()
     messages.success(request, success)
     return redirect("consortia:manage", slug=consortium.slug)
 
@@ -365,7 +345,7 @@ def _decide(request: HttpRequest, slug: str, pk: int, decide, success: str) -> H
     return _act(
         request,
         consortium,
-        lambda: decide(membership=membership, user=request.user, note=note),
+        lambda: decide(membership=membership, by=request.user, note=note),
         success % {"org": membership.organization.name},
     )
 
@@ -395,7 +375,7 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.membership_leave(membership=membership, user=request.user),
+        lambda: services.membership_leave(membership=membership, by=request.user),
         _("%(org)s is no longer a member.") % {"org": membership.organization.name},
     )
 
@@ -410,13 +390,13 @@ def details_update(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.consortium_update_details(
             consortium=consortium,
-            user=request.user,
+            by=request.user,
             description=form.cleaned_data["description"],
             website=form.cleaned_data["website"],
             countries=form.cleaned_data["countries"],
         )
     except DomainError as error:
-        _add_domain_error(form, error)
+        form_error(form, error)
         return _render_manage(request, consortium, status=error.status_code, details_form=form)
     messages.success(request, _("The consortium's details were saved."))
     return redirect("consortia:manage", slug=consortium.slug)
@@ -438,7 +418,7 @@ def contact_invite(request: HttpRequest, slug: str) -> HttpResponse:
             role=form.cleaned_data["role"],
         )
     except DomainError as error:
-        _add_domain_error(form, error)
+        form_error(form, error)
         return _render_manage(request, consortium, status=error.status_code, invitation_form=form)
     # The same answer whether or not the address has an account.
     messages.success(
@@ -474,7 +454,7 @@ def contact_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.consortium_contact_remove(contact=contact, user=request.user),
+        lambda: services.consortium_contact_remove(contact=contact, by=request.user),
         _("%(person)s is no longer a lead contact.") % {"person": contact.user},
     )
 
@@ -504,7 +484,7 @@ def checklist_update(request: HttpRequest, slug: str, item_pk: int) -> HttpRespo
         lambda: services.checklist_entry_update(
             consortium=consortium,
             item=item,
-            user=request.user,
+            by=request.user,
             done=data["done"],
             note=data["note"],
             document=data["document"],
@@ -524,13 +504,13 @@ def document_upload(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         document = services.document_upload(
             consortium=consortium,
-            user=request.user,
+            by=request.user,
             title=form.cleaned_data["title"],
             upload=form.cleaned_data["file"],
             visibility=form.cleaned_data["visibility"],
         )
     except DomainError as error:
-        _add_domain_error(form, error)
+        form_error(form, error)
         return _render_manage(request, consortium, status=error.status_code, document_form=form)
     messages.success(request, _("“%(title)s” was uploaded.") % {"title": document.title})
     return redirect("consortia:manage", slug=consortium.slug)
@@ -546,7 +526,7 @@ def document_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.document_delete(document=document, user=request.user),
+        lambda: services.document_delete(document=document, by=request.user),
         _("“%(title)s” was deleted.") % {"title": document.title},
     )
 
@@ -561,12 +541,12 @@ def report_publish(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         report = services.progress_report_publish(
             consortium=consortium,
-            user=request.user,
+            by=request.user,
             title=form.cleaned_data["title"],
             body=form.cleaned_data["body"],
         )
     except DomainError as error:
-        _add_domain_error(form, error)
+        form_error(form, error)
         return _render_manage(request, consortium, status=error.status_code, report_form=form)
     messages.success(
         request,
@@ -582,7 +562,7 @@ def consortium_finalize(request: HttpRequest, slug: str) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.consortium_finalize_agreement(consortium=consortium, user=request.user),
+        lambda: services.consortium_finalize_agreement(consortium=consortium, by=request.user),
         _("The agreement of %(name)s is finalized: it is active.") % {"name": consortium.name},
     )
 
@@ -594,7 +574,7 @@ def consortium_deactivate(request: HttpRequest, slug: str) -> HttpResponse:
     return _act(
         request,
         consortium,
-        lambda: services.consortium_mark_inactive(consortium=consortium, user=request.user),
+        lambda: services.consortium_mark_inactive(consortium=consortium, by=request.user),
         _("%(name)s is marked inactive.") % {"name": consortium.name},
     )
 
@@ -718,7 +698,7 @@ def organization_ask(request: HttpRequest, pk: int) -> HttpResponse:
                     message=form.cleaned_data["message"],
                 )
             except DomainError as error:
-                _add_domain_error(form, error)
+                form_error(form, error)
                 status = error.status_code
             else:
                 messages.success(
@@ -741,11 +721,7 @@ def _decide_contact_request(request: HttpRequest, pk: int, decide, success: str)
     note = _decision_note(request)
     if note is None:
         return _render_dashboard(request, status=400)
-    try:
-        decide(request=contact_request, by=request.user, note=note)
-    except DomainError as error:
-        _message_domain_error(request, error)
-        return _render_dashboard(request, status=error.status_code)
+    decide(request=contact_request, by=request.user, note=note)
     messages.success(
         request,
         success % {"person": contact_request.user, "org": contact_request.organization.name},

@@ -210,14 +210,14 @@ def seed(stdout, context: dict) -> None:
             choice = "abstain" if i == 6 else "approve"
             services.vote_cast(
                 nomination=decided,
-                voter=member,
+                by=member,
                 choice=choice,
                 comment="Well deserved." if i == 0 else "",
                 now=opened + timedelta(days=1, hours=i),
             )
         decided.refresh_from_db()
         services.agreement_sign(
-            signer=ost,
+            by=ost,
             nomination=decided,
             agreement_version=agreement.version,
             full_name=ost.name,
@@ -236,14 +236,14 @@ def seed(stdout, context: dict) -> None:
             by=staff,
             now=now - timedelta(days=3),
         )
-        services.vote_cast(nomination=open_one, voter=roll[1], choice="approve")
+        services.vote_cast(nomination=open_one, by=roll[1], choice="approve")
         services.vote_cast(
             nomination=open_one,
-            voter=roll[2],
+            by=roll[2],
             choice="reject",
             comment="I would like to see more code contributions first.",
         )
-        services.vote_cast(nomination=open_one, voter=roll[3], choice="abstain")
+        services.vote_cast(nomination=open_one, by=roll[3], choice="abstain")
 
     _briefings(steering, api, people)
 
@@ -299,7 +299,7 @@ def _briefings(steering: Group, api: Group, people: dict) -> None:
         group, author = groups[group_key], people[author_key]
         if Briefing.objects.filter(group=group, title=title).exists():
             continue
-        briefing = services.briefing_create(group=group, author=author, title=title, body=body)
+        briefing = services.briefing_create(group=group, by=author, title=title, body=body)
         services.briefing_publish(briefing=briefing, by=author, now=now - timedelta(days=days_ago))
     for key, group_keys in (
         ("user", ["steering"]),
@@ -310,4 +310,4 @@ def _briefings(steering: Group, api: Group, people: dict) -> None:
         for group_key in group_keys:
             group = groups[group_key]
             if not BriefingSubscription.objects.filter(user=people[key], group=group).exists():
-                services.briefing_subscribe(user=people[key], group=group)
+                services.briefing_subscribe(by=people[key], group=group)

@@ -219,10 +219,6 @@ class Group(models.Model):
         return reverse("contributors:group_detail", args=[self.slug])
 
     @property
-    def is_steering(self) -> bool:
-        return self.kind == self.Kind.STEERING
-
-    @property
     def has_ended(self) -> bool:
         return bool(self.ends_on and self.ends_on < timezone.localdate())
 

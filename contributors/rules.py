@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,3 +46,16 @@ class Tally:
     @property
     def everyone_voted(self) -> bool:
         return self.roll_size > 0 and self.voted >= self.roll_size
+
+
+def count_votes(eligible_voter_ids: Collection[int], votes: Iterable[tuple[int, str]]) -> Tally:
+    """The tally over the eligible (not recused) voters of the roll; ``votes`` are
+    ``(voter id, choice)`` pairs, and a vote of someone off the roll does not count."""
+    eligible = set(eligible_voter_ids)
+    choices = Counter(choice for voter_id, choice in votes if voter_id in eligible)
+    return Tally(
+        roll_size=len(eligible),
+        approvals=choices["approve"],
+        rejections=choices["reject"],
+        abstentions=choices["abstain"],
+    )

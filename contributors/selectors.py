@@ -31,18 +31,10 @@ from contributors.models import (
     RollEntry,
     Vote,
 )
-from contributors.rules import Tally
+from contributors.rules import Tally, count_votes
 from mail.models import Unsubscription
 
 # --- Groups (public API for other apps) ---------------------------------------------------
-
-
-def group_for_slug(slug: str) -> Group | None:
-    return Group.objects.filter(slug=slug).first()
-
-
-def steering_group() -> Group | None:
-    return Group.objects.filter(kind=Group.Kind.STEERING).first()
 
 
 def is_group_member(user, group: Group, today: date | None = None) -> bool:
@@ -72,14 +64,6 @@ def current_group_roles(user, today: date | None = None) -> list[tuple[int, str]
 def current_member_ids(group: Group, today: date | None = None) -> set[int]:
     return set(
         Membership.objects.current(today).filter(group=group).values_list("user_id", flat=True)
-    )
-
-
-def current_steering_member_ids(today: date | None = None) -> set[int]:
-    return set(
-        Membership.objects.current(today)
-        .filter(group__kind=Group.Kind.STEERING)
-        .values_list("user_id", flat=True)
     )
 
 
@@ -279,17 +263,8 @@ def forum_activity(user_ids: list[int]) -> dict[int, dict[str, int]]:
 def tally(nomination: Nomination) -> Tally:
     """The tally over the eligible (not recused) voters of the roll."""
     eligible = RollEntry.objects.filter(nomination=nomination, recused_at__isnull=True)
-    counts = dict(
-        Vote.objects.filter(nomination=nomination, voter_id__in=eligible.values("voter_id"))
-        .values_list("choice")
-        .annotate(n=Count("pk"))
-    )
-    return Tally(
-        roll_size=eligible.count(),
-        approvals=counts.get(Vote.Choice.APPROVE, 0),
-        rejections=counts.get(Vote.Choice.REJECT, 0),
-        abstentions=counts.get(Vote.Choice.ABSTAIN, 0),
-    )
+    votes = Vote.objects.filter(nomination=nomination).values_list("voter_id", "choice")
+    return count_votes(eligible.values_list("voter_id", flat=True), votes)
 
 
 REVIEW_DECIDED_PAGE_SIZE = 25
@@ -331,13 +306,8 @@ def nomination_review(nomination: Nomination, viewer) -> dict:
     by_voter = {v.voter_id: v for v in votes}
     for entry in roll:
         entry.vote = by_voter.get(entry.voter_id)
-    eligible_ids = {r.voter_id for r in roll if r.recused_at is None}
-    counted = [v for v in votes if v.voter_id in eligible_ids]
-    result = Tally(
-        roll_size=len(eligible_ids),
-        approvals=sum(v.choice == Vote.Choice.APPROVE for v in counted),
-        rejections=sum(v.choice == Vote.Choice.REJECT for v in counted),
-        abstentions=sum(v.choice == Vote.Choice.ABSTAIN for v in counted),
+    result = count_votes(
+        [r.voter_id for r in roll if r.recused_at is None], [(v.voter_id, v.choice) for v in votes]
     )
     # The evidence counts what staff verified; the latest list marks which ones they are.
     verified = Contribution.objects.verified().filter(user=nominee)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import people_with_permission
+from accounts.staff import require_staff_power
 from contributors import permissions, rules, selectors
 from contributors.models import (
     Agreement,
@@ -38,7 +39,7 @@ from contributors.models import (
     Vote,
     one_year_after,
 )
-from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.errors import InvalidInput, NotAllowed, RuleViolation, full_clean
 from core.markdown import render_markdown
 from mail import services as mail
 from mail.services import deliver
@@ -46,11 +47,6 @@ from mail.services import deliver
 logger = logging.getLogger(__name__)
 
 LIST_ID = "governance"
-
-
-def _require_staff(allowed: bool) -> None:
-    if not allowed:
-        raise NotAllowed(_("Only ORCID staff may do this."))
 
 
 # --- Levels -------------------------------------------------------------------------------
@@ -73,7 +69,7 @@ def _level_change(
         changed_by=by,
         changed_at=now,
     )
-    change.full_clean()
+    full_clean(change)
     change.save()
     profile.level = to_level
     profile.level_since = now
@@ -104,7 +100,7 @@ def level_set_by_staff(
     *, user: User, level: str, reason: str, by: User, basis: str | None = None
 ) -> LevelChange | None:
     """Staff set a person's level; OST without a vote only for development staff or vendors."""
-    _require_staff(permissions.can_record_staff_level(by))
+    require_staff_power(by, permissions.can_record_staff_level)
     reason = (reason or "").strip()
     basis = level_change_basis(level=level, basis=basis, reason=reason)
     return _level_change(
@@ -131,7 +127,7 @@ def contribution_add(
     contribution = Contribution(
         user=user, kind=kind, title=title.strip(), link=link.strip(), date=date, added_by=by
     )
-    contribution.full_clean()
+    full_clean(contribution)
     contribution_date_check(contribution.date)
     contribution.save()
     if permissions.can_verify_contributions(by):
@@ -143,7 +139,7 @@ def contribution_add(
 @transaction.atomic
 def contribution_verify(*, contribution: Contribution, by: User) -> bool:
     """Staff verify a contribution; a person's first verified one makes them a contributor."""
-    _require_staff(permissions.can_verify_contributions(by))
+    require_staff_power(by, permissions.can_verify_contributions)
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.verified_at is not None:
         return False
@@ -204,8 +200,7 @@ def memberships_save(
     *, group: Group, memberships, deleted=(), by: User | None = None
 ) -> list[Membership]:
     """Save new or changed terms of ``group`` (and delete ``deleted``) under its rules."""
-    if by is not None:
-        _require_staff(permissions.can_manage_groups(by))
+    require_staff_power(by, permissions.can_manage_groups)
     # The group row lock serializes every change of its terms: two adds cannot both pass.
     group = Group.objects.select_for_update().get(pk=group.pk)
     memberships = list(memberships)
@@ -231,14 +226,13 @@ def membership_add(
     by: User | None = None,
 ) -> Membership:
     """Give a person a one-year term in a group (a chair replaces no one: one at a time)."""
-    if by is not None:
-        _require_staff(permissions.can_manage_groups(by))
+    require_staff_power(by, permissions.can_manage_groups)
     start = term_start or timezone.localdate()
     membership = Membership(
         group=group, user=user, role=role, term_start=start, term_end=one_year_after(start)
     )
     # The overlap checks say more than the unique constraint's generic message.
-    membership.full_clean(validate_unique=False, validate_constraints=False)
+    full_clean(membership, validate_unique=False, validate_constraints=False)
     memberships_save(group=group, memberships=[membership])
     return membership
 
@@ -271,7 +265,7 @@ def nomination_open(
     now: datetime | None = None,
 ) -> Nomination:
     """Staff nominate a technical contributor; the voter roll is frozen and emailed."""
-    _require_staff(permissions.can_nominate(by))
+    require_staff_power(by, permissions.can_nominate)
     now = now or timezone.now()
     rationale = (rationale or "").strip()
     if not rationale:
@@ -373,7 +367,7 @@ def _locked_open_nomination(nomination_id: int, now: datetime) -> Nomination:
 def vote_cast(
     *,
     nomination: Nomination,
-    voter: User,
+    by: User,
     choice: str,
     comment: str = "",
     now: datetime | None = None,
@@ -386,18 +380,18 @@ def vote_cast(
     if choice == Vote.Choice.REJECT and not comment:
         raise InvalidInput(_("Give a reason when you reject a nomination."))
     nomination = _locked_open_nomination(nomination.pk, now)
-    entry = RollEntry.objects.filter(nomination=nomination, voter=voter).first()
+    entry = RollEntry.objects.filter(nomination=nomination, voter=by).first()
     if entry is None:
         raise NotAllowed(_("You are not on the voter roll of this nomination."))
     if entry.recused_at is not None:
         raise NotAllowed(_("You recused yourself from this nomination."))
-    if not voter.is_active or selectors.is_non_voting_ost(voter):
+    if not by.is_active or selectors.is_non_voting_ost(by):
         raise NotAllowed(_("You are not on the voter roll of this nomination."))
-    vote = Vote.objects.filter(nomination=nomination, voter=voter).first()
+    vote = Vote.objects.filter(nomination=nomination, voter=by).first()
     if vote is None:
         vote = Vote(
             nomination=nomination,
-            voter=voter,
+            voter=by,
             choice=choice,
             comment=comment,
             cast_at=now,
@@ -411,14 +405,14 @@ def vote_cast(
         vote.choice, vote.comment, vote.changed_at = choice, comment, now
         vote.save(update_fields=["choice", "comment", "changed_at"])
         kind = NominationEvent.Kind.VOTE_CHANGED
-    _event(nomination, kind, actor=voter, detail=comment, data={"choice": choice}, now=now)
+    _event(nomination, kind, actor=by, detail=comment, data={"choice": choice}, now=now)
     _decide_if_due(nomination, now=now)
     return vote
 
 
 @transaction.atomic
 def vote_recuse(
-    *, nomination: Nomination, voter: User, reason: str, now: datetime | None = None
+    *, nomination: Nomination, by: User, reason: str, now: datetime | None = None
 ) -> RollEntry:
     """A member declares a conflict of interest and leaves this nomination's roll."""
     now = now or timezone.now()
@@ -426,7 +420,7 @@ def vote_recuse(
     if not reason:
         raise InvalidInput(_("Say briefly why you recuse yourself."))
     nomination = _locked_open_nomination(nomination.pk, now)
-    entry = RollEntry.objects.filter(nomination=nomination, voter=voter).first()
+    entry = RollEntry.objects.filter(nomination=nomination, voter=by).first()
     if entry is None:
         raise NotAllowed(_("You are not on the voter roll of this nomination."))
     if entry.recused_at is not None:
@@ -434,8 +428,8 @@ def vote_recuse(
     entry.recused_at, entry.recusal_reason = now, reason
     entry.save(update_fields=["recused_at", "recusal_reason"])
     # A recused member's earlier vote no longer counts; it is removed, the trail keeps it.
-    Vote.objects.filter(nomination=nomination, voter=voter).delete()
-    _event(nomination, NominationEvent.Kind.RECUSED, actor=voter, detail=reason, now=now)
+    Vote.objects.filter(nomination=nomination, voter=by).delete()
+    _event(nomination, NominationEvent.Kind.RECUSED, actor=by, detail=reason, now=now)
     _decide_if_due(nomination, now=now)
     return entry
 
@@ -553,7 +547,7 @@ def _same_name(a: str, b: str) -> bool:
 @transaction.atomic
 def agreement_sign(
     *,
-    signer: User,
+    by: User,
     nomination: Nomination,
     agreement_version: str,
     full_name: str,
@@ -564,7 +558,7 @@ def agreement_sign(
     """An approved nominee signs the current agreement and so becomes an OST member."""
     now = now or timezone.now()
     nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
-    if nomination.nominee_id != signer.pk:
+    if nomination.nominee_id != by.pk:
         raise NotAllowed(_("Only the nominee can sign the agreement for this nomination."))
     if Signature.objects.filter(nomination=nomination).exists():
         raise RuleViolation(_("You have already signed the OST agreement."))
@@ -578,7 +572,7 @@ def agreement_sign(
             _("The agreement changed while you were reading it. Please read version %(v)s.")
             % {"v": agreement.version}
         )
-    if not signer.orcid_id:
+    if not by.orcid_id:
         raise RuleViolation(
             _(
                 "Connect your ORCID iD on your account pages before you sign: the agreement "
@@ -590,16 +584,16 @@ def agreement_sign(
     full_name = " ".join((full_name or "").split())
     if not full_name:
         raise InvalidInput(_("Type your full name to sign."))
-    if signer.name and not _same_name(full_name, signer.name):
+    if by.name and not _same_name(full_name, by.name):
         raise InvalidInput(
-            _("Type your own full name as on your profile: %(name)s.") % {"name": signer.name}
+            _("Type your own full name as on your profile: %(name)s.") % {"name": by.name}
         )
     signature = Signature(
         nomination=nomination,
-        signer=signer,
+        signer=by,
         agreement=agreement,
         full_name=full_name,
-        orcid_id=signer.orcid_id,
+        orcid_id=by.orcid_id,
         signed_at=now,
         ip_address=ip_address or None,
     )
@@ -611,20 +605,20 @@ def agreement_sign(
     _event(
         nomination,
         NominationEvent.Kind.SIGNED,
-        actor=signer,
+        actor=by,
         detail=agreement.version,
         data={"version": agreement.version, "ip": ip_address},
         now=now,
     )
     _level_change(
-        user=signer,
+        user=by,
         to_level=Level.OST,
         basis=LevelChange.Basis.AGREEMENT_SIGNED,
         reason=str(
             _("Nomination approved on %(date)s; agreement %(version)s signed.")
             % {"date": f"{nomination.decided_at:%Y-%m-%d}", "version": agreement.version}
         ),
-        by=signer,
+        by=by,
         now=now,
     )
     return signature
@@ -648,7 +642,7 @@ def _briefing_fill(briefing: Briefing, *, title: str, body: str) -> None:
     if not briefing.body:
         raise InvalidInput(_("Write the briefing's text."))
     briefing.body_html = render_markdown(briefing.body)
-    briefing.full_clean()
+    full_clean(briefing)
 
 
 def briefing_plain_text(body: str) -> str:
@@ -659,10 +653,10 @@ def briefing_plain_text(body: str) -> str:
 
 
 @transaction.atomic
-def briefing_create(*, group: Group, author: User, title: str, body: str) -> Briefing:
+def briefing_create(*, group: Group, by: User, title: str, body: str) -> Briefing:
     """The chair (or staff) writes a draft briefing of ``group``; nothing is mailed yet."""
-    _require_briefing_writer(author, group)
-    briefing = Briefing(group=group, author=author)
+    _require_briefing_writer(by, group)
+    briefing = Briefing(group=group, author=by)
     _briefing_fill(briefing, title=title, body=body)
     briefing.save()
     return briefing
@@ -723,26 +717,26 @@ def briefing_publish(*, briefing: Briefing, by: User, now: datetime | None = Non
 
 
 @transaction.atomic
-def briefing_subscribe(*, user: User, group: Group) -> bool:
+def briefing_subscribe(*, by: User, group: Group) -> bool:
     """Receive ``group``'s briefings (again, after a one-click unsubscribe); True if new."""
-    _subscription, created = BriefingSubscription.objects.get_or_create(user=user, group=group)
+    _subscription, created = BriefingSubscription.objects.get_or_create(user=by, group=group)
     # Subscribing again undoes an unsubscription from the mail, or nothing would arrive.
-    resubscribed = mail.resubscribe(user_id=user.pk, list_id=selectors.briefing_list_id(group))
+    resubscribed = mail.resubscribe(user_id=by.pk, list_id=selectors.briefing_list_id(group))
     return created or resubscribed
 
 
 @transaction.atomic
-def briefing_unsubscribe(*, user: User, group: Group) -> bool:
+def briefing_unsubscribe(*, by: User, group: Group) -> bool:
     """Stop receiving ``group``'s briefings; True if the person was subscribed."""
-    deleted, _count = BriefingSubscription.objects.filter(user=user, group=group).delete()
+    deleted, _count = BriefingSubscription.objects.filter(user=by, group=group).delete()
     return bool(deleted)
 
 
 @transaction.atomic
-def briefing_subscriptions_set(*, user: User, groups) -> None:
+def briefing_subscriptions_set(*, by: User, groups) -> None:
     """Receive the briefings of exactly ``groups`` (the mail settings page)."""
     wanted = {group.pk: group for group in groups}
-    for group in Group.objects.filter(briefing_subscriptions__user=user).exclude(pk__in=wanted):
-        briefing_unsubscribe(user=user, group=group)
+    for group in Group.objects.filter(briefing_subscriptions__user=by).exclude(pk__in=wanted):
+        briefing_unsubscribe(by=by, group=group)
     for group in wanted.values():
-        briefing_subscribe(user=user, group=group)
+        briefing_subscribe(by=by, group=group)

@@ -28,18 +28,13 @@ from contributors.forms import (
 from contributors.models import Agreement, Contribution, Level, Signature
 from core.cache import FRAGMENT_SECONDS, viewer_key
 from core.client import client_address
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput, form_error
 from core.markdown import render_markdown
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
 
 PAGE_SIZE = 24
 BRIEFINGS_PAGE_SIZE = 20
-
-
-def _refused(request: HttpRequest, exc: DomainError) -> int:
-    messages.error(request, exc.message)
-    return exc.status_code
 
 
 # --- The directory and profiles -----------------------------------------------------------
@@ -137,7 +132,8 @@ def contribution_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
         try:
             services.contribution_add(user=person, by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            status = _refused(request, exc)
+            form_error(form, exc)
+            status = exc.status_code
         else:
             if permissions.can_verify_contributions(request.user):
                 messages.success(request, _("The contribution was added and verified."))
@@ -231,15 +227,13 @@ def _briefing_save(request: HttpRequest, *, group, briefing=None) -> HttpRespons
         )
     try:
         if briefing is None:
-            briefing = services.briefing_create(
-                group=group, author=request.user, **form.cleaned_data
-            )
+            briefing = services.briefing_create(group=group, by=request.user, **form.cleaned_data)
         else:
             briefing = services.briefing_update(
                 briefing=briefing, by=request.user, **form.cleaned_data
             )
     except DomainError as exc:
-        form.add_error(None, exc.message)
+        form_error(form, exc)
         return _briefing_form_page(
             request, group=group, briefing=briefing, form=form, status=exc.status_code
         )
@@ -275,25 +269,19 @@ def briefing_edit(request: HttpRequest, slug: str, briefing_id: int) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def briefing_publish(request: HttpRequest, slug: str, briefing_id: int) -> HttpResponse:
     briefing = permissions.get_briefing_for_writer(request.user, slug, briefing_id)
-    status = 200
     if request.method == "POST":
-        try:
-            sent = services.briefing_publish(briefing=briefing, by=request.user)
-        except DomainError as exc:
-            status = _refused(request, exc)
-        else:
-            messages.success(
-                request,
-                _("The briefing is published and mailed to %(count)s subscribers.")
-                % {"count": sent},
-            )
-            return redirect(briefing)
+        sent = services.briefing_publish(briefing=briefing, by=request.user)
+        messages.success(
+            request,
+            _("The briefing is published and mailed to %(count)s subscribers.") % {"count": sent},
+        )
+        return redirect(briefing)
     context = {
         "briefing": briefing,
         "group": briefing.group,
         "recipient_count": selectors.briefing_recipients(briefing.group).count(),
     }
-    return render(request, "contributors/briefing_publish.html", context, status=status)
+    return render(request, "contributors/briefing_publish.html", context)
 
 
 @login_required
@@ -303,14 +291,13 @@ def briefing_subscription(request: HttpRequest, slug: str) -> HttpResponse:
     group = permissions.get_group(slug)
     action = request.POST.get("action")
     if action == "subscribe":
-        services.briefing_subscribe(user=request.user, group=group)
+        services.briefing_subscribe(by=request.user, group=group)
         messages.success(request, _("You will receive this group's briefings by mail."))
     elif action == "unsubscribe":
-        services.briefing_unsubscribe(user=request.user, group=group)
+        services.briefing_unsubscribe(by=request.user, group=group)
         messages.success(request, _("You no longer receive this group's briefings."))
     else:
-        messages.error(request, _("Unknown action."))
-        return render(request, "contributors/briefing_refused.html", {"group": group}, status=400)
+        raise InvalidInput(_("Unknown action."))
     return redirect(group)
 
 
@@ -320,8 +307,11 @@ def briefing_settings(request: HttpRequest) -> HttpResponse:
     """The briefings section of /mail/settings/ posts here and goes back there."""
     form = BriefingChoicesForm(request.POST)
     if not form.is_valid():
-        return render(request, "contributors/briefing_refused.html", {"form": form}, status=400)
-    services.briefing_subscriptions_set(user=request.user, groups=form.cleaned_data["groups"])
+        raise InvalidInput(
+            _("Your briefing choices were not changed"),
+            details=[error for errors in form.errors.values() for error in errors],
+        )
+    services.briefing_subscriptions_set(by=request.user, groups=form.cleaned_data["groups"])
     messages.success(request, _("Your briefing choices are saved."))
     return redirect("mail:settings")
 
@@ -351,36 +341,30 @@ def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
-            if action == "vote":
-                vote_form = VoteForm(request.POST)
-                if vote_form.is_valid():
-                    services.vote_cast(
-                        nomination=nomination,
-                        voter=request.user,
-                        choice=vote_form.cleaned_data["choice"],
-                        comment=vote_form.cleaned_data["comment"],
-                    )
-                    messages.success(request, _("Your vote was recorded."))
-                    return redirect(nomination)
-                status = 400
-            elif action == "recuse":
-                recuse_form = RecuseForm(request.POST)
-                if recuse_form.is_valid():
-                    services.vote_recuse(
-                        nomination=nomination,
-                        voter=request.user,
-                        reason=recuse_form.cleaned_data["reason"],
-                    )
-                    messages.success(request, _("You recused yourself from this nomination."))
-                    return redirect(nomination)
-                status = 400
-            else:
-                messages.error(request, _("Unknown action."))
-                status = 400
-        except DomainError as exc:
-            status = _refused(request, exc)
-        nomination.refresh_from_db()
+        if action == "vote":
+            vote_form = VoteForm(request.POST)
+            if vote_form.is_valid():
+                services.vote_cast(
+                    nomination=nomination,
+                    by=request.user,
+                    choice=vote_form.cleaned_data["choice"],
+                    comment=vote_form.cleaned_data["comment"],
+                )
+                messages.success(request, _("Your vote was recorded."))
+                return redirect(nomination)
+        elif action == "recuse":
+            recuse_form = RecuseForm(request.POST)
+            if recuse_form.is_valid():
+                services.vote_recuse(
+                    nomination=nomination,
+                    by=request.user,
+                    reason=recuse_form.cleaned_data["reason"],
+                )
+                messages.success(request, _("You recused yourself from this nomination."))
+                return redirect(nomination)
+        else:
+            raise InvalidInput(_("Unknown action."))
+        status = 400
     # The template caches the page per contributors and forums generation and reviewer
     # (core.cache): the evidence, roll and audit trail are looked up only when drawn.
     context = {
@@ -426,20 +410,16 @@ def agreement(request: HttpRequest) -> HttpResponse:
             nomination = permissions.get_nomination_to_sign(
                 request.user, form.cleaned_data["nomination"]
             )
-            try:
-                services.agreement_sign(
-                    signer=request.user,
-                    nomination=nomination,
-                    agreement_version=form.cleaned_data["version"],
-                    full_name=form.cleaned_data["full_name"],
-                    confirmed=form.cleaned_data["confirm"],
-                    ip_address=client_address(request),
-                )
-            except DomainError as exc:
-                status = _refused(request, exc)
-            else:
-                messages.success(request, _("Thank you for signing. You are now an OST member."))
-                return redirect("contributors:agreement")
+            services.agreement_sign(
+                by=request.user,
+                nomination=nomination,
+                agreement_version=form.cleaned_data["version"],
+                full_name=form.cleaned_data["full_name"],
+                confirmed=form.cleaned_data["confirm"],
+                ip_address=client_address(request),
+            )
+            messages.success(request, _("Thank you for signing. You are now an OST member."))
+            return redirect("contributors:agreement")
     elif to_sign and current:
         form = SignForm(initial={"nomination": to_sign.pk, "version": current.version})
     signatures = (

@@ -12,7 +12,6 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from contributors import services as contributors_services
 from contributors.models import Contribution
-from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.errors import InvalidInput, NotAllowed, RuleViolation, full_clean
 from events import permissions
 from events.models import Meeting, Registration, Session, Speaker
 from mail.services import deliver
@@ -35,11 +34,6 @@ REMINDER_AHEAD = timedelta(hours=24)
 def _lock_meeting(meeting: Meeting) -> Meeting:
     # select_for_update is a no-op on SQLite, where IMMEDIATE transactions serialize writers.
     return Meeting.objects.select_for_update().get(pk=meeting.pk)
-
-
-def _validation_to_input(exc: ValidationError) -> InvalidInput:
-    messages = exc.messages
-    return InvalidInput(messages[0] if messages else None, details=messages[1:])
 
 
 def _absolute(path: str) -> str:
@@ -88,10 +82,7 @@ def session_propose(
         proposed_by=by,
         proposed_at=now,
     )
-    try:
-        session.full_clean()
-    except ValidationError as exc:
-        raise _validation_to_input(exc) from exc
+    full_clean(session)
     session.save()
     Speaker.objects.bulk_create(
         Speaker(session=session, user=person, position=i) for i, person in enumerate(speakers)
@@ -169,7 +160,7 @@ def session_accept(
     session.starts_at, session.ends_at, session.room = starts_at, ends_at, room
     session.review_note = (note or "").strip()
     session.reviewed_by, session.reviewed_at = by, timezone.now()
-    session.full_clean()
+    full_clean(session)
     session.save()
     session.meeting = meeting
     _notify_outcome(session)
@@ -198,24 +189,6 @@ def session_decline(*, session: Session, by: User, note: str) -> Session:
 
 
 @transaction.atomic
-def session_reschedule(
-    *, session: Session, by: User, starts_at: datetime, ends_at: datetime, room: str
-) -> Session:
-    """Staff move a session on the programme to another free slot or room."""
-    if not permissions.can_manage_programme(by):
-        raise NotAllowed(_("Only ORCID staff change the programme."))
-    meeting = _lock_meeting(session.meeting)
-    session = Session.objects.select_for_update().get(pk=session.pk)
-    if session.state != Session.State.ACCEPTED:
-        raise RuleViolation(_("Only a session on the programme that was not held yet can move."))
-    room = (room or "").strip()
-    _check_slot(meeting=meeting, session=session, starts_at=starts_at, ends_at=ends_at, room=room)
-    session.starts_at, session.ends_at, session.room = starts_at, ends_at, room
-    session.save(update_fields=["starts_at", "ends_at", "room"])
-    return session
-
-
-@transaction.atomic
 def session_set_slides(
     *, session: Session, by: User, slides_url: str, now: datetime | None = None
 ) -> Session:
@@ -226,10 +199,7 @@ def session_set_slides(
     if not session.is_on_programme or session.starts_at > (now or timezone.now()):
         raise RuleViolation(_("Slides are added once the session has started."))
     session.slides_url = (slides_url or "").strip()
-    try:
-        session.full_clean()
-    except ValidationError as exc:
-        raise _validation_to_input(exc) from exc
+    full_clean(session)
     session.save(update_fields=["slides_url"])
     return session
 
@@ -284,16 +254,16 @@ def _confirmed_count(meeting: Meeting) -> int:
 
 
 @transaction.atomic
-def meeting_register(*, meeting: Meeting, user: User, now: datetime | None = None) -> Registration:
+def meeting_register(*, meeting: Meeting, by: User, now: datetime | None = None) -> Registration:
     """Take a seat, or a place on the waiting list when the meeting is full."""
     now = now or timezone.now()
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(by, "is_authenticated", False):
         raise NotAllowed(_("Sign in to register."))
     # The lock makes concurrent sign-ups for the last seat count one after the other.
     meeting = _lock_meeting(meeting)
     if meeting.has_ended(now):
         raise RuleViolation(_("This meeting is over: registration is closed."))
-    registration = Registration.objects.filter(meeting=meeting, user=user).first()
+    registration = Registration.objects.filter(meeting=meeting, user=by).first()
     if registration is not None and registration.state != Registration.State.CANCELLED:
         raise RuleViolation(_("You are already registered for this meeting."))
     state = (
@@ -302,7 +272,7 @@ def meeting_register(*, meeting: Meeting, user: User, now: datetime | None = Non
         else Registration.State.WAITING
     )
     if registration is None:
-        registration = Registration(meeting=meeting, user=user)
+        registration = Registration(meeting=meeting, user=by)
     registration.state = state
     registration.signed_up_at = now
     registration.promoted_at = None
@@ -346,7 +316,7 @@ def _promote_waiting(meeting: Meeting, now: datetime) -> list[Registration]:
 
 @transaction.atomic
 def registration_cancel(
-    *, meeting: Meeting, user: User, now: datetime | None = None
+    *, meeting: Meeting, by: User, now: datetime | None = None
 ) -> list[Registration]:
     """Give up a seat (or a waiting place); the first on the waiting list moves up, with mail.
 
@@ -358,7 +328,7 @@ def registration_cancel(
         raise RuleViolation(_("This meeting is over."))
     registration = (
         Registration.objects.select_for_update()
-        .filter(meeting=meeting, user=user)
+        .filter(meeting=meeting, user=by)
         .exclude(state=Registration.State.CANCELLED)
         .first()
     )
@@ -378,10 +348,7 @@ def meeting_save(*, meeting: Meeting, by: User, now: datetime | None = None) -> 
     existing = meeting.pk is not None and Meeting.objects.filter(pk=meeting.pk).exists()
     if existing:
         _lock_meeting(meeting)  # sign-ups wait while the capacity changes
-    try:
-        meeting.full_clean()
-    except ValidationError as exc:
-        raise _validation_to_input(exc) from exc
+    full_clean(meeting)
     meeting.save()
     if existing:
         meeting_fill_free_seats(meeting=meeting, now=now)

@@ -2,51 +2,18 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import DomainError, InvalidInput, NotAllowed, RuleViolation
+from core.errors import DomainError, InvalidInput, NotAllowed, RuleViolation, form_error
 from core.ratelimit import rate_limit
 from core.regions import Region
 from events import calendar, permissions, selectors, services
 from events.forms import AcceptForm, DeclineForm, ProposalForm, RegionFilterForm, SlidesForm
-from events.models import Meeting
-
-
-def _refused(request: HttpRequest, error: DomainError, meeting: Meeting | None = None):
-    """A refused action: the reason, a way back, and the error's 4xx status."""
-    return render(
-        request,
-        "events/refused.html",
-        {"message": error.message, "meeting": meeting},
-        status=error.status_code,
-    )
-
-
-def _explain_denial(view):
-    """A 403 from a permission helper is shown with its reason, not a bare status page."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as denial:
-            return _refused(request, NotAllowed(str(denial) or None))
-
-    return wrapper
-
-
-def _form_error(form, error: DomainError) -> None:
-    form.add_error(None, str(error.message))
-    for detail in error.details:
-        form.add_error(None, str(detail))
 
 
 def _ics(body: bytes, filename: str) -> HttpResponse:
@@ -102,11 +69,7 @@ def session_detail(request: HttpRequest, slug: str, session_id: int) -> HttpResp
 def session_calendar(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
     session = permissions.get_session_for_user(request.user, slug, session_id)
     if not session.is_on_programme:
-        return _refused(
-            request,
-            DomainError(_("A proposal has no time slot yet, so it has no calendar file.")),
-            session.meeting,
-        )
+        raise DomainError(_("A proposal has no time slot yet, so it has no calendar file."))
     return _ics(calendar.session_ics(session), f"{session.meeting.slug}-session-{session.pk}.ics")
 
 
@@ -117,10 +80,7 @@ def session_calendar(request: HttpRequest, slug: str, session_id: int) -> HttpRe
 @login_required
 def meeting_register(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = permissions.get_meeting(slug)
-    try:
-        registration = services.meeting_register(meeting=meeting, user=request.user)
-    except DomainError as error:
-        return _refused(request, error, meeting)
+    registration = services.meeting_register(meeting=meeting, by=request.user)
     if registration.state == registration.State.CONFIRMED:
         messages.success(request, _("You are registered for this meeting."))
     else:
@@ -138,10 +98,7 @@ def meeting_register(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def registration_cancel(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = permissions.get_meeting(slug)
-    try:
-        services.registration_cancel(meeting=meeting, user=request.user)
-    except DomainError as error:
-        return _refused(request, error, meeting)
+    services.registration_cancel(meeting=meeting, by=request.user)
     messages.success(request, _("Your registration is cancelled."))
     return redirect(meeting)
 
@@ -155,11 +112,7 @@ def registration_cancel(request: HttpRequest, slug: str) -> HttpResponse:
 def session_propose(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = permissions.get_meeting(slug)
     if not meeting.call_is_open():
-        return _refused(
-            request,
-            RuleViolation(_("The call for sessions of this meeting is not open.")),
-            meeting,
-        )
+        raise RuleViolation(_("The call for sessions of this meeting is not open."))
     form = ProposalForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -173,7 +126,7 @@ def session_propose(request: HttpRequest, slug: str) -> HttpResponse:
                     co_speakers=form.cleaned_data["co_speakers"],
                 )
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status_code
             else:
                 messages.success(
@@ -187,7 +140,6 @@ def session_propose(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@_explain_denial
 def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
     permissions.require_reviewer(request.user)
     meeting = permissions.get_meeting(slug)
@@ -198,7 +150,6 @@ def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_explain_denial
 def proposal_review(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
     session = permissions.get_session_for_reviewer(request.user, slug, session_id)
     meeting = session.meeting
@@ -211,7 +162,7 @@ def proposal_review(request: HttpRequest, slug: str, session_id: int) -> HttpRes
     if request.method == "POST":
         form = {"accept": accept_form, "decline": decline_form}.get(action)
         if form is None:
-            return _refused(request, InvalidInput(_("Choose accept or decline.")), meeting)
+            raise InvalidInput(_("Choose accept or decline."))
         if form.is_valid():
             try:
                 if action == "accept":
@@ -230,7 +181,7 @@ def proposal_review(request: HttpRequest, slug: str, session_id: int) -> HttpRes
                     )
                     messages.success(request, _("The proposal is declined."))
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status_code
             else:
                 return redirect("events:proposals", meeting.slug)
@@ -253,35 +204,22 @@ def proposal_review(request: HttpRequest, slug: str, session_id: int) -> HttpRes
 def session_slides(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
     session = permissions.get_session_for_user(request.user, slug, session_id)
     if not permissions.can_edit_session(request.user, session):
-        return _refused(
-            request,
-            NotAllowed(_("Only the speakers and ORCID staff add the slides.")),
-            session.meeting,
-        )
+        raise NotAllowed(_("Only the speakers and ORCID staff add the slides."))
     form = SlidesForm(request.POST)
     if not form.is_valid():
-        return _refused(
-            request, InvalidInput(_("Give a valid link to the slides.")), session.meeting
-        )
-    try:
-        services.session_set_slides(
-            session=session, by=request.user, slides_url=form.cleaned_data["slides_url"]
-        )
-    except DomainError as error:
-        return _refused(request, error, session.meeting)
+        raise InvalidInput(_("Give a valid link to the slides."))
+    services.session_set_slides(
+        session=session, by=request.user, slides_url=form.cleaned_data["slides_url"]
+    )
     messages.success(request, _("The slides link is saved."))
     return redirect(session)
 
 
 @require_POST
-@_explain_denial
 def session_mark_held(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
     permissions.require_staff(request.user)
     session = permissions.get_session_for_user(request.user, slug, session_id)
-    try:
-        recorded = services.session_mark_held(session=session, by=request.user)
-    except DomainError as error:
-        return _refused(request, error, session.meeting)
+    recorded = services.session_mark_held(session=session, by=request.user)
     if recorded:
         messages.success(
             request,

@@ -95,25 +95,25 @@ class TopicAdmin(ModeratedAdmin):
         _moderation(
             "lock",
             _("Lock the selected topics"),
-            lambda t, by: services.topic_lock(topic=t, moderator=by, locked=True),
+            lambda t, by: services.topic_lock(topic=t, by=by, locked=True),
             _TOPICS_DONE,
         ),
         _moderation(
             "unlock",
             _("Unlock the selected topics"),
-            lambda t, by: services.topic_lock(topic=t, moderator=by, locked=False),
+            lambda t, by: services.topic_lock(topic=t, by=by, locked=False),
             _TOPICS_DONE,
         ),
         _moderation(
             "pin",
             _("Pin the selected topics"),
-            lambda t, by: services.topic_pin(topic=t, moderator=by, pinned=True),
+            lambda t, by: services.topic_pin(topic=t, by=by, pinned=True),
             _TOPICS_DONE,
         ),
         _moderation(
             "unpin",
             _("Unpin the selected topics"),
-            lambda t, by: services.topic_pin(topic=t, moderator=by, pinned=False),
+            lambda t, by: services.topic_pin(topic=t, by=by, pinned=False),
             _TOPICS_DONE,
         ),
     ]
@@ -134,13 +134,13 @@ class PostAdmin(ModeratedAdmin):
         _moderation(
             "hide",
             _("Hide the selected posts"),
-            lambda p, by: services.post_hide(post=p, moderator=by),
+            lambda p, by: services.post_hide(post=p, by=by),
             _POSTS_DONE,
         ),
         _moderation(
             "restore",
             _("Show the selected posts again"),
-            lambda p, by: services.post_restore(post=p, moderator=by),
+            lambda p, by: services.post_restore(post=p, by=by),
             _POSTS_DONE,
         ),
     ]

@@ -132,12 +132,19 @@ def can_set_idea_status(user) -> bool:
 # group): every check on a post or topic asks can_see_forum first, whatever the caller did.
 
 
+def edits_post(user, post: Post, *, topic: Topic, moderates: bool) -> bool:
+    """The edit rule, for a forum the person sees: moderators edit every post; its author
+    edits it while it is shown and its topic is open. ``moderates``: can_moderate's answer,
+    which a page asks once for all its posts."""
+    if not user.is_authenticated:
+        return False
+    return moderates or (post.author_id == user.pk and not post.is_hidden and not topic.is_locked)
+
+
 def can_edit_post(user, post: Post) -> bool:
     if not user.is_authenticated or not can_see_forum(user, post.topic.forum):
         return False
-    if can_moderate(user, post.topic.forum):
-        return True
-    return post.author_id == user.pk and not post.is_hidden and not post.topic.is_locked
+    return edits_post(user, post, topic=post.topic, moderates=can_moderate(user, post.topic.forum))
 
 
 def can_accept_answer(user, topic: Topic) -> bool:

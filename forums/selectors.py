@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -85,10 +85,7 @@ def topic_page(topic: Topic, user, *, page=1) -> TopicPage:
                 or can_moderate
                 or (user.is_authenticated and post.author_id == user.pk)
             )
-            post.can_edit = user.is_authenticated and (
-                can_moderate
-                or (post.author_id == user.pk and not post.is_hidden and not topic.is_locked)
-            )
+            post.can_edit = permissions.edits_post(user, post, topic=topic, moderates=can_moderate)
         return paged
 
     # The posts (and the viewer's flags among them) are looked up only when drawn: the
@@ -285,14 +282,6 @@ def search_posts(
         post.excerpt = _highlight(raw if raw is not None else _excerpt(post.body, terms))
         post.title_html = _highlight(_excerpt(post.topic.title, terms, width=200))
     return SearchResults(rows[:RESULTS_PER_PAGE], page, len(rows) > RESULTS_PER_PAGE)
-
-
-def search_icontains(q: str, *, limit: int = RESULTS_PER_PAGE) -> list[int]:
-    """The naive baseline of bench_search: every word as icontains, newest first."""
-    posts: QuerySet[Post] = Post.objects.filter(is_hidden=False)
-    for term in clean_query(q).split()[:10]:
-        posts = posts.filter(body__icontains=term)
-    return list(posts.order_by("-created_at").values_list("pk", flat=True)[:limit])
 
 
 # --- activity for contributors' pages (registered in ForumsConfig.ready) -----------------

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.staff import has_staff_powers
 from contributors.selectors import has_verified_contribution
 from core.cache import changes
-from core.errors import InvalidInput, NotAllowed, RuleViolation
+from core.errors import InvalidInput, NotAllowed, RuleViolation, full_clean
 from core.markdown import render_markdown
 from forums import permissions
 from forums.models import (
@@ -177,7 +177,7 @@ def forum_create(
     )
     if group is not None:
         forum.group = group
-    forum.full_clean()
+    full_clean(forum)
     forum.save()
     return forum
 
@@ -186,47 +186,45 @@ def forum_create(
 
 
 @changes("forums")
-def topic_create(*, forum: Forum, author, title: str, body: str) -> Topic:
+def topic_create(*, forum: Forum, by, title: str, body: str) -> Topic:
     """Start a topic (an idea in the iDeas forum); its author watches it."""
-    if not permissions.can_post_in(author, forum):
+    if not permissions.can_post_in(by, forum):
         raise NotAllowed(_("You cannot post in this forum."))
     title, body = _clean_title(title), _clean_body(body)
-    _check_rate_limit(author)
+    _check_rate_limit(by)
     now = timezone.now()
     topic = Topic.objects.create(
         forum=forum,
         title=title,
-        author=author,
+        author=by,
         last_post_at=now,
-        last_post_author=author,
+        last_post_author=by,
         status=IdeaStatus.NEW if forum.is_ideas else "",
     )
     post = Post.objects.create(
-        topic=topic, author=author, body=body, body_html=render_markdown(body), is_first=True
+        topic=topic, author=by, body=body, body_html=render_markdown(body), is_first=True
     )
     post_index(post, title)
-    Subscription.objects.get_or_create(user=author, topic=topic)
+    Subscription.objects.get_or_create(user=by, topic=topic)
     forum_refresh(forum)
     post_notify(post=post)  # mail of watchers in mode "each", written with the post
     return topic
 
 
 @changes("forums")
-def post_create(*, topic: Topic, author, body: str) -> Post:
+def post_create(*, topic: Topic, by, body: str) -> Post:
     """Reply to a topic."""
     # Lock the topic row: a lock or a move by a moderator cannot cross a reply.
     topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
-    if not permissions.can_post_in(author, topic.forum):
+    if not permissions.can_post_in(by, topic.forum):
         raise NotAllowed(_("You cannot post in this forum."))
-    if topic.is_locked and not permissions.can_moderate(author, topic.forum):
+    if topic.is_locked and not permissions.can_moderate(by, topic.forum):
         raise RuleViolation(_("This topic is locked: it takes no more replies."))
     if topic.merged_into_id:
         raise RuleViolation(_("This idea was merged into another one; reply there."))
     body = _clean_body(body)
-    _check_rate_limit(author)
-    post = Post.objects.create(
-        topic=topic, author=author, body=body, body_html=render_markdown(body)
-    )
+    _check_rate_limit(by)
+    post = Post.objects.create(topic=topic, author=by, body=body, body_html=render_markdown(body))
     post_index(post)
     topic_refresh(topic)
     forum_refresh(topic.forum)
@@ -235,17 +233,17 @@ def post_create(*, topic: Topic, author, body: str) -> Post:
 
 
 @changes("forums")
-def post_edit(*, post: Post, editor, body: str) -> Post:
+def post_edit(*, post: Post, by, body: str) -> Post:
     """Edit a post; the previous version is kept and the post marked as edited."""
     post = (
         Post.objects.select_for_update(of=("self",)).select_related("topic__forum").get(pk=post.pk)
     )
-    if not permissions.can_edit_post(editor, post):
+    if not permissions.can_edit_post(by, post):
         raise NotAllowed(_("You cannot edit this post."))
     body = _clean_body(body)
     if body == post.body:
         return post
-    PostRevision.objects.create(post=post, body=post.body, edited_by=editor)
+    PostRevision.objects.create(post=post, body=post.body, edited_by=by)
     post.body = body
     post.body_html = render_markdown(body)
     post.edited_at = timezone.now()
@@ -255,12 +253,12 @@ def post_edit(*, post: Post, editor, body: str) -> Post:
 
 
 @changes("forums")
-def answer_accept(*, post: Post, user) -> Topic:
+def answer_accept(*, post: Post, by) -> Topic:
     """Mark a reply as the accepted answer of its topic."""
     topic = (
         Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=post.topic_id)
     )
-    if not permissions.can_accept_answer(user, topic):
+    if not permissions.can_accept_answer(by, topic):
         raise NotAllowed(_("Only the topic's author or a moderator can accept an answer."))
     if post.is_first:
         raise RuleViolation(_("The question itself cannot be its answer; accept a reply."))
@@ -272,9 +270,9 @@ def answer_accept(*, post: Post, user) -> Topic:
 
 
 @changes("forums")
-def answer_unaccept(*, topic: Topic, user) -> Topic:
+def answer_unaccept(*, topic: Topic, by) -> Topic:
     """Remove the accepted answer of a topic."""
-    if not permissions.can_accept_answer(user, topic):
+    if not permissions.can_accept_answer(by, topic):
         raise NotAllowed(_("Only the topic's author or a moderator can change the answer."))
     Topic.objects.filter(pk=topic.pk).update(accepted_post=None)
     topic.accepted_post = None
@@ -285,36 +283,36 @@ def answer_unaccept(*, topic: Topic, user) -> Topic:
 
 
 @changes("forums")
-def post_hide(*, post: Post, moderator, note: str = "") -> Post:
+def post_hide(*, post: Post, by, note: str = "") -> Post:
     """Hide a post (a moderator's decision: open flags on it are upheld)."""
     post = (
         Post.objects.select_for_update(of=("self",)).select_related("topic__forum").get(pk=post.pk)
     )
-    _require_moderator(moderator, post.topic.forum)
+    _require_moderator(by, post.topic.forum)
     post.is_hidden, post.hidden_reason = True, Post.HiddenReason.MODERATOR
     post.save(update_fields=["is_hidden", "hidden_reason"])
-    _resolve_flags(post, moderator, Flag.Resolution.UPHELD)
+    _resolve_flags(post, by, Flag.Resolution.UPHELD)
     if post.topic.accepted_post_id == post.pk:
         Topic.objects.filter(pk=post.topic_id).update(accepted_post=None)
     topic_refresh(post.topic)
     forum_refresh(post.topic.forum)
-    _log(moderator, "hide", topic=post.topic, post=post, note=note)
+    _log(by, "hide", topic=post.topic, post=post, note=note)
     return post
 
 
 @changes("forums")
-def post_restore(*, post: Post, moderator, note: str = "") -> Post:
+def post_restore(*, post: Post, by, note: str = "") -> Post:
     """Show a hidden post again (open flags on it are dismissed)."""
     post = (
         Post.objects.select_for_update(of=("self",)).select_related("topic__forum").get(pk=post.pk)
     )
-    _require_moderator(moderator, post.topic.forum)
+    _require_moderator(by, post.topic.forum)
     post.is_hidden, post.hidden_reason = False, Post.HiddenReason.NOT_HIDDEN
     post.save(update_fields=["is_hidden", "hidden_reason"])
-    _resolve_flags(post, moderator, Flag.Resolution.DISMISSED)
+    _resolve_flags(post, by, Flag.Resolution.DISMISSED)
     topic_refresh(post.topic)
     forum_refresh(post.topic.forum)
-    _log(moderator, "restore", topic=post.topic, post=post, note=note)
+    _log(by, "restore", topic=post.topic, post=post, note=note)
     return post
 
 
@@ -325,32 +323,32 @@ def _resolve_flags(post: Post, moderator, resolution: str) -> None:
 
 
 @changes("forums")
-def topic_lock(*, topic: Topic, moderator, locked: bool) -> Topic:
+def topic_lock(*, topic: Topic, by, locked: bool) -> Topic:
     """Lock a topic (no more replies) or unlock it."""
-    _require_moderator(moderator, topic.forum)
+    _require_moderator(by, topic.forum)
     Topic.objects.filter(pk=topic.pk).update(is_locked=locked)
     topic.is_locked = locked
-    _log(moderator, "lock" if locked else "unlock", topic=topic)
+    _log(by, "lock" if locked else "unlock", topic=topic)
     return topic
 
 
 @changes("forums")
-def topic_pin(*, topic: Topic, moderator, pinned: bool) -> Topic:
+def topic_pin(*, topic: Topic, by, pinned: bool) -> Topic:
     """Pin a topic to the top of its forum, or unpin it."""
-    _require_moderator(moderator, topic.forum)
+    _require_moderator(by, topic.forum)
     Topic.objects.filter(pk=topic.pk).update(is_pinned=pinned)
     topic.is_pinned = pinned
-    _log(moderator, "pin" if pinned else "unpin", topic=topic)
+    _log(by, "pin" if pinned else "unpin", topic=topic)
     return topic
 
 
 @changes("forums")
-def topic_move(*, topic: Topic, moderator, forum: Forum) -> Topic:
+def topic_move(*, topic: Topic, by, forum: Forum) -> Topic:
     """Move a topic to another forum the moderator also moderates."""
     topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
     source = topic.forum
-    _require_moderator(moderator, source)
-    _require_moderator(moderator, forum)
+    _require_moderator(by, source)
+    _require_moderator(by, forum)
     if forum.pk == source.pk:
         raise RuleViolation(_("The topic is already in this forum."))
     if forum.is_ideas or source.is_ideas:
@@ -359,21 +357,21 @@ def topic_move(*, topic: Topic, moderator, forum: Forum) -> Topic:
     topic.save(update_fields=["forum"])
     forum_refresh(source)
     forum_refresh(forum)
-    _log(moderator, "move", topic=topic, note=f"{source.slug} → {forum.slug}")
+    _log(by, "move", topic=topic, note=f"{source.slug} → {forum.slug}")
     return topic
 
 
 @changes("forums")
-def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
+def post_flag(*, post: Post, by, reason: str, note: str = "") -> Flag:
     """Flag a post; three different people flagging it hide it until a moderator decides."""
     post = (
         Post.objects.select_for_update(of=("self",))
         .select_related("topic__forum", "author")
         .get(pk=post.pk)
     )
-    if not user.is_authenticated or not permissions.can_see_forum(user, post.topic.forum):
+    if not by.is_authenticated or not permissions.can_see_forum(by, post.topic.forum):
         raise NotAllowed(_("Sign in to flag a post."))
-    if post.author_id == user.pk:
+    if post.author_id == by.pk:
         raise RuleViolation(_("You cannot flag your own post."))
     if post.is_hidden:
         raise RuleViolation(_("This post is already hidden."))
@@ -384,7 +382,7 @@ def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
         raise InvalidInput(_("Tell the moderators what is wrong with this post."))
     try:
         with transaction.atomic():
-            flag = Flag.objects.create(post=post, user=user, reason=reason, note=note)
+            flag = Flag.objects.create(post=post, user=by, reason=reason, note=note)
     except IntegrityError:
         raise RuleViolation(_("You have already flagged this post.")) from None
     flaggers = Flag.objects.filter(post=post, resolution="").values("user").distinct().count()
@@ -416,14 +414,6 @@ def _tell_author_hidden(post: Post, action: ModerationAction) -> None:
     )
 
 
-@changes("forums")
-def flags_resolve(*, post: Post, moderator, hide: bool, note: str = "") -> Post:
-    """A moderator's decision on a flagged post: keep it hidden, or show it again."""
-    if hide:
-        return post_hide(post=post, moderator=moderator, note=note)
-    return post_restore(post=post, moderator=moderator, note=note)
-
-
 # --- ideas ---------------------------------------------------------------------------------
 
 
@@ -438,37 +428,37 @@ def _recount_votes(idea: Topic) -> None:
 
 
 @changes("forums")
-def idea_vote(*, idea: Topic, user) -> Topic:
+def idea_vote(*, idea: Topic, by) -> Topic:
     """Vote for an idea (once; a second vote changes nothing)."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
     _require_idea(idea)
-    if not permissions.can_post_in(user, idea.forum):
+    if not permissions.can_post_in(by, idea.forum):
         raise NotAllowed(_("Sign in to vote."))
     if idea.merged_into_id:
         raise RuleViolation(_("This idea was merged into another one; vote there."))
-    Vote.objects.get_or_create(idea=idea, user=user)
+    Vote.objects.get_or_create(idea=idea, user=by)
     _recount_votes(idea)
     return idea
 
 
 @changes("forums")
-def idea_unvote(*, idea: Topic, user) -> Topic:
+def idea_unvote(*, idea: Topic, by) -> Topic:
     """Withdraw one's vote for an idea."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
     _require_idea(idea)
-    if not user.is_authenticated or not permissions.can_see_forum(user, idea.forum):
+    if not by.is_authenticated or not permissions.can_see_forum(by, idea.forum):
         raise NotAllowed(_("Sign in to vote."))
-    Vote.objects.filter(idea=idea, user=user).delete()
+    Vote.objects.filter(idea=idea, user=by).delete()
     _recount_votes(idea)
     return idea
 
 
 @changes("forums")
-def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusChange:
+def idea_status_set(*, idea: Topic, by, status: str, note: str) -> IdeaStatusChange:
     """Set an idea's status with a note, shown on the idea and mailed to its voters."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
     _require_idea(idea)
-    if not permissions.can_set_idea_status(user):
+    if not permissions.can_set_idea_status(by):
         raise NotAllowed(_("Only staff and the steering group set the status of ideas."))
     if status not in IdeaStatus.values:
         raise InvalidInput(_("Choose one of the statuses."))
@@ -478,7 +468,7 @@ def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusC
     if len(note) > 5000:
         raise InvalidInput(_("A note has at most 5000 characters."))
     change = IdeaStatusChange.objects.create(
-        idea=idea, old_status=idea.status, new_status=status, note=note, changed_by=user
+        idea=idea, old_status=idea.status, new_status=status, note=note, changed_by=by
     )
     idea.status, idea.status_note = status, note
     idea.save(update_fields=["status", "status_note"])
@@ -498,7 +488,7 @@ def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusC
 
 
 @changes("forums")
-def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
+def idea_merge(*, duplicate: Topic, target: Topic, by) -> Topic:
     """Merge a duplicate idea into another: votes move over, nobody is counted twice."""
     ids = sorted([duplicate.pk, target.pk])
     locked = {
@@ -510,7 +500,7 @@ def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
     duplicate, target = locked[duplicate.pk], locked[target.pk]
     _require_idea(duplicate)
     _require_idea(target)
-    if not permissions.can_set_idea_status(user):
+    if not permissions.can_set_idea_status(by):
         raise NotAllowed(_("Only staff and the steering group merge ideas."))
     if duplicate.pk == target.pk:
         raise RuleViolation(_("An idea cannot be merged into itself."))
@@ -530,7 +520,7 @@ def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
     duplicate.merged_into, duplicate.is_locked = target, True
     duplicate.save(update_fields=["merged_into", "is_locked"])
     forum_refresh(duplicate.forum)
-    _log(user, "merge", topic=duplicate, note=f"→ {target.pk}")
+    _log(by, "merge", topic=duplicate, note=f"→ {target.pk}")
     return target
 
 
@@ -538,23 +528,23 @@ def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
 
 
 @changes("forums")
-def subscription_set(*, user, mode: str, forum: Forum | None = None, topic: Topic | None = None):
+def subscription_set(*, by, mode: str, forum: Forum | None = None, topic: Topic | None = None):
     """Watch a forum or a topic with a delivery mode; ``mode=None`` stops watching."""
     if (forum is None) == (topic is None):
         raise InvalidInput(_("Watch either a forum or a topic."))
-    where = permissions.visible_forums(user).filter(pk=(forum or topic.forum).pk)
-    if not user.is_authenticated or not where.exists():
+    where = permissions.visible_forums(by).filter(pk=(forum or topic.forum).pk)
+    if not by.is_authenticated or not where.exists():
         raise NotAllowed(_("Sign in to watch."))
     lookup = {"forum": forum} if forum is not None else {"topic": topic}
     if mode in ("", None, "off"):
-        Subscription.objects.filter(user=user, **lookup).delete()
+        Subscription.objects.filter(user=by, **lookup).delete()
         return None
     if mode not in Subscription.Mode.values:
         raise InvalidInput(_("Choose how you want to receive mail."))
     subscription, _created = Subscription.objects.update_or_create(
-        user=user, **lookup, defaults={"mode": mode}
+        user=by, **lookup, defaults={"mode": mode}
     )
     if mode != Subscription.Mode.NONE:
         # Asking for mail again undoes a one-click unsubscription of the list.
-        resubscribe(user_id=user.pk, list_id=list_for_forum(forum or topic.forum))
+        resubscribe(user_id=by.pk, list_id=list_for_forum(forum or topic.forum))
     return subscription

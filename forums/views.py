@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.cache import viewer_key
-from core.errors import DomainError, InvalidInput, NotAllowed
+from core.errors import DomainError, InvalidInput, NotAllowed, form_error
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
 from core.submissions import submitted_once
@@ -29,28 +27,6 @@ from forums.forms import (
     TopicForm,
 )
 from forums.models import IdeaStatus, Post, Subscription, Topic
-
-
-def _refuse(request: HttpRequest, error: DomainError, back: str = "") -> HttpResponse:
-    return render(
-        request,
-        "forums/refused.html",
-        {"message": error.message, "back": back or request.META.get("HTTP_REFERER", "")},
-        status=error.status_code,
-    )
-
-
-def domain_errors(view):
-    """A domain error raised by a service becomes its 4xx page with the clear message."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as error:
-            return _refuse(request, error)
-
-    return wrapper
 
 
 def _post_url(post: Post) -> str:
@@ -195,9 +171,7 @@ def post_permalink(request: HttpRequest, post_id: int) -> HttpResponse:
 def post_revisions(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     if not permissions.can_edit_post(request.user, post):
-        return _refuse(
-            request, NotAllowed(_("Only the author and moderators see earlier versions."))
-        )
+        raise NotAllowed(_("Only the author and moderators see earlier versions."))
     revisions = post.revisions.select_related("edited_by")
     return render(request, "forums/post_revisions.html", {"post": post, "revisions": revisions})
 
@@ -251,15 +225,15 @@ def search(request: HttpRequest) -> HttpResponse:
 def topic_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     if not permissions.can_post_in(request.user, forum):
-        return _refuse(request, NotAllowed(_("You cannot post in this forum.")))
+        raise NotAllowed(_("You cannot post in this forum."))
     form = TopicForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                topic = services.topic_create(forum=forum, author=request.user, **form.cleaned_data)
+                topic = services.topic_create(forum=forum, by=request.user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, error.message)
+                form_error(form, error)
                 status = error.status_code
             else:
                 messages.success(request, _("Your topic is published."))
@@ -279,10 +253,10 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             post = services.post_create(
-                topic=topic, author=request.user, body=form.cleaned_data["body"]
+                topic=topic, by=request.user, body=form.cleaned_data["body"]
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form_error(form, error)
             status = error.status_code
         else:
             return redirect(_post_url(post))
@@ -294,7 +268,7 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
 def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     if not permissions.can_edit_post(request.user, post):
-        return _refuse(request, NotAllowed(_("You cannot edit this post.")))
+        raise NotAllowed(_("You cannot edit this post."))
     form = ReplyForm(
         request.POST if request.method == "POST" else None, initial={"body": post.body}
     )
@@ -303,9 +277,9 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.post_edit(post=post, editor=request.user, body=form.cleaned_data["body"])
+                services.post_edit(post=post, by=request.user, body=form.cleaned_data["body"])
             except DomainError as error:
-                form.add_error(None, error.message)
+                form_error(form, error)
                 status = error.status_code
             else:
                 messages.success(request, _("Your changes are saved."))
@@ -318,7 +292,6 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limit("flag")
-@domain_errors
 def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     form = FlagForm(request.POST if request.method == "POST" else None)
@@ -326,9 +299,9 @@ def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.post_flag(post=post, user=request.user, **form.cleaned_data)
+                services.post_flag(post=post, by=request.user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, error.message)
+                form_error(form, error)
                 status = error.status_code
             else:
                 messages.success(request, _("Thank you: the moderators will look at this post."))
@@ -340,15 +313,14 @@ def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def post_moderate(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     note = request.POST.get("note", "")[:1000]
     if action == "hide":
-        services.post_hide(post=post, moderator=request.user, note=note)
+        services.post_hide(post=post, by=request.user, note=note)
         messages.success(request, _("The post is hidden."))
     else:
-        services.post_restore(post=post, moderator=request.user, note=note)
+        services.post_restore(post=post, by=request.user, note=note)
         messages.success(request, _("The post is shown again."))
     if request.POST.get("next") == "queue":
         return redirect("forums:moderation")
@@ -357,32 +329,29 @@ def post_moderate(request: HttpRequest, post_id: int, action: str) -> HttpRespon
 
 @login_required
 @require_POST
-@domain_errors
 def post_accept(request: HttpRequest, post_id: int) -> HttpResponse:
     post = permissions.get_post_for_user(request.user, post_id)
     if request.POST.get("accept", "1") == "0":
-        services.answer_unaccept(topic=post.topic, user=request.user)
+        services.answer_unaccept(topic=post.topic, by=request.user)
     else:
-        services.answer_accept(post=post, user=request.user)
+        services.answer_accept(post=post, by=request.user)
     return redirect(_post_url(post))
 
 
 @login_required
 @require_POST
-@domain_errors
 def topic_flag_state(request: HttpRequest, topic_id: int, action: str) -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     on = request.POST.get("on", "1") != "0"
     if action == "lock":
-        services.topic_lock(topic=topic, moderator=request.user, locked=on)
+        services.topic_lock(topic=topic, by=request.user, locked=on)
     else:
-        services.topic_pin(topic=topic, moderator=request.user, pinned=on)
+        services.topic_pin(topic=topic, by=request.user, pinned=on)
     return redirect(topic)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
 def topic_move(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     if not permissions.can_moderate(request.user, topic.forum):
@@ -397,9 +366,7 @@ def topic_move(request: HttpRequest, topic_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            services.topic_move(
-                topic=topic, moderator=request.user, forum=form.cleaned_data["forum"]
-            )
+            services.topic_move(topic=topic, by=request.user, forum=form.cleaned_data["forum"])
             messages.success(request, _("The topic has moved."))
             return redirect(topic)
         status = 400
@@ -408,14 +375,13 @@ def topic_move(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def idea_vote(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)
     if request.POST.get("vote", "1") == "0":
-        services.idea_unvote(idea=idea, user=request.user)
+        services.idea_unvote(idea=idea, by=request.user)
         messages.success(request, _("Your vote is withdrawn."))
     else:
-        services.idea_vote(idea=idea, user=request.user)
+        services.idea_vote(idea=idea, by=request.user)
         messages.success(request, _("Thank you for your vote."))
     if request.POST.get("next") == "ideas":
         return redirect("forums:ideas")
@@ -424,20 +390,18 @@ def idea_vote(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def idea_status(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return render(request, "forums/idea_status.html", {"topic": idea, "form": form}, status=400)
-    services.idea_status_set(idea=idea, user=request.user, **form.cleaned_data)
+    services.idea_status_set(idea=idea, by=request.user, **form.cleaned_data)
     messages.success(request, _("The status is set and the voters are told."))
     return redirect(idea)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
 def idea_merge(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)
     if not permissions.can_set_idea_status(request.user):
@@ -454,7 +418,7 @@ def idea_merge(request: HttpRequest, topic_id: int) -> HttpResponse:
             if target is None:
                 form.add_error("target", _("There is no idea with this number."))
             else:
-                services.idea_merge(duplicate=idea, target=target, user=request.user)
+                services.idea_merge(duplicate=idea, target=target, by=request.user)
                 messages.success(request, _("The ideas are merged; the votes have moved over."))
                 return redirect(target)
         status = 400
@@ -463,26 +427,24 @@ def idea_merge(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def topic_subscription(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     form = SubscriptionForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(_("Choose how you want to receive mail."))
-    services.subscription_set(user=request.user, topic=topic, mode=form.cleaned_data["mode"])
+    services.subscription_set(by=request.user, topic=topic, mode=form.cleaned_data["mode"])
     messages.success(request, _("Your watching preference is saved."))
     return redirect(topic)
 
 
 @login_required
 @require_POST
-@domain_errors
 def forum_subscription(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     form = SubscriptionForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(_("Choose how you want to receive mail."))
-    services.subscription_set(user=request.user, forum=forum, mode=form.cleaned_data["mode"])
+    services.subscription_set(by=request.user, forum=forum, mode=form.cleaned_data["mode"])
     messages.success(request, _("Your watching preference is saved."))
     return redirect(forum)
 
@@ -491,7 +453,7 @@ def forum_subscription(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @require_GET
 def moderation(request: HttpRequest) -> HttpResponse:
     if not selectors.moderated_forums(request.user):
-        return _refuse(request, NotAllowed(_("Only moderators see the review queue.")))
+        raise NotAllowed(_("Only moderators see the review queue."))
     return render(
         request, "forums/moderation.html", {"posts": selectors.moderation_queue(request.user)}
     )

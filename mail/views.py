@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from core.errors import DomainError, InvalidInput
+from core.errors import InvalidInput
 from forums import permissions as forum_permissions
 from forums import services as forum_services
 from forums.models import Subscription
@@ -70,10 +70,10 @@ def _apply(request: HttpRequest) -> str:
         # Fetched through the permission helpers: a forum you cannot see is a 404.
         if data.get("forum"):
             forum = forum_permissions.get_forum_by_id_for_user(request.user, _int(data["forum"]))
-            forum_services.subscription_set(user=request.user, forum=forum, mode=mode)
+            forum_services.subscription_set(by=request.user, forum=forum, mode=mode)
         else:
             topic = forum_permissions.get_topic_for_user(request.user, _int(data.get("topic")))
-            forum_services.subscription_set(user=request.user, topic=topic, mode=mode)
+            forum_services.subscription_set(by=request.user, topic=topic, mode=mode)
         return _("Your mail settings are saved.")
     if action == "unsubscribe":
         list_id = _known_list(data.get("list", ""))
@@ -92,12 +92,7 @@ def _apply(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def mail_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        try:
-            messages.success(request, _apply(request))
-        except DomainError as error:
-            return render(
-                request, "mail/refused.html", {"message": error.message}, status=error.status_code
-            )
+        messages.success(request, _apply(request))
         return redirect("mail:settings")
     data = mail_settings_of(request.user)
     unsubscribed = set(

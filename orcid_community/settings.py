@@ -4,15 +4,22 @@ With no environment variable set (``make run``, ``make test``) the portal runs o
 embedded default: a SQLite file, Celery tasks executed eagerly, a local-memory cache
 and mail printed to the console. ``DATABASE_URL`` and ``REDIS_URL`` switch to
 PostgreSQL and a real broker and cache. Every variable is documented in README.md.
+
+In sections, each setting once: the environment; applications and requests; database;
+Redis and caches; Celery and the whole beat schedule; mail; accounts;
+internationalization; files (static, media, consortium documents); security; rate
+limits; the domain's own numbers; logging; demo.
 """
 
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+# --- Environment ------------------------------------------------------------------------
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -33,6 +40,7 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- Applications and requests ------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -49,6 +57,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.orcid",
     "allauth.mfa",
+    # django-countries: country fields and country names in every language.
+    "django_countries",
     # Project apps. ``core`` holds shared plumbing; ``accounts`` the custom user model.
     "core",
     "accounts",
@@ -79,9 +89,15 @@ MIDDLEWARE = [
     "accounts.middleware.StaffTwoFactorMiddleware",
     # Below CsrfViewMiddleware: fills tokens into forms of cached fragments (core.cache).
     "core.middleware.LateCsrfTokenMiddleware",
+    # A DomainError a view lets through becomes the refusal page (core.errors).
+    "core.errors.DomainErrorMiddleware",
 ]
 
-ROOT_URLCONF = "orcid_community.urls"
+# `make bench` only: serves /bench/bare/, a view rendering a small template through the
+# same middleware, the yardstick every page is measured against (bench/urls.py adds it to
+# the portal's pages). Never set in production.
+BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
+ROOT_URLCONF = "bench.urls" if BENCH_BARE_VIEW else "orcid_community.urls"
 WSGI_APPLICATION = "orcid_community.wsgi.application"
 ASGI_APPLICATION = "orcid_community.asgi.application"
 
@@ -133,7 +149,7 @@ DATABASE_RETRY_AFTER_SECONDS = env.int("DATABASE_RETRY_AFTER_SECONDS", default=3
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# --- Redis: Celery broker and caches ---------------------------------------------------
+# --- Redis and caches ---------------------------------------------------------------------
 # Two roles (README, "Two Redis roles"): REDIS_URL holds what must stand — the Celery
 # queues, sessions, cache generations, rate-limit counters, cached people — and
 # PAGE_CACHE_URL the cached HTML (pages and fragments), which anyone can make more of
@@ -186,6 +202,7 @@ CACHES["local"] = {
     "LOCATION": "static-fragments",
 }
 
+# --- Celery: broker, tasks and the beat schedule ------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Without a broker, tasks run in-process when they are enqueued (still after commit).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -223,6 +240,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 BROKER_RETRY_SECONDS = env.float("BROKER_RETRY_SECONDS", default=5.0)
 CELERY_TASK_DEFAULT_RETRY_DELAY = 30
 CELERY_TIMEZONE = "UTC"
+# The beat schedule, every periodic task of every app (CELERY_TIMEZONE is UTC). Each task
+# is idempotent: a rerun changes nothing.
 CELERY_BEAT_SCHEDULE = {
     # The sweep: pending deliveries nobody picked up (a broker outage) go again.
     "requeue-stale-deliveries": {
@@ -236,6 +255,30 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 24,
+    },
+    # Decide nominations whose deadline has passed (a decided one is left alone).
+    "contributors-decide-due-nominations": {
+        "task": "contributors.tasks.decide_due_nominations",
+        "schedule": 5 * 60,
+    },
+    # Forum digests: daily at 06:00 UTC, weekly on Monday at 06:00 UTC. A rerun of the same
+    # period sends nothing twice (one Delivery per person, list and period).
+    "forums-daily-digest": {
+        "task": "forums.tasks.send_digests",
+        "schedule": crontab(minute=0, hour=6),
+        "args": ("daily",),
+    },
+    "forums-weekly-digest": {
+        "task": "forums.tasks.send_digests",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+        "args": ("weekly",),
+    },
+    # Remind people registered for an outreach meeting a day before it starts. The task
+    # runs often so a late registration is still reminded; each person gets the mail once
+    # (mail delivery records are unique per person and meeting).
+    "events-send-due-reminders": {
+        "task": "events.tasks.send_due_reminders",
+        "schedule": 15 * 60,
     },
 }
 
@@ -328,7 +371,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- Static files: whitenoise, hashed names in production --------------------------------
+# --- Files: static (whitenoise, hashed names in production), media, documents ------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -342,6 +385,41 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
+# Consortium documents live in their own private storage, never under MEDIA_URL: every
+# download goes through a view that checks permission. Local disk by default; with
+# DOCUMENTS_S3_BUCKET, S3-compatible object storage (django-storages, `pip install
+# .[s3]`) so several web machines serve the same files. Credentials come from the usual
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables.
+DOCUMENTS_MAX_UPLOAD_BYTES = env.int("DOCUMENTS_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# Office documents are ZIP archives: the content check reads them within these bounds
+# (consortia/documents.py) and refuses an archive that passes one: files in it, bytes one
+# file unpacks to, bytes all files unpack to together.
+DOCUMENTS_ARCHIVE_MAX_ENTRIES = env.int("DOCUMENTS_ARCHIVE_MAX_ENTRIES", default=2000)
+DOCUMENTS_ARCHIVE_MAX_ENTRY_BYTES = env.int(
+    "DOCUMENTS_ARCHIVE_MAX_ENTRY_BYTES", default=100 * 1024 * 1024
+)
+DOCUMENTS_ARCHIVE_MAX_BYTES = env.int("DOCUMENTS_ARCHIVE_MAX_BYTES", default=200 * 1024 * 1024)
+DOCUMENTS_S3_BUCKET = env.str("DOCUMENTS_S3_BUCKET", default="")
+if DOCUMENTS_S3_BUCKET:
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DOCUMENTS_S3_BUCKET,
+            "endpoint_url": env.str("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("DOCUMENTS_S3_REGION", default="") or None,
+            "location": "documents",
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.path("DOCUMENTS_ROOT", default=BASE_DIR / "private_documents"),
+        },
+    }
 
 # --- Security -------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -402,6 +480,12 @@ RATE_LIMITS = {
 # instead of making a second thing (core/submissions.py).
 DUPLICATE_SUBMISSION_SECONDS = env.int("DUPLICATE_SUBMISSION_SECONDS", default=30)
 
+# --- The domain's own numbers ---------------------------------------------------------------
+# OST nominations: the deadline defaults to 14 days after opening and may not be sooner
+# than 72 hours, so every member of the steering group has time to read and vote.
+CONTRIBUTORS_NOMINATION_DAYS = 14
+CONTRIBUTORS_NOMINATION_MIN_HOURS = 72
+
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -410,87 +494,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
-# --- Benchmark --------------------------------------------------------------------------
-# `make bench` only: serves /bench/bare/, a view rendering a small template through the
-# same middleware, the yardstick every page is measured against. Never set in production.
-BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
-
-# --- Demo -----------------------------------------------------------------------------
+# --- Demo ---------------------------------------------------------------------------------
 # Shown on the sign-in page and printed by `make run`; never in production.
 DEMO_PASSWORD = "orcid-demo-2026"
-
-# --- Contributors ---------------------------------------------------------------------
-# OST nominations: the deadline defaults to 14 days after opening and may not be sooner
-# than 72 hours, so every member of the steering group has time to read and vote.
-CONTRIBUTORS_NOMINATION_DAYS = 14
-CONTRIBUTORS_NOMINATION_MIN_HOURS = 72
-# Decide nominations whose deadline has passed (idempotent; a decided one is left alone).
-CELERY_BEAT_SCHEDULE["contributors-decide-due-nominations"] = {
-    "task": "contributors.tasks.decide_due_nominations",
-    "schedule": 5 * 60,
-}
-
-# --- Consortia ---------------------------------------------------------------------------
-# django-countries: country fields and country names in every language.
-INSTALLED_APPS.append("django_countries")
-# Consortium documents live in their own private storage, never under MEDIA_URL: every
-# download goes through a view that checks permission. Local disk by default; with
-# DOCUMENTS_S3_BUCKET, S3-compatible object storage (django-storages, `pip install
-# .[s3]`) so several web machines serve the same files. Credentials come from the usual
-# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables.
-DOCUMENTS_MAX_UPLOAD_BYTES = env.int("DOCUMENTS_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
-# Office documents are ZIP archives: the content check reads them within these bounds
-# (consortia/documents.py) and refuses an archive that passes one: files in it, bytes one
-# file unpacks to, bytes all files unpack to together.
-DOCUMENTS_ARCHIVE_MAX_ENTRIES = env.int("DOCUMENTS_ARCHIVE_MAX_ENTRIES", default=2000)
-DOCUMENTS_ARCHIVE_MAX_ENTRY_BYTES = env.int(
-    "DOCUMENTS_ARCHIVE_MAX_ENTRY_BYTES", default=100 * 1024 * 1024
-)
-DOCUMENTS_ARCHIVE_MAX_BYTES = env.int("DOCUMENTS_ARCHIVE_MAX_BYTES", default=200 * 1024 * 1024)
-DOCUMENTS_S3_BUCKET = env.str("DOCUMENTS_S3_BUCKET", default="")
-if DOCUMENTS_S3_BUCKET:
-    STORAGES["documents"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": DOCUMENTS_S3_BUCKET,
-            "endpoint_url": env.str("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("DOCUMENTS_S3_REGION", default="") or None,
-            "location": "documents",
-            "default_acl": "private",
-            "file_overwrite": False,
-            "querystring_auth": True,
-        },
-    }
-else:
-    STORAGES["documents"] = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": env.path("DOCUMENTS_ROOT", default=BASE_DIR / "private_documents"),
-        },
-    }
-
-# --- Mail and digests -------------------------------------------------------------------
-# Forum digests: daily at 06:00 UTC, weekly on Monday at 06:00 UTC (CELERY_TIMEZONE is
-# UTC). A rerun of the same period sends nothing twice (one Delivery per person, list and
-# period).
-from celery.schedules import crontab  # noqa: E402
-
-CELERY_BEAT_SCHEDULE["forums-daily-digest"] = {
-    "task": "forums.tasks.send_digests",
-    "schedule": crontab(minute=0, hour=6),
-    "args": ("daily",),
-}
-CELERY_BEAT_SCHEDULE["forums-weekly-digest"] = {
-    "task": "forums.tasks.send_digests",
-    "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
-    "args": ("weekly",),
-}
-
-# --- Events ----------------------------------------------------------------------------
-# Remind people registered for an outreach meeting a day before it starts. The task runs
-# often so a late registration is still reminded; each person gets the mail once (mail
-# delivery records are unique per person and meeting).
-CELERY_BEAT_SCHEDULE["events-send-due-reminders"] = {
-    "task": "events.tasks.send_due_reminders",
-    "schedule": 15 * 60,
-}

@@ -8,6 +8,8 @@ from orcid_community import views
 
 # PostgreSQL out of reach: a 503 page with Retry-After instead of a 500 (core/outage.py).
 handler500 = "core.outage.server_error"
+# A 403 is shown on the refusal page, with its reason (core.errors).
+handler403 = "core.errors.permission_denied"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,11 +26,6 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("mail.urls")),
 ]
-
-if settings.BENCH_BARE_VIEW:
-    from core import bench as core_bench
-
-    urlpatterns.append(path("bench/bare/", core_bench.bare, name="bench_bare"))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -131,7 +131,7 @@ def vote(nomination, voter, choice, comment="", **kwargs):
     from contributors import services as contributors
 
     return contributors.vote_cast(
-        nomination=nomination, voter=voter, choice=choice, comment=comment, **kwargs
+        nomination=nomination, by=voter, choice=choice, comment=comment, **kwargs
     )
 
 
@@ -139,4 +139,4 @@ def watch(user, mode, *, forum=None, topic=None):
     """``user`` subscribes to ``forum`` or ``topic`` in ``mode`` ("each", "daily"…)."""
     from forums import services as forums  # when called: see vote()
 
-    return forums.subscription_set(user=user, mode=mode, forum=forum, topic=topic)
+    return forums.subscription_set(by=user, mode=mode, forum=forum, topic=topic)

@@ -240,7 +240,7 @@ def test_a_join_request_without_lead_contacts_is_mailed_to_consortia_staff_only(
     contact = OrganizationContactFactory()
     with django_capture_on_commit_callbacks(execute=True):
         services.membership_request(
-            consortium=consortium, user=contact.user, organization=contact.organization
+            consortium=consortium, by=contact.user, organization=contact.organization
         )
     told = Delivery.objects.filter(kind="consortia.join_requested")
     assert set(told.values_list("recipient_id", flat=True)) == {manager.pk}

@@ -36,7 +36,7 @@ def test_two_concurrent_accepts_leave_the_organization_active_in_one_consortium(
         )
     results = run_together(
         *[
-            (lambda r=r, lead=lead: services.membership_accept(membership=r, user=lead))
+            (lambda r=r, lead=lead: services.membership_accept(membership=r, by=lead))
             for r, lead in zip(requests, leads, strict=True)
         ]
     )
@@ -54,7 +54,7 @@ def test_two_concurrent_requests_leave_one_pending_request():
         *[
             (
                 lambda: services.membership_request(
-                    consortium=consortium, user=contact.user, organization=contact.organization
+                    consortium=consortium, by=contact.user, organization=contact.organization
                 )
             )
             for _ in range(2)

@@ -39,7 +39,7 @@ def test_finalize_refused_with_four_not_for_profit_members(staff):
     add_members(consortium, ["IE"] * 3)
     complete_checklist(consortium)
     with pytest.raises(RuleViolation) as error:
-        services.consortium_finalize_agreement(consortium=consortium, user=staff)
+        services.consortium_finalize_agreement(consortium=consortium, by=staff)
     assert error.value.details == [
         "It has 4 active not-for-profit members; it needs at least 5 (1 more)."
     ]
@@ -51,7 +51,7 @@ def test_finalize_succeeds_with_five_not_for_profit_members_and_the_checklist_do
     consortium = forming()
     add_members(consortium, ["IE"] * 4)
     complete_checklist(consortium)
-    services.consortium_finalize_agreement(consortium=consortium, user=staff)
+    services.consortium_finalize_agreement(consortium=consortium, by=staff)
     consortium.refresh_from_db()
     assert consortium.status == Consortium.Status.ACTIVE
     assert consortium.agreement_finalized_at is not None
@@ -63,7 +63,7 @@ def test_a_company_member_does_not_count_toward_the_five(staff):
     add_members(consortium, ["IE"], org_type=Organization.Type.COMPANY)
     complete_checklist(consortium)
     with pytest.raises(RuleViolation) as error:
-        services.consortium_finalize_agreement(consortium=consortium, user=staff)
+        services.consortium_finalize_agreement(consortium=consortium, by=staff)
     assert "4 active not-for-profit members" in error.value.details[0]
 
 
@@ -74,7 +74,7 @@ def test_finalize_explains_every_open_checklist_item(staff):
     item = ChecklistItem.objects.get(title="Funding model decided")
     ChecklistEntry.objects.filter(consortium=consortium, item=item).update(done=False)
     with pytest.raises(RuleViolation) as error:
-        services.consortium_finalize_agreement(consortium=consortium, user=staff)
+        services.consortium_finalize_agreement(consortium=consortium, by=staff)
     assert error.value.details == ["Checklist item not done: Funding model decided"]
 
 
@@ -83,7 +83,7 @@ def test_post_signing_items_do_not_block_the_agreement(staff):
     add_members(consortium, ["IE"] * 4)
     complete_checklist(consortium)  # pre-agreement items only
     assert ChecklistItem.objects.filter(phase="post").exists()
-    services.consortium_finalize_agreement(consortium=consortium, user=staff)
+    services.consortium_finalize_agreement(consortium=consortium, by=staff)
 
 
 def test_a_regional_consortium_needs_three_countries_to_finalize(staff):
@@ -91,17 +91,17 @@ def test_a_regional_consortium_needs_three_countries_to_finalize(staff):
     add_members(consortium, ["IE", "GB", "GB", "IE"])
     complete_checklist(consortium)
     with pytest.raises(RuleViolation) as error:
-        services.consortium_finalize_agreement(consortium=consortium, user=staff)
+        services.consortium_finalize_agreement(consortium=consortium, by=staff)
     assert any("2 countries" in d for d in error.value.details)
     add_members(consortium, ["FR"])
-    services.consortium_finalize_agreement(consortium=consortium, user=staff)
+    services.consortium_finalize_agreement(consortium=consortium, by=staff)
 
 
 def test_only_staff_finalize_agreements():
     consortium = forming()
     lead = ConsortiumContactFactory(consortium=consortium).user
     with pytest.raises(NotAllowed):
-        services.consortium_finalize_agreement(consortium=consortium, user=lead)
+        services.consortium_finalize_agreement(consortium=consortium, by=lead)
 
 
 # --- Constraints ----------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_a_member_leaving_flags_the_consortium_below_minimum_and_mails_lead_and_
     consortium, lead, members = active_with_five()
     contact = OrganizationContactFactory(organization=members[0].organization).user
     with django_capture_on_commit_callbacks(execute=True):
-        services.membership_leave(membership=members[0], user=contact)
+        services.membership_leave(membership=members[0], by=contact)
     consortium.refresh_from_db()
     assert consortium.below_minimum is True
     assert Membership.objects.get(pk=members[0].pk).state == Membership.State.LEFT
@@ -174,11 +174,11 @@ def test_the_flag_is_cleared_when_the_consortium_is_back_at_five(
     django_capture_on_commit_callbacks, staff
 ):
     consortium, lead, members = active_with_five()
-    services.membership_leave(membership=members[0], user=staff)
+    services.membership_leave(membership=members[0], by=staff)
     consortium.refresh_from_db()
     assert consortium.below_minimum
     request = MembershipFactory(consortium=consortium, state="requested")
-    services.membership_accept(membership=request, user=lead)
+    services.membership_accept(membership=request, by=lead)
     consortium.refresh_from_db()
     assert consortium.below_minimum is False
 
@@ -188,15 +188,15 @@ def test_a_second_member_leaving_while_below_minimum_sends_no_second_alarm(
 ):
     consortium, lead, members = active_with_five()
     with django_capture_on_commit_callbacks(execute=True):
-        services.membership_leave(membership=members[0], user=staff)
-        services.membership_leave(membership=members[1], user=staff)
+        services.membership_leave(membership=members[0], by=staff)
+        services.membership_leave(membership=members[1], by=staff)
     assert len(mail.outbox) == 2  # lead and staff, once
 
 
 def test_a_forming_consortium_is_never_flagged_below_minimum(staff):
     consortium = forming()
     (member,) = add_members(consortium, ["IE"])
-    services.membership_leave(membership=member, user=staff)
+    services.membership_leave(membership=member, by=staff)
     consortium.refresh_from_db()
     assert consortium.below_minimum is False
 
@@ -207,13 +207,13 @@ def test_the_lead_organization_cannot_leave_its_consortium(staff):
         consortium=consortium, organization=consortium.lead_organization
     )
     with pytest.raises(RuleViolation):
-        services.membership_leave(membership=lead_membership, user=staff)
+        services.membership_leave(membership=lead_membership, by=staff)
 
 
 def test_an_outsider_cannot_end_a_membership():
     consortium, lead, members = active_with_five()
     with pytest.raises(NotAllowed):
-        services.membership_leave(membership=members[0], user=UserFactory())
+        services.membership_leave(membership=members[0], by=UserFactory())
     assert Membership.objects.get(pk=members[0].pk).state == Membership.State.ACTIVE
 
 
@@ -226,16 +226,16 @@ def test_accepting_is_refused_when_the_organization_joined_elsewhere_meanwhile()
     request = MembershipFactory(consortium=consortium, organization=organization, state="requested")
     MembershipFactory(organization=organization)  # active elsewhere
     with pytest.raises(RuleViolation, match="meanwhile"):
-        services.membership_accept(membership=request, user=lead)
+        services.membership_accept(membership=request, by=lead)
     assert Membership.objects.get(pk=request.pk).state == Membership.State.REQUESTED
 
 
 def test_a_request_is_answered_once():
     consortium, lead, members = active_with_five()
     request = MembershipFactory(consortium=consortium, state="requested")
-    services.membership_decline(membership=request, user=lead, note="Not yet")
+    services.membership_decline(membership=request, by=lead, note="Not yet")
     with pytest.raises(RuleViolation):
-        services.membership_accept(membership=request, user=lead)
+        services.membership_accept(membership=request, by=lead)
 
 
 def test_an_inactive_consortium_takes_no_requests():
@@ -243,23 +243,23 @@ def test_an_inactive_consortium_takes_no_requests():
     contact = OrganizationContactFactory()
     with pytest.raises(RuleViolation, match="inactive"):
         services.membership_request(
-            consortium=consortium, user=contact.user, organization=contact.organization
+            consortium=consortium, by=contact.user, organization=contact.organization
         )
 
 
 def test_a_consortium_marked_inactive_accepts_none_of_its_waiting_requests(staff):
     consortium, lead, members = active_with_five()
     request = MembershipFactory(consortium=consortium, state="requested")
-    services.consortium_mark_inactive(consortium=consortium, user=staff)
+    services.consortium_mark_inactive(consortium=consortium, by=staff)
     with pytest.raises(RuleViolation, match="inactive"):
-        services.membership_accept(membership=request, user=lead)
+        services.membership_accept(membership=request, by=lead)
     assert Membership.objects.get(pk=request.pk).state == Membership.State.REQUESTED
 
 
 def test_proposing_makes_a_forming_consortium_with_its_checklist_and_lead_member():
     contact = OrganizationContactFactory(organization__country="NZ")
     consortium = services.consortium_propose(
-        user=contact.user,
+        by=contact.user,
         name="ORCID Aotearoa",
         kind="national",
         countries=["NZ"],
@@ -276,7 +276,7 @@ def test_proposing_makes_a_forming_consortium_with_its_checklist_and_lead_member
 def test_a_regional_consortium_region_is_derived_from_its_countries():
     contact = OrganizationContactFactory(organization__country="SG")
     consortium = services.consortium_propose(
-        user=contact.user,
+        by=contact.user,
         name="ORCID South-East Asia",
         kind="regional",
         countries=["SG", "MY", "TH"],

@@ -167,7 +167,7 @@ def test_an_unverified_consortium_is_seen_only_by_its_people_and_verifiers(clien
     consortium = propose(client, proposer)
     lead_contact = ConsortiumContactFactory(consortium=consortium).user
     report = services.progress_report_publish(
-        consortium=consortium, user=proposer, title="First steps", body="We began."
+        consortium=consortium, by=proposer, title="First steps", body="We began."
     )
     people = {
         "anonymous": None,
@@ -192,7 +192,7 @@ def test_nobody_can_ask_to_join_an_unverified_consortium(client):
     contact = OrganizationContactFactory()
     with pytest.raises(RuleViolation, match="not been verified"):
         services.membership_request(
-            consortium=consortium, user=contact.user, organization=contact.organization
+            consortium=consortium, by=contact.user, organization=contact.organization
         )
 
 
@@ -202,7 +202,7 @@ def test_the_agreement_of_an_unverified_consortium_cannot_be_finalized(client):
     complete_checklist(consortium)
     staff = with_two_factor(UserFactory(is_staff=True, is_superuser=True))
     with pytest.raises(RuleViolation, match="not been verified"):
-        services.consortium_finalize_agreement(consortium=consortium, user=staff)
+        services.consortium_finalize_agreement(consortium=consortium, by=staff)
 
 
 # --- The staff queue ----------------------------------------------------------------------
@@ -381,4 +381,4 @@ def test_a_member_organization_of_a_verified_consortium_is_always_verified(irel)
     )
     request = Membership.objects.get(organization=organization)
     with pytest.raises(RuleViolation, match="verify"):
-        services.membership_accept(membership=request, user=irel.contacts.get().user)
+        services.membership_accept(membership=request, by=irel.contacts.get().user)

@@ -53,7 +53,7 @@ def outsider():
 @pytest.fixture
 def draft(group, chair):
     return services.briefing_create(
-        group=group, author=chair, title="What we did in May", body="We **met** twice."
+        group=group, by=chair, title="What we did in May", body="We **met** twice."
     )
 
 
@@ -109,7 +109,7 @@ def test_a_chair_whose_term_has_expired_is_refused(client, group):
     client.force_login(former)
     assert client.get(new_url(group)).status_code == 403
     with pytest.raises(NotAllowed):
-        services.briefing_create(group=group, author=former, title="Late", body="Text")
+        services.briefing_create(group=group, by=former, title="Late", body="Text")
 
 
 def test_the_chair_of_another_group_is_refused(client, group):
@@ -257,8 +257,8 @@ def test_a_one_click_unsubscribe_stops_that_groups_briefings_only(
         f"/mail/unsubscribe/{token}/", "List-Unsubscribe=One-Click", content_type="text/plain"
     )
     assert response.status_code == 200
-    first = services.briefing_create(group=group, author=chair, title="One", body="B")
-    second = services.briefing_create(group=other, author=other_chair, title="Two", body="B")
+    first = services.briefing_create(group=group, by=chair, title="One", body="B")
+    second = services.briefing_create(group=other, by=other_chair, title="Two", body="B")
     publish(first, chair, django_capture_on_commit_callbacks)
     publish(second, other_chair, django_capture_on_commit_callbacks)
     assert [m.subject for m in mail.outbox if m.to == [ana.email]] == [
@@ -281,7 +281,7 @@ def test_people_who_are_not_subscribed_get_nothing(
 def test_a_script_never_reaches_the_page_or_the_mail(
     client, group, chair, subscribers, django_capture_on_commit_callbacks
 ):
-    briefing = services.briefing_create(group=group, author=chair, title="Safe?", body=HOSTILE)
+    briefing = services.briefing_create(group=group, by=chair, title="Safe?", body=HOSTILE)
     publish(briefing, chair, django_capture_on_commit_callbacks)
     pages = [
         client.get(briefing_url(briefing)).content.decode(),
@@ -442,7 +442,7 @@ def test_subscribing_again_on_the_settings_page_undoes_a_one_click_unsubscribe(
     assert f'id="briefings-{group.pk}" checked' not in page  # the unsubscribe wins
     client.post("/mail/settings/briefings/", {"groups": [group.pk]})
     assert not Unsubscription.objects.exists()
-    briefing = services.briefing_create(group=group, author=chair, title="Back", body="B")
+    briefing = services.briefing_create(group=group, by=chair, title="Back", body="B")
     publish(briefing, chair, django_capture_on_commit_callbacks)
     assert [m.to[0] for m in mail.outbox] == [outsider.email]
 

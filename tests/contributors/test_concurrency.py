@@ -40,7 +40,7 @@ def test_two_simultaneous_votes_of_one_member_record_one():
     voter = members[0]
 
     def cast():
-        services.vote_cast(nomination=nomination, voter=voter, choice="approve")
+        services.vote_cast(nomination=nomination, by=voter, choice="approve")
 
     for _ in range(3):
         assert run_at_once(cast, cast, cast) == []
@@ -67,7 +67,7 @@ def test_two_simultaneous_publications_of_one_briefing_mail_each_subscriber_once
     staff = staff_person()
     for _ in range(4):
         BriefingSubscriptionFactory(group=group)
-    briefing = services.briefing_create(group=group, author=chair, title="Once", body="B")
+    briefing = services.briefing_create(group=group, by=chair, title="Once", body="B")
 
     errors = run_at_once(
         lambda: services.briefing_publish(briefing=briefing, by=chair),

@@ -256,7 +256,7 @@ def test_a_member_whose_term_ends_after_opening_still_votes(nomination, steering
 
 def test_a_recused_member_leaves_the_roll_and_their_vote_no_longer_counts(nomination, steering):
     vote(nomination, steering[0], "approve")
-    services.vote_recuse(nomination=nomination, voter=steering[0], reason="I co-authored it")
+    services.vote_recuse(nomination=nomination, by=steering[0], reason="I co-authored it")
     assert not Vote.objects.filter(voter=steering[0]).exists()
     assert selectors.tally(nomination).roll_size == 6
     with pytest.raises(NotAllowed, match="recused"):
@@ -327,7 +327,7 @@ def test_the_last_eligible_vote_decides_at_once(
 
 def test_a_recusal_can_complete_the_roll_and_decide(nomination, steering):
     cast(nomination, steering, *["approve"] * 6)
-    services.vote_recuse(nomination=nomination, voter=steering[6], reason="Conflict")
+    services.vote_recuse(nomination=nomination, by=steering[6], reason="Conflict")
     nomination.refresh_from_db()
     assert nomination.state == "approved"
     assert nomination.roll_size == 6
@@ -371,7 +371,7 @@ def approved(nomination, steering):
 
 def sign(nomination, signer, agreement, **overrides):
     data = {
-        "signer": signer,
+        "by": signer,
         "nomination": nomination,
         "agreement_version": agreement.version,
         "full_name": signer.name,

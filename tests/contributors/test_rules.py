@@ -1,6 +1,7 @@
 import pytest
 
-from contributors.rules import Tally
+from contributors.models import Vote
+from contributors.rules import Tally, count_votes
 
 
 def tally(roll, approve=0, reject=0, abstain=0):
@@ -47,3 +48,16 @@ def test_an_empty_roll_never_has_quorum():
 def test_everyone_voted_counts_abstentions():
     assert tally(3, approve=1, reject=1, abstain=1).everyone_voted
     assert not tally(3, approve=1, reject=1).everyone_voted
+
+
+def test_the_tally_counts_only_the_votes_of_the_eligible_roll():
+    votes = [
+        (1, Vote.Choice.APPROVE),
+        (2, Vote.Choice.REJECT),
+        (3, Vote.Choice.ABSTAIN),
+        (9, Vote.Choice.APPROVE),  # recused or never on the roll: not counted
+    ]
+    assert count_votes([1, 2, 3, 4], votes) == Tally(
+        roll_size=4, approvals=1, rejections=1, abstentions=1
+    )
+    assert count_votes([], votes) == Tally(roll_size=0, approvals=0, rejections=0, abstentions=0)

@@ -157,7 +157,7 @@ def test_a_decided_nomination_is_mailed_to_those_who_nominate(
     with django_capture_on_commit_callbacks(execute=True):
         nomination = services.nomination_open(nominee=contributor(), rationale="r", by=nominator)
         for voter in voters:
-            services.vote_cast(nomination=nomination, voter=voter, choice="approve")
+            services.vote_cast(nomination=nomination, by=voter, choice="approve")
     assert selectors.user_level(nomination.nominee) == Level.CONTRIBUTOR
     told = set(
         Delivery.objects.filter(kind="contributors.nomination_decided_staff").values_list(

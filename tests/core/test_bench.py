@@ -1,12 +1,13 @@
 """`make bench`: the pieces that run without a load test (the bare view, wrk's output,
 the results file). The benchmark itself is not run by the tests."""
 
-import importlib
+import os
+import subprocess
+import sys
 
 import pytest
 from django.db import connection
 from django.test import override_settings
-from django.urls import clear_url_caches
 
 from bench import run
 from consortia.models import Consortium, Organization
@@ -22,20 +23,25 @@ BENCH_JSON {"requests": 8000, "duration_us": 10000000, "bytes": 83886080, "error
 """
 
 
-def _reload_urls():
-    import orcid_community.urls
-
-    importlib.reload(orcid_community.urls)
-    clear_url_caches()
-
-
 @pytest.fixture
 def bench_urls():
-    """The URLconf as the benchmark's settings build it, restored afterwards."""
-    with override_settings(BENCH_BARE_VIEW=True):
-        _reload_urls()
+    """The URLconf the benchmark's settings choose (BENCH_BARE_VIEW)."""
+    with override_settings(ROOT_URLCONF="bench.urls"):
         yield
-    _reload_urls()
+
+
+def _root_urlconf(bench_bare_view: str) -> str:
+    env = {**os.environ, "DJANGO_DEBUG": "true", "BENCH_BARE_VIEW": bench_bare_view}
+    code = "import orcid_community.settings as s; print(s.ROOT_URLCONF)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def test_only_the_benchmark_setting_chooses_the_benchmark_s_urls():
+    assert _root_urlconf("false") == "orcid_community.urls"
+    assert _root_urlconf("true") == "bench.urls"
 
 
 def test_the_bare_view_does_not_exist_without_the_benchmark_setting(client):

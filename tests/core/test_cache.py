@@ -110,7 +110,7 @@ def test_a_form_in_a_cached_fragment_gets_each_response_its_own_valid_token(clie
 
     forum = ForumFactory(slug="general", kind="general")
     author = UserFactory(date_joined=timezone.now() - timedelta(days=30))
-    topic = services.topic_create(forum=forum, author=author, title="Hello", body="World")
+    topic = services.topic_create(forum=forum, by=author, title="Hello", body="World")
     csrf_client = type(client)(enforce_csrf_checks=True)
     csrf_client.force_login(author)
     url = topic.get_absolute_url()

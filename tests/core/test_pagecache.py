@@ -28,7 +28,7 @@ def _author(name="Ada Author"):
 @pytest.fixture
 def topic():
     forum = ForumFactory(slug="general", kind="general")
-    return services.topic_create(forum=forum, author=_author(), title="Tokens", body="Why?")
+    return services.topic_create(forum=forum, by=_author(), title="Tokens", body="Why?")
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_the_review_pages_are_cached_per_reviewer(client, django_assert_max_num_
 def test_a_change_shows_at_once_on_a_cached_page(client, topic):
     url = topic.get_absolute_url()
     assert "Renew the token." not in client.get(url).content.decode()
-    services.post_create(topic=topic, author=_author("Rita Reader"), body="Renew the token.")
+    services.post_create(topic=topic, by=_author("Rita Reader"), body="Renew the token.")
     assert "Renew the token." in client.get(url).content.decode()
 
 
@@ -115,7 +115,7 @@ def test_leaving_a_group_closes_its_private_forum_at_once(client):
     )
     insider = _author("Ines Insider")
     membership = membership_add(group=group, user=insider)
-    topic = services.topic_create(forum=private, author=insider, title="Plans", body="Secret")
+    topic = services.topic_create(forum=private, by=insider, title="Plans", body="Secret")
     url = topic.get_absolute_url()
     client.force_login(insider)
     assert client.get(url).status_code == 200
@@ -295,7 +295,7 @@ def test_made_up_query_parameters_share_the_one_copy(client, pages, django_asser
 
 def test_the_parameters_a_page_names_still_make_their_own_copies(client, topic):
     services.topic_create(
-        forum=topic.forum, author=_author(), title="Orcid sign-in", body="How to sign in?"
+        forum=topic.forum, by=_author(), title="Orcid sign-in", body="How to sign in?"
     )
     link = f'href="/forums/p/{topic.posts.get(is_first=True).pk}/"'
     assert link in client.get("/forums/search/?q=token").content.decode()

@@ -98,7 +98,7 @@ def _caches(location: str, **options) -> dict:
 def author_and_topic(db):
     forum = ForumFactory(slug="general", kind="general")
     author = UserFactory(date_joined=timezone.now() - timedelta(days=30))
-    topic = services.topic_create(forum=forum, author=author, title="Cached", body="Hello")
+    topic = services.topic_create(forum=forum, by=author, title="Cached", body="Hello")
     return author, topic
 
 

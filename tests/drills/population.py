@@ -70,10 +70,10 @@ def briefing_draft(readers: int, tag: str) -> dict:
         user=chair, role="chair", term_start=today, term_end=today + timedelta(days=365)
     )
     for person in _people(f"drill-{tag}-briefing", readers):
-        services.briefing_subscribe(user=person, group=group)
+        services.briefing_subscribe(by=person, group=group)
     briefing = services.briefing_create(
         group=group,
-        author=chair,
+        by=chair,
         title=f"Drill {tag}: what the working group decided",
         body="We met twice this month and **agreed** on the roadmap.",
     )
@@ -101,13 +101,13 @@ def watched_topic(forum, watchers: int, tag: str, name: str) -> dict:
 
     topic = forums.topic_create(
         forum=forum,
-        author=get_user_model().objects.get(email=STAFF),
+        by=get_user_model().objects.get(email=STAFF),
         title=f"Drill {tag}: {name}",
         body="Does the member API answer 429 or 503 when it is overloaded?",
     )
     prefix = f"drill-{tag}-{name}"
     for person in _people(prefix, watchers):
-        forums.subscription_set(user=person, mode="each", topic=topic)
+        forums.subscription_set(by=person, mode="each", topic=topic)
     return {
         "id": topic.pk,
         "path": topic.get_absolute_url(),

@@ -23,7 +23,7 @@ def test_concurrent_sign_ups_for_the_last_seat_admit_exactly_one():
     RegistrationFactory.create_batch(2, meeting=meeting)
     people = UserFactory.create_batch(6)
     results = run_together(
-        *[(lambda p=p: services.meeting_register(meeting=meeting, user=p)) for p in people]
+        *[(lambda p=p: services.meeting_register(meeting=meeting, by=p)) for p in people]
     )
     assert all(isinstance(r, Registration) for r in results), results
     assert sorted(r.state for r in results) == ["confirmed"] + ["waiting"] * 5
@@ -34,7 +34,7 @@ def test_the_same_person_signing_up_twice_at_once_gets_one_registration():
     meeting = MeetingFactory(capacity=10)
     person = UserFactory()
     results = run_together(
-        *[(lambda: services.meeting_register(meeting=meeting, user=person)) for _ in range(3)]
+        *[(lambda: services.meeting_register(meeting=meeting, by=person)) for _ in range(3)]
     )
     assert Registration.objects.filter(meeting=meeting, user=person).count() == 1
     assert sum(isinstance(r, Registration) for r in results) == 1
@@ -45,8 +45,8 @@ def test_a_cancellation_racing_sign_ups_never_overfills_the_meeting():
     holders = [RegistrationFactory(meeting=meeting).user for _ in range(2)]
     newcomers = UserFactory.create_batch(4)
     run_together(
-        lambda: services.registration_cancel(meeting=meeting, user=holders[0]),
-        *[(lambda p=p: services.meeting_register(meeting=meeting, user=p)) for p in newcomers],
+        lambda: services.registration_cancel(meeting=meeting, by=holders[0]),
+        *[(lambda p=p: services.meeting_register(meeting=meeting, by=p)) for p in newcomers],
     )
     assert Registration.objects.filter(meeting=meeting, state="confirmed").count() == 2
     assert Registration.objects.filter(meeting=meeting, state="waiting").count() == 3

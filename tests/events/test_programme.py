@@ -104,25 +104,6 @@ def test_a_session_ends_after_it_starts(meeting, staff):
         accept(proposal, staff, meeting.starts_at + timedelta(hours=2), minutes=0)
 
 
-def test_rescheduling_checks_the_room_too_but_not_against_itself(booked, staff):
-    other = SessionFactory(meeting=booked.meeting, room="Hall B")
-    services.session_reschedule(
-        session=booked,
-        by=staff,
-        starts_at=booked.starts_at + timedelta(minutes=15),
-        ends_at=booked.ends_at + timedelta(minutes=15),
-        room="Hall A",
-    )
-    with pytest.raises(RuleViolation):
-        services.session_reschedule(
-            session=other,
-            by=staff,
-            starts_at=other.starts_at,
-            ends_at=other.ends_at,
-            room="Hall A",
-        )
-
-
 def test_speakers_learn_of_the_acceptance_by_mail_after_commit(
     meeting, reviewer, django_capture_on_commit_callbacks
 ):

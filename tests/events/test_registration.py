@@ -21,7 +21,7 @@ def small():
 
 
 def register(meeting, user, now=None):
-    return services.meeting_register(meeting=meeting, user=user, now=now)
+    return services.meeting_register(meeting=meeting, by=user, now=now)
 
 
 def test_people_get_seats_until_the_meeting_is_full_then_wait(small):
@@ -65,7 +65,7 @@ def test_cancelling_a_seat_moves_the_first_waiting_person_up_with_mail(
     for person in (a, b, first, second):
         register(small, person)
     with django_capture_on_commit_callbacks(execute=True):
-        promoted = services.registration_cancel(meeting=small, user=a)
+        promoted = services.registration_cancel(meeting=small, by=a)
     assert [r.user for r in promoted] == [first]
     states = dict(Registration.objects.values_list("user_id", "state"))
     assert states == {
@@ -84,7 +84,7 @@ def test_leaving_the_waiting_list_moves_no_one_up(small, django_capture_on_commi
     for person in (a, b, waiting, later):
         register(small, person)
     with django_capture_on_commit_callbacks(execute=True):
-        promoted = services.registration_cancel(meeting=small, user=waiting)
+        promoted = services.registration_cancel(meeting=small, by=waiting)
     assert promoted == []
     assert Registration.objects.get(user=later).state == "waiting"
     assert mail.outbox == []
@@ -94,7 +94,7 @@ def test_a_person_who_cancelled_may_sign_up_again_at_the_end_of_the_queue(small)
     a, b, waiting = UserFactory.create_batch(3)
     for person in (a, b, waiting):
         register(small, person)
-    services.registration_cancel(meeting=small, user=a)  # waiting moves up
+    services.registration_cancel(meeting=small, by=a)  # waiting moves up
     again = register(small, a)
     assert again.state == "waiting"
     assert Registration.objects.filter(user=a).count() == 1
@@ -107,21 +107,21 @@ def test_a_person_moving_up_a_second_time_gets_a_second_mail(
     for person in (a, b, c):
         register(small, person)
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(meeting=small, user=a)  # c moves up
-        services.registration_cancel(meeting=small, user=c)  # c cancels
+        services.registration_cancel(meeting=small, by=a)  # c moves up
+        services.registration_cancel(meeting=small, by=c)  # c cancels
         register(small, a)  # a takes the free seat
         register(small, c)  # c waits again
-        services.registration_cancel(meeting=small, user=b)  # c moves up again
+        services.registration_cancel(meeting=small, by=b)  # c moves up again
     assert [m.to[0] for m in mail.outbox] == [c.email, c.email]
     assert Registration.objects.get(user=c).state == "confirmed"
 
 
 def test_cancelling_needs_a_registration_and_a_meeting_not_over(small, member):
     with pytest.raises(RuleViolation, match="not registered"):
-        services.registration_cancel(meeting=small, user=member)
+        services.registration_cancel(meeting=small, by=member)
     register(small, member)
     with pytest.raises(RuleViolation, match="over"):
-        services.registration_cancel(meeting=small, user=member, now=small.ends_at)
+        services.registration_cancel(meeting=small, by=member, now=small.ends_at)
     assert Registration.objects.get(user=member).state == "confirmed"
 
 

@@ -33,7 +33,7 @@ def staff(db):
 @pytest.fixture
 def topic(forum, author):
     return services.topic_create(
-        forum=forum, author=author, title="Token expired on read-public", body="Why **401**?"
+        forum=forum, by=author, title="Token expired on read-public", body="Why **401**?"
     )
 
 
@@ -60,5 +60,5 @@ def member(private):
 @pytest.fixture
 def secret(private, member):
     return services.topic_create(
-        forum=private, author=member, title="Confidential orcid budget", body="orcid secret plans"
+        forum=private, by=member, title="Confidential orcid budget", body="orcid secret plans"
     )

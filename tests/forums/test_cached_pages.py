@@ -9,12 +9,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_new_topic_shows_on_the_cached_forum_index_and_home_page_at_once(client, forum, author):
-    services.topic_create(forum=forum, author=author, title="First", body="One")
+    services.topic_create(forum=forum, by=author, title="First", body="One")
     assert "First" in client.get("/").content.decode()
     index = client.get("/forums/").context["forums"]
     assert [f.topic_count for f in index] == [1]
 
-    services.topic_create(forum=forum, author=author, title="Second thoughts", body="Two")
+    services.topic_create(forum=forum, by=author, title="Second thoughts", body="Two")
 
     assert "Second thoughts" in client.get("/").content.decode()
     assert [f.topic_count for f in client.get("/forums/").context["forums"]] == [2]
@@ -27,10 +27,10 @@ def test_a_reply_and_a_hidden_post_show_on_the_cached_topic_page_at_once(
     url = topic.get_absolute_url()
     assert "Why" in client.get(url).content.decode()
 
-    reply = services.post_create(topic=topic, author=reader, body="Renew the token.")
+    reply = services.post_create(topic=topic, by=reader, body="Renew the token.")
     assert "Renew the token." in client.get(url).content.decode()
 
-    services.post_hide(post=reply, moderator=staff)
+    services.post_hide(post=reply, by=staff)
     page = client.get(url).content.decode()
     assert "Renew the token." not in page
     assert "This post is hidden." in page
@@ -43,7 +43,7 @@ def test_a_locked_topic_takes_the_quote_links_off_the_cached_posts_at_once(
     url = topic.get_absolute_url()
     assert "quote-link" in client.get(url).content.decode()
 
-    services.topic_lock(topic=topic, moderator=staff, locked=True)  # QuerySet.update()
+    services.topic_lock(topic=topic, by=staff, locked=True)  # QuerySet.update()
 
     assert "quote-link" not in client.get(url).content.decode()
 
@@ -61,7 +61,7 @@ def test_cached_posts_are_per_viewer(client, topic, author, reader):
 def test_a_new_post_is_found_by_a_cached_search_at_once(client, topic, reader):
     assert "Nothing matches" in client.get("/forums/search/?q=webhook").content.decode()
 
-    services.post_create(topic=topic, author=reader, body="Use a webhook instead.")
+    services.post_create(topic=topic, by=reader, body="Use a webhook instead.")
 
     results = client.get("/forums/search/?q=webhook").context["results"].results
     assert [p.body for p in results] == ["Use a webhook instead."]
@@ -77,7 +77,7 @@ def test_a_cached_search_never_shows_a_private_forum_to_others(client):
     )
     insider = person(name="Ines Insider")
     membership_add(group=group, user=insider)
-    services.topic_create(forum=private, author=insider, title="Secret", body="webhook plans")
+    services.topic_create(forum=private, by=insider, title="Secret", body="webhook plans")
     client.force_login(insider)
     assert client.get("/forums/search/?q=webhook").context["results"].results
     client.logout()
@@ -96,7 +96,7 @@ def steering_member():
     )
     insider = person(name="Ines Insider")
     membership = membership_add(group=group, user=insider)
-    services.topic_create(forum=private, author=insider, title="Secret", body="webhook plans")
+    services.topic_create(forum=private, by=insider, title="Secret", body="webhook plans")
     return insider, membership
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def idea(ideas, author):
     return services.topic_create(
-        forum=ideas, author=author, title="Show affiliations on the public API", body="Please."
+        forum=ideas, by=author, title="Show affiliations on the public API", body="Please."
     )
 
 
@@ -77,7 +77,7 @@ def test_staff_sets_a_status_with_a_note_shown_on_the_idea_and_mailed_to_voters(
 ):
     voters = [person(name=f"Voter {n}") for n in range(2)]
     for voter in voters:
-        services.idea_vote(idea=idea, user=voter)
+        services.idea_vote(idea=idea, by=voter)
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -95,10 +95,10 @@ def test_staff_sets_a_status_with_a_note_shown_on_the_idea_and_mailed_to_voters(
 def test_the_status_mail_shows_names_titles_and_notes_unescaped_in_its_text_part(
     ideas, author, staff, django_capture_on_commit_callbacks
 ):
-    idea = services.topic_create(forum=ideas, author=author, title="R&D <faster>", body="x")
-    services.idea_vote(idea=idea, user=person(name="Seán O'Brien"))
+    idea = services.topic_create(forum=ideas, by=author, title="R&D <faster>", body="x")
+    services.idea_vote(idea=idea, by=person(name="Seán O'Brien"))
     with django_capture_on_commit_callbacks(execute=True):
-        services.idea_status_set(idea=idea, user=staff, status="planned", note='Q3 & Q4 "soon"')
+        services.idea_status_set(idea=idea, by=staff, status="planned", note='Q3 & Q4 "soon"')
     message = mail.outbox[0]
     assert "Hello Seán O'Brien," in message.body
     assert "“R&D <faster>”" in message.body
@@ -114,19 +114,19 @@ def test_the_status_mail_shows_names_titles_and_notes_unescaped_in_its_text_part
 
 
 def test_each_status_change_mails_the_voters_again(idea, staff, django_capture_on_commit_callbacks):
-    services.idea_vote(idea=idea, user=person())
+    services.idea_vote(idea=idea, by=person())
     with django_capture_on_commit_callbacks(execute=True):
-        services.idea_status_set(idea=idea, user=staff, status="under_review", note="Looking.")
-        services.idea_status_set(idea=idea, user=staff, status="done", note="Shipped.")
+        services.idea_status_set(idea=idea, by=staff, status="under_review", note="Looking.")
+        services.idea_status_set(idea=idea, by=staff, status="done", note="Shipped.")
     assert len(mail.outbox) == 2
     assert IdeaStatusChange.objects.filter(idea=idea).count() == 2
 
 
 def test_a_status_needs_a_note_and_a_known_status(idea, staff):
     with pytest.raises(services.InvalidInput):
-        services.idea_status_set(idea=idea, user=staff, status="planned", note="  ")
+        services.idea_status_set(idea=idea, by=staff, status="planned", note="  ")
     with pytest.raises(services.InvalidInput):
-        services.idea_status_set(idea=idea, user=staff, status="maybe", note="x")
+        services.idea_status_set(idea=idea, by=staff, status="maybe", note="x")
 
 
 def test_people_outside_staff_and_the_steering_group_cannot_set_a_status(client, idea, reader):
@@ -141,7 +141,7 @@ def test_a_steering_group_member_sets_a_status(idea):
     from tests.factories.contributors import steering_members
 
     member = steering_members(1)[0]
-    services.idea_status_set(idea=idea, user=member, status="under_review", note="We discuss it.")
+    services.idea_status_set(idea=idea, by=member, status="under_review", note="We discuss it.")
     idea.refresh_from_db()
     assert idea.status == "under_review"
 
@@ -155,7 +155,7 @@ def test_merging_moves_votes_without_counting_anyone_twice(client, ideas, staff)
         (only_dup, duplicate),
         (only_target, target),
     ]:
-        services.idea_vote(idea=idea, user=user)
+        services.idea_vote(idea=idea, by=user)
     client.force_login(staff)
     response = client.post(f"/forums/t/{duplicate.pk}/merge/", {"target": target.pk})
     assert response.status_code == 302
@@ -177,21 +177,21 @@ def test_merging_moves_votes_without_counting_anyone_twice(client, ideas, staff)
 def test_merge_moves_watchers_and_refuses_loops(ideas, staff):
     target, duplicate = IdeaFactory(forum=ideas), IdeaFactory(forum=ideas)
     watcher = person()
-    services.subscription_set(user=watcher, topic=duplicate, mode="daily")
-    services.idea_merge(duplicate=duplicate, target=target, user=staff)
+    services.subscription_set(by=watcher, topic=duplicate, mode="daily")
+    services.idea_merge(duplicate=duplicate, target=target, by=staff)
     assert Subscription.objects.get(user=watcher, topic=target).mode == "daily"
     with pytest.raises(RuleViolation):
-        services.idea_merge(duplicate=target, target=target, user=staff)
+        services.idea_merge(duplicate=target, target=target, by=staff)
     with pytest.raises(RuleViolation):
-        services.idea_merge(duplicate=duplicate, target=target, user=staff)
+        services.idea_merge(duplicate=duplicate, target=target, by=staff)
     with pytest.raises(RuleViolation):
-        services.idea_vote(idea=duplicate, user=watcher)
+        services.idea_vote(idea=duplicate, by=watcher)
 
 
 def test_merge_is_for_staff_and_the_steering_group(client, ideas, reader):
     target, duplicate = IdeaFactory(forum=ideas), IdeaFactory(forum=ideas)
     with pytest.raises(NotAllowed):
-        services.idea_merge(duplicate=duplicate, target=target, user=reader)
+        services.idea_merge(duplicate=duplicate, target=target, by=reader)
     client.force_login(reader)
     assert client.get(f"/forums/t/{duplicate.pk}/merge/").status_code == 403
 
@@ -206,5 +206,5 @@ def test_merging_into_an_unknown_idea_is_a_clear_400(client, ideas, staff):
 
 def test_vote_factory_votes_are_counted_by_the_services(ideas):
     vote = VoteFactory(idea=IdeaFactory(forum=ideas))
-    idea = services.idea_vote(idea=vote.idea, user=person())
+    idea = services.idea_vote(idea=vote.idea, by=person())
     assert idea.vote_count == 2

@@ -30,7 +30,7 @@ def chair(group_forum):
 
 @pytest.fixture
 def reply(topic, reader):
-    return services.post_create(topic=topic, author=reader, body="Buy cheap watches!")
+    return services.post_create(topic=topic, by=reader, body="Buy cheap watches!")
 
 
 def test_staff_hides_and_restores_a_post_and_the_log_says_so(client, topic, reply, staff, author):
@@ -53,7 +53,7 @@ def test_staff_hides_and_restores_a_post_and_the_log_says_so(client, topic, repl
 def test_the_author_of_a_hidden_post_still_sees_it_others_get_404_on_its_link(
     client, reply, reader, author, staff
 ):
-    services.post_hide(post=reply, moderator=staff)
+    services.post_hide(post=reply, by=staff)
     client.force_login(reader)
     assert "Buy cheap watches" in client.get(reply.topic.get_absolute_url()).content.decode()
     client.force_login(author)
@@ -69,19 +69,19 @@ def test_people_who_are_not_moderators_cannot_hide(client, reply, author):
 
 def test_the_chair_of_a_group_moderates_its_forum_only(group_forum, chair, forum):
     author = person()
-    in_group = services.topic_create(forum=group_forum, author=author, title="Agenda", body="x")
-    elsewhere = services.topic_create(forum=forum, author=author, title="Other", body="y")
-    services.topic_lock(topic=in_group, moderator=chair, locked=True)
+    in_group = services.topic_create(forum=group_forum, by=author, title="Agenda", body="x")
+    elsewhere = services.topic_create(forum=forum, by=author, title="Other", body="y")
+    services.topic_lock(topic=in_group, by=chair, locked=True)
     with pytest.raises(NotAllowed):
-        services.topic_lock(topic=elsewhere, moderator=chair, locked=True)
+        services.topic_lock(topic=elsewhere, by=chair, locked=True)
 
 
 def test_a_plain_group_member_is_not_a_moderator(group_forum):
     member = person()
     membership_add(group=group_forum.group, user=member)
-    topic = services.topic_create(forum=group_forum, author=member, title="Agenda", body="x")
+    topic = services.topic_create(forum=group_forum, by=member, title="Agenda", body="x")
     with pytest.raises(NotAllowed):
-        services.topic_pin(topic=topic, moderator=member, pinned=True)
+        services.topic_pin(topic=topic, by=member, pinned=True)
 
 
 def test_staff_moves_a_topic_and_both_forums_recount(client, topic, staff, forum):
@@ -97,9 +97,9 @@ def test_staff_moves_a_topic_and_both_forums_recount(client, topic, staff, forum
 
 
 def test_ideas_cannot_be_moved_out_of_the_ideas_forum(ideas, staff, author, forum):
-    idea = services.topic_create(forum=ideas, author=author, title="An idea", body="x")
+    idea = services.topic_create(forum=ideas, by=author, title="An idea", body="x")
     with pytest.raises(RuleViolation):
-        services.topic_move(topic=idea, moderator=staff, forum=forum)
+        services.topic_move(topic=idea, by=staff, forum=forum)
 
 
 def test_three_different_flaggers_hide_a_post_and_its_author_is_told(
@@ -108,10 +108,10 @@ def test_three_different_flaggers_hide_a_post_and_its_author_is_told(
     flaggers = [person() for _ in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
         for user in flaggers[:2]:
-            services.post_flag(post=reply, user=user, reason="spam")
+            services.post_flag(post=reply, by=user, reason="spam")
         reply.refresh_from_db()
         assert not reply.is_hidden
-        services.post_flag(post=reply, user=flaggers[2], reason="off_topic")
+        services.post_flag(post=reply, by=flaggers[2], reason="off_topic")
     reply.refresh_from_db()
     assert reply.is_hidden
     assert reply.hidden_reason == "flags"
@@ -123,10 +123,10 @@ def test_the_hidden_post_mail_shows_names_and_titles_unescaped_in_its_text_part(
     forum, django_capture_on_commit_callbacks
 ):
     obrien = person(name="Seán O'Brien")
-    topic = services.topic_create(forum=forum, author=obrien, title="R&D <tokens>", body="x")
+    topic = services.topic_create(forum=forum, by=obrien, title="R&D <tokens>", body="x")
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
-            services.post_flag(post=topic.posts.get(), user=person(), reason="spam")
+            services.post_flag(post=topic.posts.get(), by=person(), reason="spam")
     message = mail.outbox[0]
     assert "Hello Seán O'Brien," in message.body
     assert "“R&D <tokens>”" in message.body
@@ -145,11 +145,11 @@ def test_a_post_hidden_by_flags_again_after_a_restore_tells_its_author_again(
 
     def hide_by_flags():
         for _ in range(3):
-            services.post_flag(post=reply, user=person(), reason="spam")
+            services.post_flag(post=reply, by=person(), reason="spam")
 
     with django_capture_on_commit_callbacks(execute=True):
         hide_by_flags()
-        services.post_restore(post=reply, moderator=staff)
+        services.post_restore(post=reply, by=staff)
         hide_by_flags()
     assert [m.to for m in mail.outbox] == [[reader.email], [reader.email]]
     # The same hiding told twice (a retried task, a double call) mails once.
@@ -182,11 +182,11 @@ def test_flags_need_a_known_reason_and_details_for_other(client, reply, author):
 
 def test_nobody_flags_their_own_post(reply, reader):
     with pytest.raises(RuleViolation):
-        services.post_flag(post=reply, user=reader, reason="spam")
+        services.post_flag(post=reply, by=reader, reason="spam")
 
 
 def test_the_review_queue_lists_flagged_posts_for_moderators_only(client, reply, staff, author):
-    services.post_flag(post=reply, user=author, reason="spam", note="Looks like an ad")
+    services.post_flag(post=reply, by=author, reason="spam", note="Looks like an ad")
     client.force_login(author)
     assert client.get("/forums/moderation/").status_code == 403
     client.force_login(staff)
@@ -197,7 +197,7 @@ def test_the_review_queue_lists_flagged_posts_for_moderators_only(client, reply,
 
 def test_restoring_a_flag_hidden_post_dismisses_its_flags(client, reply, staff):
     for _ in range(3):
-        services.post_flag(post=reply, user=person(), reason="spam")
+        services.post_flag(post=reply, by=person(), reason="spam")
     client.force_login(staff)
     response = client.post(f"/forums/p/{reply.pk}/restore/", {"next": "queue"})
     assert response["Location"] == "/forums/moderation/"
@@ -208,8 +208,8 @@ def test_restoring_a_flag_hidden_post_dismisses_its_flags(client, reply, staff):
 
 
 def test_hiding_the_accepted_answer_unmarks_it(topic, reply, author, staff):
-    services.answer_accept(post=reply, user=author)
-    services.post_hide(post=reply, moderator=staff)
+    services.answer_accept(post=reply, by=author)
+    services.post_hide(post=reply, by=staff)
     topic.refresh_from_db()
     assert topic.accepted_post is None
     assert Post.objects.filter(topic=topic, is_hidden=False).count() == 1

@@ -87,11 +87,11 @@ def test_a_former_member_keeps_no_rights_in_the_private_forum_even_asking_the_se
     from forums.models import Vote
     from tests.factories.forums import IdeaFactory
 
-    question = services.topic_create(forum=private, author=member, title="Budget", body="How?")
+    question = services.topic_create(forum=private, by=member, title="Budget", body="How?")
     other = person()
     membership_add(group=private.group, user=other)
-    answer = services.post_create(topic=question, author=other, body="Like this.")
-    services.answer_accept(post=answer, user=member)
+    answer = services.post_create(topic=question, by=other, body="Like this.")
+    services.answer_accept(post=answer, by=member)
     own = question.posts.get(is_first=True)
     assert permissions.can_edit_post(member, own)
     idea = IdeaFactory()
@@ -107,11 +107,11 @@ def test_a_former_member_keeps_no_rights_in_the_private_forum_even_asking_the_se
     assert not permissions.can_accept_answer(member, question)
     assert not permissions.can_see_hidden_post(member, own)
     with pytest.raises(NotAllowed):
-        services.post_edit(post=own, editor=member, body="Rewritten after leaving")
+        services.post_edit(post=own, by=member, body="Rewritten after leaving")
     with pytest.raises(NotAllowed):
-        services.answer_unaccept(topic=question, user=member)
+        services.answer_unaccept(topic=question, by=member)
     with pytest.raises(NotAllowed):
-        services.answer_accept(post=answer, user=member)
+        services.answer_accept(post=answer, by=member)
     own.refresh_from_db()
     question.refresh_from_db()
     assert own.body == "How?"
@@ -121,8 +121,8 @@ def test_a_former_member_keeps_no_rights_in_the_private_forum_even_asking_the_se
     from django.contrib.auth.models import AnonymousUser
 
     with pytest.raises(NotAllowed):
-        services.idea_unvote(idea=idea, user=AnonymousUser())
-    services.idea_unvote(idea=idea, user=member)
+        services.idea_unvote(idea=idea, by=AnonymousUser())
+    services.idea_unvote(idea=idea, by=member)
     assert not Vote.objects.filter(idea=idea).exists()
 
 

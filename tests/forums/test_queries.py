@@ -28,7 +28,7 @@ def test_pages_run_the_same_number_of_queries_with_3_or_25_of_everything(
     if who != "anonymous":
         client.force_login(staff_person() if who == "staff" else person())
     idea = IdeaFactory(forum=ideas)
-    services.idea_status_set(idea=idea, user=staff_person(), status="planned", note="Yes.")
+    services.idea_status_set(idea=idea, by=staff_person(), status="planned", note="Yes.")
     urls = [
         "/forums/",
         f"/forums/{forum.slug}/",
@@ -52,12 +52,12 @@ def test_activity_counts_give_posts_topics_answers_and_ideas_in_three_queries(
     forum, ideas, django_assert_num_queries
 ):
     ana, ben, nobody = person(), person(), person()
-    question = services.topic_create(forum=forum, author=ana, title="Question", body="?")
-    answer = services.post_create(topic=question, author=ben, body="Answer")
-    services.answer_accept(post=answer, user=ana)
-    services.topic_create(forum=ideas, author=ben, title="An idea", body="!")
-    hidden = services.post_create(topic=question, author=ben, body="spam")
-    services.post_hide(post=hidden, moderator=staff_person())
+    question = services.topic_create(forum=forum, by=ana, title="Question", body="?")
+    answer = services.post_create(topic=question, by=ben, body="Answer")
+    services.answer_accept(post=answer, by=ana)
+    services.topic_create(forum=ideas, by=ben, title="An idea", body="!")
+    hidden = services.post_create(topic=question, by=ben, body="spam")
+    services.post_hide(post=hidden, by=staff_person())
     with django_assert_num_queries(3):
         counts = selectors.activity_counts([ana.pk, ben.pk, nobody.pk])
     assert counts[ana.pk] == {"posts": 1, "topics": 1, "accepted_answers": 0, "ideas": 0}

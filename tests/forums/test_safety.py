@@ -74,7 +74,7 @@ def executable_parts(fragment: str) -> list[str]:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payload_renders_with_nothing_executable(client, topic, reader, payload):
-    post = services.post_create(topic=topic, author=reader, body=f"Hello\n\n{payload}\n")
+    post = services.post_create(topic=topic, by=reader, body=f"Hello\n\n{payload}\n")
     html = client.get(f"/forums/p/{post.pk}/", follow=True).content.decode()
     body = html[html.index(f'id="post-{post.pk}"') :]
     body = body[body.index('<div class="post-body">') + 23 : body.index("</article>")]
@@ -85,7 +85,7 @@ def test_payload_renders_with_nothing_executable(client, topic, reader, payload)
 def test_links_get_nofollow_ugc_and_code_blocks_and_quotes_survive(topic, reader):
     post = services.post_create(
         topic=topic,
-        author=reader,
+        by=reader,
         body="[docs](https://info.orcid.org/)\n\n```python\nprint('hi')\n```\n\n> quoted",
     )
     assert 'rel="nofollow ugc noopener"' in post.body_html

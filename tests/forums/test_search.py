@@ -16,18 +16,18 @@ pytestmark = pytest.mark.django_db
 def corpus(forum, ideas, author):
     webhooks = services.topic_create(
         forum=forum,
-        author=author,
+        by=author,
         title="Webhooks for record updates",
         body="How do I register a webhook for ORCID record changes?",
     )
     sandbox = services.topic_create(
         forum=forum,
-        author=author,
+        by=author,
         title="Sandbox credentials",
         body="The sandbox returns invalid_client for my client credentials.",
     )
     idea = services.topic_create(
-        forum=ideas, author=author, title="Webhook retries", body="Retry webhooks that fail."
+        forum=ideas, by=author, title="Webhook retries", body="Retry webhooks that fail."
     )
     return {"webhooks": webhooks, "sandbox": sandbox, "idea": idea}
 
@@ -62,17 +62,17 @@ def test_search_filters_by_forum_and_dates(client, corpus, forum):
 
 
 def test_hidden_posts_are_not_found(client, corpus, staff):
-    services.post_hide(post=corpus["sandbox"].posts.get(), moderator=staff)
+    services.post_hide(post=corpus["sandbox"].posts.get(), by=staff)
     assert link(corpus["sandbox"]) not in client.get("/forums/search/?q=sandbox").content.decode()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="stemming is PostgreSQL's")
 def test_postgresql_search_is_stemmed_and_ranks_title_matches_first(client, forum, author):
     in_body = services.topic_create(
-        forum=forum, author=author, title="Help please", body="My tokens expired."
+        forum=forum, by=author, title="Help please", body="My tokens expired."
     )
     in_title = services.topic_create(
-        forum=forum, author=author, title="Expiring tokens", body="Help please."
+        forum=forum, by=author, title="Expiring tokens", body="Help please."
     )
     page = client.get("/forums/search/?q=token+expires").content.decode()
     assert page.index(link(in_title)) < page.index(link(in_body))
@@ -117,7 +117,7 @@ def test_an_empty_query_shows_the_form(client):
 
 def test_excerpts_escape_post_text(client, forum, author):
     services.topic_create(
-        forum=forum, author=author, title="Escaping", body="orcid <img src=x onerror=alert(1)>"
+        forum=forum, by=author, title="Escaping", body="orcid <img src=x onerror=alert(1)>"
     )
     page = client.get("/forums/search/?q=orcid").content.decode()
     assert "<img src=x" not in page
@@ -128,11 +128,11 @@ def test_excerpts_escape_post_text(client, forum, author):
 def test_hyphenated_terms_find_the_compound_word(client, forum, author, q):
     topic = services.topic_create(
         forum=forum,
-        author=author,
+        by=author,
         title="Scopes",
         body="Which token do I need for the read-public scope?",
     )
-    services.topic_create(forum=forum, author=author, title="Other", body="Nothing related.")
+    services.topic_create(forum=forum, by=author, title="Other", body="Nothing related.")
     html = client.get("/forums/search/", {"q": q}).content.decode()
     assert link(topic) in html
     assert html.count('href="/forums/p/') == 1
@@ -148,7 +148,7 @@ def test_dates_at_the_ends_of_the_calendar_are_no_500(client, corpus, dates):
 
 def test_the_search_markers_typed_into_a_post_never_become_markup(client, forum, author):
     topic = services.topic_create(
-        forum=forum, author=author, title="Markers \ue000here\ue001", body="odd \ue000text\ue001"
+        forum=forum, by=author, title="Markers \ue000here\ue001", body="odd \ue000text\ue001"
     )
     first = topic.posts.get()
     assert (topic.title, first.body) == ("Markers here", "odd text")

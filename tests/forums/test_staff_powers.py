@@ -18,7 +18,7 @@ def bare_staff(db):
 
 @pytest.fixture
 def reply(topic, reader):
-    return services.post_create(topic=topic, author=reader, body="Renew the token.")
+    return services.post_create(topic=topic, by=reader, body="Renew the token.")
 
 
 def test_staff_status_alone_reads_no_private_forum(client, bare_staff, secret):
@@ -66,7 +66,7 @@ def test_private_forum_mail_goes_to_readers_not_to_staff_status(
     for watcher in (bare_staff, reader):  # staff status: subscribed when it was enough
         Subscription.objects.create(user=watcher, forum=private, mode="each")
     with django_capture_on_commit_callbacks(execute=True):
-        services.topic_create(forum=private, author=member, title="Budget", body="Secret")
+        services.topic_create(forum=private, by=member, title="Budget", body="Secret")
     assert [m.to for m in mail.outbox] == [[reader.email]]
 
 

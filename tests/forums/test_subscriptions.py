@@ -42,6 +42,6 @@ def test_the_database_holds_one_subscription_per_person_and_thing(forum, topic, 
 
 def test_a_subscription_is_to_a_forum_or_a_topic_not_both(forum, topic, reader):
     with pytest.raises(services.InvalidInput):
-        services.subscription_set(user=reader, forum=forum, topic=topic, mode="each")
+        services.subscription_set(by=reader, forum=forum, topic=topic, mode="each")
     with pytest.raises(IntegrityError):
         Subscription.objects.create(user=reader, forum=forum, topic=topic)

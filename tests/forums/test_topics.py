@@ -129,12 +129,12 @@ def test_someone_else_cannot_edit_a_post(client, topic, reader):
 
 
 def test_a_locked_topic_refuses_replies_except_from_moderators(client, topic, reader, staff):
-    services.topic_lock(topic=topic, moderator=staff, locked=True)
+    services.topic_lock(topic=topic, by=staff, locked=True)
     client.force_login(reader)
     response = client.post(f"/forums/t/{topic.pk}/reply/", {"body": "Hello?"})
     assert response.status_code == 409
     assert "locked" in response.content.decode()
-    services.post_create(topic=topic, author=staff, body="Closing note.")
+    services.post_create(topic=topic, by=staff, body="Closing note.")
     assert topic.posts.count() == 2
 
 
@@ -150,14 +150,14 @@ def test_lock_and_pin_through_the_page_are_for_moderators_only(client, topic, re
 
 
 def test_pinned_topics_come_first_in_the_forum(client, forum, topic, author, staff):
-    newer = services.topic_create(forum=forum, author=author, title="A newer topic", body="x")
-    services.topic_pin(topic=topic, moderator=staff, pinned=True)
+    newer = services.topic_create(forum=forum, by=author, title="A newer topic", body="x")
+    services.topic_pin(topic=topic, by=staff, pinned=True)
     page = client.get(f"/forums/{forum.slug}/").content.decode()
     assert page.index(topic.title) < page.index(newer.title)
 
 
 def test_topic_author_accepts_a_reply_as_the_answer(client, topic, author, reader):
-    answer = services.post_create(topic=topic, author=reader, body="Refresh the token.")
+    answer = services.post_create(topic=topic, by=reader, body="Refresh the token.")
     client.force_login(author)
     assert client.post(f"/forums/p/{answer.pk}/accept/").status_code == 302
     topic.refresh_from_db()
@@ -168,28 +168,28 @@ def test_topic_author_accepts_a_reply_as_the_answer(client, topic, author, reade
 def test_others_cannot_accept_an_answer_and_the_question_is_not_its_answer(
     client, topic, author, reader
 ):
-    answer = services.post_create(topic=topic, author=reader, body="Refresh the token.")
+    answer = services.post_create(topic=topic, by=reader, body="Refresh the token.")
     client.force_login(reader)
     assert client.post(f"/forums/p/{answer.pk}/accept/").status_code == 403
     with pytest.raises(RuleViolation):
-        services.answer_accept(post=topic.posts.get(is_first=True), user=author)
+        services.answer_accept(post=topic.posts.get(is_first=True), by=author)
     topic.refresh_from_db()
     assert topic.accepted_post is None
 
 
 def test_a_moderator_accepts_and_unaccepts_an_answer(topic, reader, staff):
-    answer = services.post_create(topic=topic, author=reader, body="Use the sandbox.")
-    services.answer_accept(post=answer, user=staff)
-    services.answer_unaccept(topic=topic, user=staff)
+    answer = services.post_create(topic=topic, by=reader, body="Use the sandbox.")
+    services.answer_accept(post=answer, by=staff)
+    services.answer_unaccept(topic=topic, by=staff)
     topic.refresh_from_db()
     assert topic.accepted_post is None
 
 
 def test_a_new_account_may_post_five_times_an_hour_then_gets_a_clear_message(client, forum):
     newcomer = UserFactory(date_joined=timezone.now() - timedelta(hours=2))
-    topic = services.topic_create(forum=forum, author=newcomer, title="Hello all", body="Hi")
+    topic = services.topic_create(forum=forum, by=newcomer, title="Hello all", body="Hi")
     for n in range(4):
-        services.post_create(topic=topic, author=newcomer, body=f"more {n}")
+        services.post_create(topic=topic, by=newcomer, body=f"more {n}")
     client.force_login(newcomer)
     response = client.post(f"/forums/t/{topic.pk}/reply/", {"body": "one too many"})
     assert response.status_code == 429
@@ -199,9 +199,9 @@ def test_a_new_account_may_post_five_times_an_hour_then_gets_a_clear_message(cli
 
 def test_an_account_older_than_a_day_is_not_rate_limited(forum):
     regular = person()
-    topic = services.topic_create(forum=forum, author=regular, title="Many questions", body="1")
+    topic = services.topic_create(forum=forum, by=regular, title="Many questions", body="1")
     for n in range(6):
-        services.post_create(topic=topic, author=regular, body=f"more {n}")
+        services.post_create(topic=topic, by=regular, body=f"more {n}")
     assert topic.posts.count() == 7
 
 
@@ -209,9 +209,9 @@ def test_a_new_account_with_a_verified_contribution_is_not_rate_limited(forum):
     from tests.factories.contributors import contributor
 
     fresh = contributor(date_joined=timezone.now())
-    topic = services.topic_create(forum=forum, author=fresh, title="From a contributor", body="1")
+    topic = services.topic_create(forum=forum, by=fresh, title="From a contributor", body="1")
     for n in range(6):
-        services.post_create(topic=topic, author=fresh, body=f"more {n}")
+        services.post_create(topic=topic, by=fresh, body=f"more {n}")
     assert topic.posts.count() == 7
 
 
@@ -226,7 +226,7 @@ def test_an_unverified_contribution_does_not_lift_the_limit(forum):
 def test_an_inactive_person_cannot_post(forum):
     gone = person(is_active=False)
     with pytest.raises(NotAllowed):
-        services.topic_create(forum=forum, author=gone, title="Hello", body="x")
+        services.topic_create(forum=forum, by=gone, title="Hello", body="x")
 
 
 def test_the_forum_feed_is_atom_with_the_newest_topics(client, forum, topic):
@@ -241,7 +241,7 @@ def test_the_forum_feed_is_atom_with_the_newest_topics(client, forum, topic):
 def test_the_form_pages_refuse_methods_other_than_get_and_post(
     client, ideas, topic, author, staff, method
 ):
-    idea = services.topic_create(forum=ideas, author=author, title="An idea", body="Do it.")
+    idea = services.topic_create(forum=ideas, by=author, title="An idea", body="Do it.")
     post = topic.posts.get()
     client.force_login(staff)
     for url in [

@@ -44,7 +44,7 @@ def _publish_url(briefing) -> str:
 def test_publishing_a_briefing_mails_each_subscriber_exactly_once(mailbox, client):
     group, chair, people = _group_with_subscribers("Ana", "Ben", "Cleo")
     briefing = contributors.briefing_create(
-        group=group, author=chair, title="May report", body="We **met** twice."
+        group=group, by=chair, title="May report", body="We **met** twice."
     )
     client.force_login(chair)
     with live.broker(live.live_broker()):
@@ -68,7 +68,7 @@ def test_publishing_a_briefing_mails_each_subscriber_exactly_once(mailbox, clien
 def test_a_broker_outage_while_publishing_loses_no_briefing_and_sends_each_once(mailbox, client):
     group, chair, people = _group_with_subscribers("Ana", "Ben", "Cleo")
     briefing = contributors.briefing_create(
-        group=group, author=chair, title="Outage report", body="Still here."
+        group=group, by=chair, title="Outage report", body="Still here."
     )
     client.force_login(chair)
     with live.broker(live.DEAD_BROKER):
@@ -98,8 +98,8 @@ def test_a_broker_outage_while_publishing_loses_no_briefing_and_sends_each_once(
 
 def test_the_one_click_unsubscribe_post_stops_the_next_briefing(mailbox, client):
     group, chair, (ana, ben) = _group_with_subscribers("Ana", "Ben")
-    first = contributors.briefing_create(group=group, author=chair, title="First", body="One")
-    second = contributors.briefing_create(group=group, author=chair, title="Second", body="Two")
+    first = contributors.briefing_create(group=group, by=chair, title="First", body="One")
+    second = contributors.briefing_create(group=group, by=chair, title="Second", body="Two")
     with live.broker(live.live_broker()):
         contributors.briefing_publish(briefing=first, by=chair)
         [mail] = mailbox.wait_for(ana.email, subject_contains="First")

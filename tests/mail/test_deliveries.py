@@ -308,7 +308,7 @@ def test_the_briefings_of_a_group_with_the_longest_slug_fit_the_list_columns(
     group = GroupFactory(name="Persistent identifiers for research software", slug=slug)
     chair = MembershipFactory(group=group, role=Membership.Role.CHAIR).user
     reader = BriefingSubscriptionFactory(group=group).user
-    draft = contributors.briefing_create(group=group, author=chair, title="May", body="We met.")
+    draft = contributors.briefing_create(group=group, by=chair, title="May", body="We met.")
     with django_capture_on_commit_callbacks(execute=True):
         contributors.briefing_publish(briefing=draft, by=chair)
     delivery = Delivery.objects.get(recipient=reader)

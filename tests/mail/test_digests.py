@@ -33,7 +33,7 @@ def run_digest(capture, mode="daily", now=None, **kwargs):
 
 def post_dated(topic, author, body, created_at):
     """A reply written now, dated ``created_at`` (when it was inserted, in the digest's eyes)."""
-    post = forums.post_create(topic=topic, author=author, body=body)
+    post = forums.post_create(topic=topic, by=author, body=body)
     Post.objects.filter(pk=post.pk).update(created_at=created_at)
     return post
 
@@ -45,10 +45,10 @@ def mails_to(user):
 @pytest.fixture
 def busy(api_users, general, ana):
     """Two topics in the API users forum, one in the general forum, all new today."""
-    tokens = forums.topic_create(forum=api_users, author=ana, title="Tokens", body="Token **401**")
-    forums.post_create(topic=tokens, author=ana, body="Solved: refresh the token")
-    scopes = forums.topic_create(forum=api_users, author=ana, title="Scopes", body="Which scope?")
-    chat = forums.topic_create(forum=general, author=ana, title="Hello all", body="Welcome!")
+    tokens = forums.topic_create(forum=api_users, by=ana, title="Tokens", body="Token **401**")
+    forums.post_create(topic=tokens, by=ana, body="Solved: refresh the token")
+    scopes = forums.topic_create(forum=api_users, by=ana, title="Scopes", body="Which scope?")
+    chat = forums.topic_create(forum=general, by=ana, title="Hello all", body="Welcome!")
     outbox.outbox.clear()
     return {"tokens": tokens, "scopes": scopes, "chat": chat}
 
@@ -214,7 +214,7 @@ def test_private_posts_never_reach_a_non_member(
     )
     membership_add(group=group, user=ana)
     membership_add(group=group, user=cleo)
-    forums.topic_create(forum=private, author=ana, title="Confidential budget", body="secret")
+    forums.topic_create(forum=private, by=ana, title="Confidential budget", body="secret")
     watch(cleo, "daily", forum=private)
     watch(ben, "daily", forum=api_users)
     # Ben could watch it while he was a member; he no longer is.

@@ -21,7 +21,7 @@ def test_a_new_topic_mails_each_watcher_of_the_forum_but_not_its_author(
     watch(ana, "each", forum=api_users)
     with django_capture_on_commit_callbacks(execute=True):
         topic = forums.topic_create(
-            forum=api_users, author=ana, title="Token expired", body="Why *401*?"
+            forum=api_users, by=ana, title="Token expired", body="Why *401*?"
         )
     assert [m.to for m in outbox.outbox] == [[ben.email]]
     message = outbox.outbox[0]
@@ -38,12 +38,12 @@ def test_a_new_topic_mails_each_watcher_of_the_forum_but_not_its_author(
 def test_a_reply_mails_the_topic_watchers_and_the_topic_mode_overrides_the_forum_mode(
     api_users, ana, ben, cleo, django_capture_on_commit_callbacks
 ):
-    topic = forums.topic_create(forum=api_users, author=ana, title="Scopes", body="Which scope?")
+    topic = forums.topic_create(forum=api_users, by=ana, title="Scopes", body="Which scope?")
     watch(ben, "each", forum=api_users)
     watch(ben, "none", topic=topic)  # Ben mutes this topic only
     watch(cleo, "each", topic=topic)
     with django_capture_on_commit_callbacks(execute=True):
-        forums.post_create(topic=topic, author=cleo, body="/read-limited")
+        forums.post_create(topic=topic, by=cleo, body="/read-limited")
     # Ana watches her own topic; Cleo wrote the reply; Ben muted it.
     assert [m.to for m in outbox.outbox] == [[ana.email]]
     assert outbox.outbox[0].subject == "Re: [ORCID API Users] Scopes"
@@ -54,7 +54,7 @@ def test_deliveries_are_written_with_the_post_and_sent_only_after_commit(
 ):
     watch(ben, "each", forum=api_users)
     with django_capture_on_commit_callbacks(execute=False):
-        forums.topic_create(forum=api_users, author=ana, title="Pending mail", body="Hello")
+        forums.topic_create(forum=api_users, by=ana, title="Pending mail", body="Hello")
         assert Delivery.objects.get().state == "pending"
     assert outbox.outbox == []
 
@@ -75,7 +75,7 @@ def test_a_private_forum_mails_only_its_members_and_staff(ana, django_capture_on
 
     Membership.objects.filter(user=former).delete()
     with django_capture_on_commit_callbacks(execute=True):
-        forums.topic_create(forum=private, author=ana, title="Budget 2027", body="secret plans")
+        forums.topic_create(forum=private, by=ana, title="Budget 2027", body="secret plans")
     assert [m.to for m in outbox.outbox] == [[staff.email]]
 
 
@@ -87,6 +87,6 @@ def test_an_unsubscribed_watcher_gets_no_post_mail(
     watch(ben, "each", forum=api_users)
     services.unsubscribe(user_id=ben.pk, list_id="api-users")
     with django_capture_on_commit_callbacks(execute=True):
-        forums.topic_create(forum=api_users, author=ana, title="Muted", body="Hello")
+        forums.topic_create(forum=api_users, by=ana, title="Muted", body="Hello")
     assert outbox.outbox == []
     assert Delivery.objects.get().state == "skipped"

@@ -37,7 +37,7 @@ def test_the_page_shows_the_list_mode_and_every_watched_forum_and_topic(
     client, api_users, general, ana, ben
 ):
     watch(ben, "weekly", forum=api_users)
-    topic = forums.topic_create(forum=api_users, author=ana, title="Rate limits", body="How many?")
+    topic = forums.topic_create(forum=api_users, by=ana, title="Rate limits", body="How many?")
     watch(ben, "daily", topic=topic)
     watch(ben, "each", forum=general)
     client.force_login(ben)
@@ -76,23 +76,25 @@ def test_receive_again_undoes_an_unsubscription_from_a_mail(client, ben):
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "message"),
     [
-        {"action": "unsubscribe", "list": "no-such-list"},
-        {"action": "watch", "forum": "1", "mode": "hourly"},
-        {"action": "watch", "topic": "abc", "mode": "each"},
-        {"action": "explode"},
+        ({"action": "unsubscribe", "list": "no-such-list"}, "There is no such list."),
+        ({"action": "watch", "forum": "1", "mode": "hourly"}, "Choose how you want to receive"),
+        ({"action": "watch", "topic": "abc", "mode": "each"}, "Choose a forum or a topic."),
+        ({"action": "explode"}, "This change is not known."),
     ],
 )
-def test_unknown_input_is_a_400(client, api_users, ben, data):
+def test_unknown_input_is_a_400_with_what_is_wrong(client, api_users, ben, data, message):
     client.force_login(ben)
     response = client.post(URL, data)
     assert response.status_code == 400
-    assert "were not changed" in response.content.decode()
+    page = response.content.decode()
+    assert "This did not work" in page
+    assert message in page
 
 
 def test_an_outsider_cannot_watch_a_private_forum_or_its_topics(client, private, ana, ben):
-    secret = forums.topic_create(forum=private, author=ana, title="Budget", body="secret")
+    secret = forums.topic_create(forum=private, by=ana, title="Budget", body="secret")
     client.force_login(ben)
     assert (
         client.post(URL, {"action": "watch", "forum": private.pk, "mode": "each"}).status_code
@@ -141,7 +143,7 @@ def test_the_page_runs_a_fixed_number_of_queries(client, api_users, general, ana
     _page_queries(client)  # the steady state: the person is cached
     few = _page_queries(client)
     for i in range(8):
-        topic = forums.topic_create(forum=general, author=ana, title=f"Topic {i}", body="Hi")
+        topic = forums.topic_create(forum=general, by=ana, title=f"Topic {i}", body="Hi")
         watch(ben, "each", topic=topic)
     assert _page_queries(client) == few
 

@@ -38,7 +38,7 @@ def test_a_broker_outage_loses_nothing_and_sends_everything_once(mailbox, client
     watch(dan, "daily", forum=api_users)
 
     with broker(DEAD_BROKER):
-        topic = forums.topic_create(forum=api_users, author=ana, title="Outage", body="Hello?")
+        topic = forums.topic_create(forum=api_users, by=ana, title="Outage", body="Hello?")
         client.force_login(ana)
         response = client.post(f"/forums/t/{topic.pk}/reply/", {"body": "Anyone there?"})
         assert response.status_code == 302  # the request succeeds, broker or not
@@ -80,7 +80,7 @@ def test_the_one_click_unsubscribe_post_stops_further_mail(mailbox, client):
     watch(ben, "each", forum=api_users)
     watch(cleo, "each", forum=api_users)
     with broker(live_broker()):
-        topic = forums.topic_create(forum=api_users, author=ana, title="First", body="One")
+        topic = forums.topic_create(forum=api_users, by=ana, title="First", body="One")
         [first] = mailbox.wait_for(ben.email, subject_contains="First")
         assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         link = str(first["List-Unsubscribe"]).strip().strip("<>")  # a folded header
@@ -88,7 +88,7 @@ def test_the_one_click_unsubscribe_post_stops_further_mail(mailbox, client):
         # What a mail program does (RFC 8058): POST, no session, no CSRF token.
         response = client.post(path, "List-Unsubscribe=One-Click", content_type="text/plain")
         assert response.status_code == 200
-        forums.post_create(topic=topic, author=ana, body="Two")
+        forums.post_create(topic=topic, by=ana, body="Two")
         mailbox.wait_for(cleo.email, subject_contains="Re: [ORCID API Users] First")
         wait_until(broker_idle(live_broker()))  # a mail to Ben would have arrived by now
     assert len(mailbox.to(ben.email)) == 1
