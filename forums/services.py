@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.staff import has_staff_powers
 from contributors.selectors import has_verified_contribution
-from core.cache import changes
 from core.errors import InvalidInput, NotAllowed, RuleViolation
 from core.markdown import render_markdown
 from forums import permissions
@@ -153,7 +152,7 @@ def forum_refresh(forum: Forum) -> None:
 # --- forums --------------------------------------------------------------------------------
 
 
-@changes("forums")
+@transaction.atomic
 def forum_create(
     *,
     slug: str,
@@ -185,7 +184,7 @@ def forum_create(
 # --- topics and posts ----------------------------------------------------------------------
 
 
-@changes("forums")
+@transaction.atomic
 def topic_create(*, forum: Forum, author, title: str, body: str) -> Topic:
     """Start a topic (an idea in the iDeas forum); its author watches it."""
     if not permissions.can_post_in(author, forum):
@@ -211,7 +210,7 @@ def topic_create(*, forum: Forum, author, title: str, body: str) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def post_create(*, topic: Topic, author, body: str) -> Post:
     """Reply to a topic."""
     # Lock the topic row: a lock or a move by a moderator cannot cross a reply.
@@ -234,7 +233,7 @@ def post_create(*, topic: Topic, author, body: str) -> Post:
     return post
 
 
-@changes("forums")
+@transaction.atomic
 def post_edit(*, post: Post, editor, body: str) -> Post:
     """Edit a post; the previous version is kept and the post marked as edited."""
     post = (
@@ -254,7 +253,7 @@ def post_edit(*, post: Post, editor, body: str) -> Post:
     return post
 
 
-@changes("forums")
+@transaction.atomic
 def answer_accept(*, post: Post, user) -> Topic:
     """Mark a reply as the accepted answer of its topic."""
     topic = (
@@ -271,7 +270,7 @@ def answer_accept(*, post: Post, user) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def answer_unaccept(*, topic: Topic, user) -> Topic:
     """Remove the accepted answer of a topic."""
     if not permissions.can_accept_answer(user, topic):
@@ -284,7 +283,7 @@ def answer_unaccept(*, topic: Topic, user) -> Topic:
 # --- moderation ----------------------------------------------------------------------------
 
 
-@changes("forums")
+@transaction.atomic
 def post_hide(*, post: Post, moderator, note: str = "") -> Post:
     """Hide a post (a moderator's decision: open flags on it are upheld)."""
     post = (
@@ -302,7 +301,7 @@ def post_hide(*, post: Post, moderator, note: str = "") -> Post:
     return post
 
 
-@changes("forums")
+@transaction.atomic
 def post_restore(*, post: Post, moderator, note: str = "") -> Post:
     """Show a hidden post again (open flags on it are dismissed)."""
     post = (
@@ -324,7 +323,7 @@ def _resolve_flags(post: Post, moderator, resolution: str) -> None:
     )
 
 
-@changes("forums")
+@transaction.atomic
 def topic_lock(*, topic: Topic, moderator, locked: bool) -> Topic:
     """Lock a topic (no more replies) or unlock it."""
     _require_moderator(moderator, topic.forum)
@@ -334,7 +333,7 @@ def topic_lock(*, topic: Topic, moderator, locked: bool) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def topic_pin(*, topic: Topic, moderator, pinned: bool) -> Topic:
     """Pin a topic to the top of its forum, or unpin it."""
     _require_moderator(moderator, topic.forum)
@@ -344,7 +343,7 @@ def topic_pin(*, topic: Topic, moderator, pinned: bool) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def topic_move(*, topic: Topic, moderator, forum: Forum) -> Topic:
     """Move a topic to another forum the moderator also moderates."""
     topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
@@ -363,7 +362,7 @@ def topic_move(*, topic: Topic, moderator, forum: Forum) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def post_flag(*, post: Post, user, reason: str, note: str = "") -> Flag:
     """Flag a post; three different people flagging it hide it until a moderator decides."""
     post = (
@@ -416,7 +415,7 @@ def _tell_author_hidden(post: Post, action: ModerationAction) -> None:
     )
 
 
-@changes("forums")
+@transaction.atomic
 def flags_resolve(*, post: Post, moderator, hide: bool, note: str = "") -> Post:
     """A moderator's decision on a flagged post: keep it hidden, or show it again."""
     if hide:
@@ -437,7 +436,7 @@ def _recount_votes(idea: Topic) -> None:
     Topic.objects.filter(pk=idea.pk).update(vote_count=idea.vote_count)
 
 
-@changes("forums")
+@transaction.atomic
 def idea_vote(*, idea: Topic, user) -> Topic:
     """Vote for an idea (once; a second vote changes nothing)."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
@@ -451,7 +450,7 @@ def idea_vote(*, idea: Topic, user) -> Topic:
     return idea
 
 
-@changes("forums")
+@transaction.atomic
 def idea_unvote(*, idea: Topic, user) -> Topic:
     """Withdraw one's vote for an idea."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
@@ -463,7 +462,7 @@ def idea_unvote(*, idea: Topic, user) -> Topic:
     return idea
 
 
-@changes("forums")
+@transaction.atomic
 def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusChange:
     """Set an idea's status with a note, shown on the idea and mailed to its voters."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
@@ -497,7 +496,7 @@ def idea_status_set(*, idea: Topic, user, status: str, note: str) -> IdeaStatusC
     return change
 
 
-@changes("forums")
+@transaction.atomic
 def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
     """Merge a duplicate idea into another: votes move over, nobody is counted twice."""
     ids = sorted([duplicate.pk, target.pk])
@@ -537,7 +536,7 @@ def idea_merge(*, duplicate: Topic, target: Topic, user) -> Topic:
 # --- subscriptions -------------------------------------------------------------------------
 
 
-@changes("forums")
+@transaction.atomic
 def subscription_set(*, user, mode: str, forum: Forum | None = None, topic: Topic | None = None):
     """Watch a forum or a topic with a delivery mode; ``mode=None`` stops watching."""
     if (forum is None) == (topic is None):

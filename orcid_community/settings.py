@@ -77,7 +77,7 @@ MIDDLEWARE = [
     # After authentication, messages and the person's language: staff without two-factor
     # authentication are led to set it up before any other page (accounts.staff).
     "accounts.middleware.StaffTwoFactorMiddleware",
-    # Below CsrfViewMiddleware: fills tokens into forms of cached fragments (core.cache).
+    # Below CsrfViewMiddleware: fills tokens into forms of cached pages (core.pagecache).
     "core.middleware.LateCsrfTokenMiddleware",
 ]
 
@@ -160,14 +160,8 @@ if REDIS_URL:
     CACHES = {"default": _redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Cached HTML (core.cache.PAGES): the same cache as the default one unless PAGE_CACHE_URL.
+# Cached pages (core.pagecache): the same cache as the default one unless PAGE_CACHE_URL.
 CACHES["pages"] = _redis_cache(PAGE_CACHE_URL) if PAGE_CACHE_URL else dict(CACHES["default"])
-# Per process, for fragments that depend on nothing but the code and the language (the
-# header's navigation, the language list, the footer): no round trip, no invalidation.
-CACHES["local"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "static-fragments",
-}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Without a broker, tasks run in-process when they are enqueued (still after commit).
@@ -194,6 +188,12 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-deliveries": {
         "task": "mail.tasks.requeue_stale_deliveries",
         "schedule": env.float("MAIL_SWEEP_SECONDS", default=60.0),
+    },
+    # Cache invalidations a dead process or an unreachable Redis left owed (core.cache):
+    # a page is never stale for longer than this after Redis answers.
+    "replay-pending-invalidations": {
+        "task": "core.tasks.replay_invalidations",
+        "schedule": env.float("CACHE_SWEEP_SECONDS", default=30.0),
     },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
