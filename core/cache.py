@@ -182,13 +182,31 @@ def areas_of(sql: str) -> frozenset[str]:
 _suspended = False
 
 
+class _Batch:
+    """What one transaction owes: its areas and its outbox rows, delivered once, by the first
+    of its on-commit callbacks to run (every write registers one, so a commit simulated
+    for the callbacks of a block — tests — delivers too)."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        self.areas: set[str] = set()
+        # (areas, row id, position of its callback in run_on_commit, the callback): the
+        # callback is still there unless a savepoint rolled it back, and the row with it.
+        self.rows: list[tuple[frozenset[str], int, int, Callable[[], None]]] = []
+        self.done = False
+
+    def flush(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        _deliver(self.alias, frozenset(self.areas), [row_id for _, row_id, _, _ in self.rows])
+
+
 class _Owed:
-    """What a connection's open transaction owes: the callbacks registered with its
-    on_commit list (a savepoint rolled back drops them, and with them its rows), their
-    areas, and the read count of each area's last bump made at once."""
+    """A connection's open batch, and the read count of each area's last bump made at once."""
 
     def __init__(self) -> None:
-        self.pending: list[tuple[frozenset[str], Callable[[], None]]] = []
+        self.batch: _Batch | None = None
         self.bumped_at: dict[str, int] = {}
 
 
@@ -201,9 +219,8 @@ def _owed(connection) -> _Owed:
 
 def _record(connection, areas: Iterable[str]) -> int:
     """Write the outbox row of ``areas`` on ``connection`` (in its transaction, if any)."""
-    return (
-        PendingInvalidation.objects.using(connection.alias).create(areas=",".join(sorted(areas))).pk
-    )
+    row = PendingInvalidation.objects.using(connection.alias).create(areas=",".join(sorted(areas)))
+    return row.pk
 
 
 def bump(*areas: str) -> bool:
@@ -224,33 +241,35 @@ def bump(*areas: str) -> bool:
     return delivered
 
 
-def _deliver(alias: str, areas: frozenset[str], row_id: int) -> None:
-    """Bump ``areas`` and, once the cache has the bumps, delete their outbox row."""
-    if not bump(*areas):
-        return  # the row stays for the sweep
+def _deliver(alias: str, areas: frozenset[str], row_ids: list[int]) -> None:
+    """Bump ``areas`` and, once the cache has the bumps, delete their outbox rows."""
+    if not bump(*sorted(areas)):
+        return  # the rows stay for the sweep
     try:
-        PendingInvalidation.objects.using(alias).filter(pk=row_id).delete()
+        PendingInvalidation.objects.using(alias).filter(pk__in=row_ids).delete()
     except DatabaseError:
-        logger.exception("Could not delete a delivered invalidation; the sweep will")
+        logger.exception("Could not delete delivered invalidations; the sweep will")
 
 
 def _note(connection, areas: frozenset[str]) -> None:
-    """In a transaction: owe ``areas`` (an outbox row, bumped on commit) unless an earlier
-    write of this transaction already does; bump at once those a page may have read."""
+    """In a transaction: owe ``areas`` (an outbox row unless a live one of this transaction
+    has them; bumped on commit); bump at once those a page may have read since."""
     owed = _owed(connection)
-    alive = {id(func) for _, func, _ in connection.run_on_commit}
-    owed.pending = [(a, func) for a, func in owed.pending if id(func) in alive]
-    covered = frozenset().union(*(a for a, _ in owed.pending))
+    hooks = connection.run_on_commit
+
+    def alive(index: int, callback) -> bool:
+        return index < len(hooks) and hooks[index][1] is callback
+
+    batch = owed.batch
+    if batch is None or batch.done or not any(alive(i, cb) for _, _, i, cb in batch.rows):
+        batch = owed.batch = _Batch(connection.alias)
+    covered = frozenset().union(*(a for a, _, i, cb in batch.rows if alive(i, cb)))
+    batch.areas.update(areas)
+    callback = batch.flush
     missing = areas - covered
     if missing:
-        row_id = _record(connection, missing)
-        alias = connection.alias
-
-        def deliver() -> None:
-            _deliver(alias, missing, row_id)
-
-        connection.on_commit(deliver, robust=True)
-        owed.pending.append((missing, deliver))
+        batch.rows.append((missing, _record(connection, missing), len(hooks), callback))
+    connection.on_commit(callback, robust=True)
     stale = [area for area in areas if owed.bumped_at.get(area) != _reads]
     if stale:
         bump(*stale)
@@ -274,7 +293,7 @@ def _hook(execute, sql, params, many, context):
     try:
         return execute(sql, params, many, context)
     finally:
-        _deliver(connection.alias, areas, row_id)
+        _deliver(connection.alias, areas, [row_id])
 
 
 def _install_on(sender, connection, **kwargs) -> None:

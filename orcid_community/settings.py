@@ -133,7 +133,7 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Redis: Celery broker and caches ---------------------------------------------------
 # Two roles (README, "Two Redis roles"): REDIS_URL holds what must stand — the Celery
 # queues, sessions, cache generations, rate-limit counters, cached people — and
-# PAGE_CACHE_URL the cached HTML (pages and fragments), which anyone can make more of
+# PAGE_CACHE_URL the cached HTML (whole pages), which anyone can make more of
 # (every search is a page): a Redis of its own with allkeys-lru evicts freely there
 # without touching the first. Without PAGE_CACHE_URL the HTML shares REDIS_URL's Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
