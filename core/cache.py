@@ -53,7 +53,9 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate, pre_migrate
 
 from core.models import PendingInvalidation
 
@@ -315,10 +317,6 @@ def _resume(**kwargs) -> None:
 
 def install() -> None:
     """Hook every database connection, now and to come (core.apps)."""
-    from django.db import connections  # noqa: PLC0415 - after the app registry, as ready() asks
-    from django.db.backends.signals import connection_created  # noqa: PLC0415
-    from django.db.models.signals import post_migrate, pre_migrate  # noqa: PLC0415
-
     connection_created.connect(_install_on, dispatch_uid="core-cache-hook")
     pre_migrate.connect(_suspend, dispatch_uid="core-cache-suspend")
     post_migrate.connect(_resume, dispatch_uid="core-cache-resume")

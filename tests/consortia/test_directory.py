@@ -62,7 +62,7 @@ def three():
 
 
 def names(response) -> list[str]:
-    return [c.name for c in response.context["page"]().object_list]
+    return [c.name for c in response.context["page"].object_list]
 
 
 @pytest.mark.parametrize(
