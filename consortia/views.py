@@ -42,6 +42,7 @@ from consortia.models import (
 from core.errors import DomainError
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
+from core.submissions import submitted_once
 
 PAGE_SIZE = 25
 # The link of an invitation opened in this browser, kept so that it survives signing up
@@ -142,6 +143,7 @@ def _registers_organization(request: HttpRequest) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 @rate_limit("join")
 @rate_limit("organization", when=_registers_organization)
 def consortium_join(request: HttpRequest, slug: str) -> HttpResponse:
@@ -218,6 +220,7 @@ def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 @rate_limit("propose")
 @rate_limit("organization", when=_registers_organization)
 def consortium_propose(request: HttpRequest) -> HttpResponse:

@@ -18,6 +18,12 @@ Two changes to ``django.core.cache.backends.redis``:
 Deleting a generation key is as good as bumping it: a missing generation restarts from the
 clock (core.cache), which no cached key carries.
 
+Keys that must keep working while Redis is away — allauth's rate limits, whose lock is a
+``cache.add`` that would otherwise fail and answer 429 to every sign-in — are named by
+prefix in the option ``LOCAL_WHEN_DOWN``: while Redis does not answer, those are read and
+written in a per-process local-memory cache instead (each process then limits on its own,
+as core.ratelimit's counters do), and forgotten there once Redis answers again.
+
 Rate-limit counters (core.ratelimit) get one more call, :meth:`RedisCache.incr_window`: an
 ``INCR`` and an ``EXPIRE`` in one transaction, so no counter is ever left without expiry;
 while Redis is away it answers ``None`` and the caller counts per process.
@@ -30,6 +36,7 @@ import time
 
 import redis
 from django.core.cache.backends import redis as django_redis
+from django.core.cache.backends.locmem import LocMemCache
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +45,15 @@ RETRY_SECONDS = 2.0
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, local_when_down=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # redis-py retries a failed command three times by default: against a frozen
+        # Redis that is four socket timeouts. One try; the backend then stops asking.
+        self._pool_options["retry"] = redis.retry.Retry(redis.backoff.NoBackoff(), 0)
+        self._local_prefixes = tuple(local_when_down)
+        self._local = LocMemCache(
+            f"redis-fallback-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 10_000}}
+        )
         self._clients = {}
         self._stale: set[str] = set()  # keys to delete once Redis answers again
         self._retry_at = 0.0  # while in the future, Redis is not asked
@@ -74,8 +88,12 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             self._stale.difference_update(keys)
         if self._down:
             self._down = False
+            self._local.clear()
             logger.warning("Redis cache answers again")
         return True
+
+    def _kept_locally(self, key) -> bool:
+        return bool(self._local_prefixes) and any(p in key for p in self._local_prefixes)
 
     def _call(self, operation: str, *args, fallback=None, invalidates=()):
         if self._available():
@@ -83,6 +101,8 @@ class RedisCacheClient(django_redis.RedisCacheClient):
                 return getattr(super(), operation)(*args)
             except UNREACHABLE as exc:
                 self._failed(exc)
+        if args and isinstance(args[0], str) and self._kept_locally(args[0]):
+            return getattr(self._local, operation)(*args)
         self._stale.update(invalidates)
         return fallback
 
@@ -141,8 +161,11 @@ class RedisCacheClient(django_redis.RedisCacheClient):
 
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
-        super().__init__(server, params)
+        options = dict(params.get("OPTIONS", {}))
+        local_when_down = options.pop("LOCAL_WHEN_DOWN", ())
+        super().__init__(server, {**params, "OPTIONS": options})
         self._class = RedisCacheClient
+        self._options = {**self._options, "local_when_down": local_when_down}
 
     def incr_window(self, key, seconds: int, version=None) -> int | None:
         """A rate-limit counter (core.ratelimit): see :meth:`RedisCacheClient.incr_window`."""

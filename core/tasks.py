@@ -2,7 +2,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.core import management
 
-from core import cache
+from core import cache, submissions
 
 
 @shared_task
@@ -23,3 +23,10 @@ def _replay_at_start(**kwargs) -> None:
     # A worker that starts may be the one that died owing bumps: replay them now rather
     # than at the next beat.
     replay_invalidations.delay()
+
+
+@shared_task
+def forget_old_submissions() -> None:
+    """Delete the answers of forms sent longer ago than the double-submission window
+    (core.submissions; idempotent; scheduled daily by beat)."""
+    submissions.forget_old()

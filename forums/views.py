@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError, InvalidInput, NotAllowed
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
+from core.submissions import submitted_once
 from forums import permissions, selectors, services
 from forums.forms import (
     FlagForm,
@@ -225,6 +226,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def topic_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = permissions.get_forum_for_user(request.user, forum_slug)
     if not permissions.can_post_in(request.user, forum):
@@ -248,6 +250,7 @@ def topic_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@submitted_once
 def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = permissions.get_topic_for_user(request.user, topic_id)
     form = ReplyForm(request.POST)

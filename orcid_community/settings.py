@@ -127,6 +127,9 @@ else:
         # Persistent connections, checked before reuse.
         _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         _db["CONN_HEALTH_CHECKS"] = True
+# While PostgreSQL cannot be reached, pages that need it answer 503 with this Retry-After
+# (core/outage.py).
+DATABASE_RETRY_AFTER_SECONDS = env.int("DATABASE_RETRY_AFTER_SECONDS", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -145,14 +148,28 @@ if PAGE_CACHE_URL and not REDIS_URL:
     )
 
 
+# How long any Redis call may wait (cache and broker alike): a connection that does not
+# open within REDIS_CONNECT_TIMEOUT, or an answer that does not come within
+# REDIS_SOCKET_TIMEOUT (a frozen or unreachable Redis), is a failure, and the caller
+# carries on without Redis (README, "Reliability: outages").
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+
+
 def _redis_cache(url: str) -> dict:
     # Django's backend with one client per pool; a Redis that does not answer is a cache
-    # miss, not an error (core/redis_cache.py).
+    # miss, not an error (core/redis_cache.py). allauth's rate-limit keys are kept in the
+    # process meanwhile, so sign-in, sign-up and password reset keep their limits instead
+    # of answering 429 to everyone (its lock is a cache.add).
     return {
         "BACKEND": "core.redis_cache.RedisCache",
         "LOCATION": url,
         "KEY_PREFIX": "occ",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            "LOCAL_WHEN_DOWN": ["allauth:rl:"],
+        },
     }
 
 
@@ -177,10 +194,27 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # Redis redelivers an unacknowledged task after this many seconds; it must exceed the
 # longest task (and any countdown) or the task runs twice.
+# The socket timeouts bound every broker call: a publish to a frozen Redis fails after
+# REDIS_SOCKET_TIMEOUT instead of hanging the request that enqueued it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60),
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish is tried once (redis-py replaces a connection the server closed when it is
+# taken from the pool, so a restarted Redis needs no retry): enqueueing after commit never
+# holds a request for more than REDIS_SOCKET_TIMEOUT or so; what could not be enqueued
+# waits in the database for the sweeps (core.background).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=0),
+    "interval_start": 0,
+    "interval_step": 0,
+    "interval_max": 0,
+}
+# After a publish failed, this process does not try the broker again for this long.
+BROKER_RETRY_SECONDS = env.float("BROKER_RETRY_SECONDS", default=5.0)
 CELERY_TASK_DEFAULT_RETRY_DELAY = 30
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -194,6 +228,10 @@ CELERY_BEAT_SCHEDULE = {
     "replay-pending-invalidations": {
         "task": "core.tasks.replay_invalidations",
         "schedule": env.float("CACHE_SWEEP_SECONDS", default=30.0),
+    },
+    "forget-old-submissions": {
+        "task": "core.tasks.forget_old_submissions",
+        "schedule": 60 * 60 * 24,
     },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
@@ -357,6 +395,12 @@ RATE_LIMITS = {
     "contribution": "30/h",  # contributions added to a profile
     "flag": "20/h",  # posts flagged to the moderators
 }
+
+# --- Double submissions ------------------------------------------------------------------
+# A second identical POST of a creating form (a reply, a topic, a join request, a proposal)
+# within this many seconds of the first one's answer is sent where the first one was,
+# instead of making a second thing (core/submissions.py).
+DUPLICATE_SUBMISSION_SECONDS = env.int("DUPLICATE_SUBMISSION_SECONDS", default=30)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

@@ -6,6 +6,9 @@ from accounts import views as accounts_views
 from core import views as core_views
 from orcid_community import views
 
+# PostgreSQL out of reach: a 503 page with Retry-After instead of a 500 (core/outage.py).
+handler500 = "core.outage.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),

@@ -4,13 +4,16 @@ import json
 import os
 import subprocess
 import sys
+import time
 from unittest import mock
 
 import pytest
 from celery.exceptions import NotRegistered
 from django.conf import settings
 
+from core import background
 from core.background import enqueue_on_commit, registered_task
+from orcid_community.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +64,67 @@ def test_a_task_named_runs_after_commit_in_eager_mode(django_capture_on_commit_c
         for callback in callbacks:
             callback()
     run.assert_called_once_with()
+
+
+@pytest.fixture
+def broker_publishing(monkeypatch):
+    """Tasks go to a broker (not eager); the process has not seen a failure yet."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    monkeypatch.setattr(background.broker, "retry_at", 0.0)
+    yield background.broker
+    celery_app.conf.task_always_eager = eager
+
+
+def test_a_broker_that_fails_never_turns_the_committed_action_into_an_error(
+    broker_publishing, django_capture_on_commit_callbacks, caplog
+):
+    task = registered_task("core.tasks.clear_expired_sessions")
+    with mock.patch.object(task, "apply_async", side_effect=OSError("broker hung")) as publish:
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue_on_commit("core.tasks.clear_expired_sessions")
+        publish.assert_called_once()
+        assert "Could not enqueue" in caplog.text
+        # For a moment, this process does not ask the broker again: no request waits on it.
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue_on_commit("core.tasks.clear_expired_sessions")
+        publish.assert_called_once()
+    assert not broker_publishing.available()
+
+
+def test_the_broker_is_asked_again_after_the_pause(
+    broker_publishing, django_capture_on_commit_callbacks, settings
+):
+    settings.BROKER_RETRY_SECONDS = 0
+    task = registered_task("core.tasks.clear_expired_sessions")
+    with mock.patch.object(task, "apply_async", side_effect=OSError("down")) as publish:
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                enqueue_on_commit("core.tasks.clear_expired_sessions")
+    assert publish.call_count == 2
+
+
+def test_a_publish_to_a_frozen_redis_gives_up_within_the_socket_timeout(tmp_path):
+    """The settings bound a publish: one try, REDIS_SOCKET_TIMEOUT (1 s), no retry loop."""
+    from celery import Celery
+
+    from tests.drills.faults import RedisServer
+
+    redis = RedisServer(tmp_path / "redis", tmp_path / "redis.log")
+    app = Celery("frozen-publish")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    try:
+        redis.start()
+        app.conf.broker_url = redis.url()
+        app.send_task(
+            "core.tasks.clear_expired_sessions"
+        )  # a pooled connection, as in a web worker
+        redis.freeze()
+        started = time.monotonic()
+        with pytest.raises(Exception):  # noqa: B017, PT011 - whatever kombu raises, it raises soon
+            app.send_task("core.tasks.clear_expired_sessions")
+        took = time.monotonic() - started
+    finally:
+        redis.stop()
+        app.close()
+    assert took < settings.REDIS_SOCKET_TIMEOUT + 0.5, f"the publish waited {took:.1f} s"

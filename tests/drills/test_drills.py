@@ -5,10 +5,11 @@ with smaller numbers (a digest of 1,000 people) and time compressed harder (1:60
 three take about two minutes with the stack's start. Without PostgreSQL (DATABASE_URL) or
 redis-server they are skipped with the reason; with REQUIRE_E2E=1 (CI) they fail instead.
 
-Today's code fails each of them, as the issue says: each is marked as an expected failure
-(strict), so `make test` stays green until a fix makes a drill pass — then the run fails
-("XPASS(strict)") and the fix removes the mark with the code that earned it. A drill
-whose harness broke fails the run either way (only ``DrillNotOk`` is expected).
+A drill today's code still fails, as the issue says, is marked as an expected failure
+(strict), so `make test` stays green until a fix makes it pass — then the run fails
+("XPASS(strict)") and the fix removes the mark with the code that earned it (Redis down:
+allauth's rate limits keep working per process, core/redis_cache.py). A drill whose
+harness broke fails the run either way (only ``DrillNotOk`` is expected).
 """
 
 import pytest
@@ -58,6 +59,5 @@ def test_a_worker_killed_while_sending_sends_at_most_ten_mails_per_process_twice
     drill(drills, "kill_sending")
 
 
-@issue_22("with Redis down, allauth's rate limits answer 429 to sign-in, sign-up and reset")
 def test_sign_in_sign_up_and_password_reset_work_while_redis_is_down(drills):
     drill(drills, "redis_stopped")
