@@ -5,13 +5,12 @@ served from the page cache (core.pagecache) that query was half of the request's
 The backends below keep the loaded person in the cache for :data:`USER_SECONDS`, together
 with their permissions (one query instead of Django's two) and, for staff, whether they
 have two-factor authentication (accounts.staff): permission checks and the two-factor
-rule cost no query on a cached request. Any save or deletion of a person, any change of
-their groups or permissions, of a group's permissions, or of their authenticators drops
-the copy at once and again after the commit (:func:`forget`, connected in
-accounts.apps), so a new password, a deactivation, a new name, a staff power granted or
-taken take effect on the next request. What the cache holds is exactly what ``get_user``
-would return (active people only); the session's auth hash is still checked against it by
-Django on every request.
+rule cost no query on a cached request. The copy is kept under the generation of the
+``people`` area (core.cache): any write to people's tables — a person, their groups or
+permissions, a group's permissions, an authenticator — bumps it, so a new password, a
+deactivation, a new name, a staff power granted or taken take effect on the next request.
+What the cache holds is exactly what ``get_user`` would return (active people only); the
+session's auth hash is still checked against it by Django on every request.
 
 Signing in is allauth's alone (rate limits, lockout, two-factor authentication): Django's
 backend here only loads people and answers permission questions, it checks no password.
@@ -19,16 +18,13 @@ backend here only loads people and answers permission questions, it checks no pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from allauth.account import auth_backends as allauth_backends
 from django.contrib.auth import backends as django_backends
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
 
 from accounts.staff import has_staff_powers, has_two_factor
+from core import cache
 
 USER_SECONDS = 5 * 60
 PREFIX = "auth-user:"
@@ -54,16 +50,17 @@ def permissions_of(user) -> set[str]:
 
 class CachedUserMixin:
     def get_user(self, user_id):
-        key = cache_key(user_id)
-        user = cache.get(key)
-        if user is None:
-            user = super().get_user(user_id)
-            if user is not None:
-                # Known before the copy is cached, so a cached request asks no query.
-                self.get_all_permissions(user)
-                if has_staff_powers(user):
-                    has_two_factor(user)
-                cache.set(key, user, USER_SECONDS)
+        return cache.remember(
+            cache_key(user_id), ("people",), USER_SECONDS, lambda: self._load(user_id)
+        )
+
+    def _load(self, user_id):
+        user = super().get_user(user_id)
+        if user is not None:
+            # Known before the copy is cached, so a cached request asks no query.
+            self.get_all_permissions(user)
+            if has_staff_powers(user):
+                has_two_factor(user)
         return user
 
     def get_all_permissions(self, user_obj, obj=None):
@@ -84,20 +81,3 @@ class ModelBackend(CachedUserMixin, django_backends.ModelBackend):
 
 class AuthenticationBackend(CachedUserMixin, allauth_backends.AuthenticationBackend):
     """allauth's backend (email and ORCID sign-in) with the cached lookup."""
-
-
-def forget_people(user_ids: Iterable) -> None:
-    """Drop the cached copies of these people: now, and again after the commit."""
-    keys = [cache_key(pk) for pk in set(user_ids) if pk is not None]
-    if not keys:
-        return
-    cache.delete_many(keys)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
-
-
-def forget(sender=None, instance=None, raw=False, **kwargs) -> None:
-    """Drop the cached copy of a person who changed: now, and again after the commit."""
-    if instance is None or instance.pk is None:
-        return
-    forget_people([instance.pk])

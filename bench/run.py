@@ -458,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def empty_cache() -> None:
         # Both databases' pages share the cache database: what the portal cached for one
-        # (fragments under a generation, core.cache) must not be served for the other.
+        # (pages under a generation, core.cache) must not be served for the other.
         import redis
 
         for url in (redis_url, page_cache_url):

@@ -1,17 +1,10 @@
-import hashlib
-
 import django_filters
 import django_filters.constants
-from django import forms
-from django.core.cache import caches
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from consortia import selectors
 from consortia.models import Consortium
-from core.cache import PAGES
 from core.regions import Region
 
 
@@ -22,30 +15,6 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
         return qs.order_by(*[self.get_ordering_value(param) for param in value], "name", "pk")
-
-
-class CountrySelect(forms.Select):
-    """The country list (250 options), drawn once per language, selection and attributes.
-
-    Drawing 250 options through Django's widget templates costs more than the rest of the
-    directory page together. The options are the fixed country list, so the drawn HTML
-    depends only on the key below; input that is no country is drawn as usual, uncached,
-    so no one can fill the cache with made-up values.
-    """
-
-    timeout = 24 * 60 * 60
-
-    def render(self, name, value, attrs=None, renderer=None):
-        if value not in (None, "") and value not in countries:
-            return super().render(name, value, attrs, renderer)
-        parts = [get_language() or "", name, str(value or ""), repr(sorted((attrs or {}).items()))]
-        key = "consortia:country-select:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
-        html_cache = caches[PAGES]  # HTML: where eviction harms nothing (core.cache)
-        html = html_cache.get(key)
-        if html is None:
-            html = str(super().render(name, value, attrs, renderer))
-            html_cache.set(key, html, self.timeout)
-        return mark_safe(html)  # noqa: S308 - rendered by Django's own widget above
 
 
 class ConsortiumFilter(django_filters.FilterSet):
@@ -64,7 +33,6 @@ class ConsortiumFilter(django_filters.FilterSet):
         choices=lambda: list(countries),
         method="filter_country",
         empty_label=_("All countries"),
-        widget=CountrySelect,
     )
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Consortium.Kind.choices, empty_label=_("National and regional")

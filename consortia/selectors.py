@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -82,12 +81,7 @@ class MapCountry:
 
 @dataclass
 class WorldMap:
-    """The map's data: consortia per country. The shapes are built only when drawn.
-
-    The template caches the drawn map under ``digest`` (with the language and the
-    selected country): the digest changes whenever a count changes, so a cached map is
-    never stale, and a page whose map is cached skips building 177 named shapes.
-    """
+    """The map's data: consortia per country. The shapes are built only when drawn."""
 
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -98,11 +92,6 @@ class WorldMap:
     @property
     def height(self) -> int:
         return _geometry()["height"]
-
-    @cached_property
-    def digest(self) -> str:
-        text = ",".join(f"{code}:{n}" for code, n in sorted(self.counts.items()))
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     @cached_property
     def countries(self) -> list[MapCountry]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,7 +39,6 @@ from consortia.models import (
     Membership,
     ProgressReport,
 )
-from core.cache import viewer_key
 from core.errors import DomainError, form_error
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
@@ -76,22 +73,11 @@ def consortium_list(request: HttpRequest) -> HttpResponse:
     if filterset.is_bound and not filterset.is_valid():
         status = 400
     selected = request.GET.get("country", "")
-
-    # The template caches the directory (map, filters, results) per consortia generation
-    # (core.cache): the queries run only when it is drawn, through these callables.
-    @functools.cache
-    def page():
-        queryset = Consortium.objects.none() if status == 400 else filterset.qs
-        return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-    @functools.cache
-    def world_map():
-        world = selectors.world_map()
-        # Only a country with consortia is drawn as selected (and the map is cached per
-        # selection): any other input selects nothing.
-        world.selected_country = selected if selected in world.counts else ""
-        return world
-
+    queryset = Consortium.objects.none() if status == 400 else filterset.qs
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    world_map = selectors.world_map()
+    # Only a country with consortia is drawn as selected: any other input selects nothing.
+    world_map.selected_country = selected if selected in world_map.counts else ""
     context = {"filter": filterset, "page": page, "world_map": world_map}
     return render(request, "consortia/list.html", context, status=status)
 
@@ -104,18 +90,8 @@ def consortium_detail(request: HttpRequest, slug: str) -> HttpResponse:
         slug,
         Consortium.objects.only("name", "slug", "verification", "proposed_by"),
     )
-    name = consortium.name
-    # The template caches the page's content per consortia generation and viewer
-    # (core.cache): the consortium's members, contacts, documents and reports are looked
-    # up only when it is drawn.
-    page = SimpleLazyObject(lambda: selectors.consortium_page(slug=slug, user=request.user))
-    context = {
-        "name": name,
-        "slug": slug,
-        "page": page,
-        "consortium": SimpleLazyObject(lambda: page.consortium),
-        "viewer_key": viewer_key(request),
-    }
+    page = selectors.consortium_page(slug=slug, user=request.user)
+    context = {"name": consortium.name, "slug": slug, "page": page, "consortium": page.consortium}
     return render(request, "consortia/detail.html", context)
 
 

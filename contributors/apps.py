@@ -9,14 +9,7 @@ class ContributorsConfig(AppConfig):
     def ready(self) -> None:
         # In ready(): models (and the modules that import them) load only once the app
         # registry is ready.
-        from django.db.models.signals import post_delete, post_save
-
-        from contributors.models import Contribution, Profile
-        from contributors.selectors import (
-            BRIEFINGS_LIST_PREFIX,
-            briefing_list_name,
-            forget_directory_facets,
-        )
+        from contributors.selectors import BRIEFINGS_LIST_PREFIX, briefing_list_name
         from mail.services import register_list, register_list_family
 
         register_list("governance", _("Governance"))
@@ -24,9 +17,3 @@ class ContributorsConfig(AppConfig):
         # briefing stops that group's briefings only. Groups are rows, not known at start-up:
         # the list is named from its slug when a mail or the unsubscribe page needs it.
         register_list_family(BRIEFINGS_LIST_PREFIX, briefing_list_name)
-        # The directory's cached facets count contributions and levels.
-        for model in (Contribution, Profile):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    forget_directory_facets, sender=model, dispatch_uid=f"facets-{model.__name__}"
-                )

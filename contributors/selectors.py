@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
@@ -190,20 +188,8 @@ def has_contribution_of_kind(kind: str):
     return Exists(Contribution.objects.verified().filter(user_id=OuterRef("user_id"), kind=kind))
 
 
-FACETS_CACHE_KEY = "contributors:directory-facets"
-FACETS_CACHE_SECONDS = 10 * 60
-
-
 def directory_facets() -> dict:
-    """Counts beside the filters: people per level and per contribution kind.
-
-    The same for every visitor and two aggregates over every contribution, so they are
-    cached; ``forget_directory_facets`` drops them whenever a contribution or a level
-    changes (see ``contributors.apps``), and they expire after ten minutes regardless.
-    """
-    facets = cache.get(FACETS_CACHE_KEY)
-    if facets is not None:
-        return facets
+    """Counts beside the filters: people per level and per contribution kind."""
     levels = dict(
         Profile.objects.filter(level__in=[Level.CONTRIBUTOR, Level.OST])
         .values_list("level")
@@ -216,16 +202,7 @@ def directory_facets() -> dict:
         .values_list("kind")
         .annotate(n=Count("user_id", distinct=True))
     )
-    facets = {"levels": levels, "kinds": kinds}
-    cache.set(FACETS_CACHE_KEY, facets, FACETS_CACHE_SECONDS)
-    return facets
-
-
-def forget_directory_facets(**kwargs) -> None:
-    """Drop the cached facets now and again after the commit (a page rendered meanwhile
-    may have cached the counts from before the change)."""
-    cache.delete(FACETS_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(FACETS_CACHE_KEY))
+    return {"levels": levels, "kinds": kinds}
 
 
 def profile_page(user) -> dict:

@@ -10,8 +10,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,7 +24,6 @@ from contributors.forms import (
     VoteForm,
 )
 from contributors.models import Agreement, Contribution, Level, Signature
-from core.cache import FRAGMENT_SECONDS, viewer_key
 from core.client import client_address
 from core.errors import DomainError, InvalidInput, form_error
 from core.markdown import render_markdown
@@ -45,25 +42,18 @@ BRIEFINGS_PAGE_SIZE = 20
 def contributor_list(request: HttpRequest) -> HttpResponse:
     filterset = ContributorFilter(request.GET or None, queryset=selectors.contributor_directory())
 
-    def directory() -> dict:
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        facets = selectors.directory_facets()
-        return {
-            "page": page,
-            "level_counts": [
-                (level, facets["levels"].get(level.value, 0))
-                for level in (Level.CONTRIBUTOR, Level.OST)
-            ],
-            "kind_counts": [
-                (kind, facets["kinds"].get(kind.value, 0)) for kind in Contribution.Kind
-            ],
-        }
-
-    # The template caches the directory per contributors generation (core.cache): the
-    # queries run only when it is drawn.
+    facets = selectors.directory_facets()
+    directory = {
+        "page": Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page")),
+        "level_counts": [
+            (level, facets["levels"].get(level.value, 0))
+            for level in (Level.CONTRIBUTOR, Level.OST)
+        ],
+        "kind_counts": [(kind, facets["kinds"].get(kind.value, 0)) for kind in Contribution.Kind],
+    }
     context = {
         "filter": filterset,
-        "directory": SimpleLazyObject(directory),
+        "directory": directory,
         "query_without_page": _query_without_page(request),
     }
     status = 400 if filterset.is_bound and not filterset.is_valid() else 200
@@ -85,13 +75,7 @@ def _profile_context(request: HttpRequest, person, form=None) -> dict:
     viewer = request.user
     return {
         "person": person,
-        # The template caches the page's content per generation, viewer and day
-        # (core.cache), unless it shows a form with errors: the contributions, history,
-        # groups and forum activity are looked up only when it is drawn.
-        "data": SimpleLazyObject(lambda: selectors.profile_page(person)),
-        "viewer_key": viewer_key(request),
-        "today": timezone.localdate().isoformat(),
-        "cache_seconds": 0 if form is not None else FRAGMENT_SECONDS,
+        "data": selectors.profile_page(person),
         "is_owner": viewer.is_authenticated and viewer.pk == person.pk,
         "can_add": permissions.can_add_contribution(viewer, person),
         "can_verify": permissions.can_verify_contributions(viewer),
@@ -324,11 +308,7 @@ def briefing_settings(request: HttpRequest) -> HttpResponse:
 @cached_page("contributors", query=("page",))
 def review_list(request: HttpRequest) -> HttpResponse:
     permissions.require_reviewer(request.user)
-    # The template caches the lists per reviewer, page, language and contributors
-    # generation (core.cache): the queries run only when they are drawn.
-    queue = SimpleLazyObject(
-        lambda: selectors.review_queue(request.user, page=request.GET.get("page"))
-    )
+    queue = selectors.review_queue(request.user, page=request.GET.get("page"))
     return render(request, "contributors/review_list.html", {"queue": queue})
 
 
@@ -365,28 +345,21 @@ def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
         else:
             raise InvalidInput(_("Unknown action."))
         status = 400
-    # The template caches the page per contributors and forums generation and reviewer
-    # (core.cache): the evidence, roll and audit trail are looked up only when drawn.
+    mine = selectors.nomination_viewer_part(nomination, request.user)
+    if vote_form is None:
+        my_vote = mine["my_vote"]
+        vote_form = VoteForm(
+            initial={"choice": my_vote.choice, "comment": my_vote.comment} if my_vote else None
+        )
     context = {
         "nomination": nomination,
         "nominee": nomination.nominee,
-        "data": SimpleLazyObject(lambda: selectors.nomination_review(nomination, request.user)),
-        "mine": SimpleLazyObject(
-            lambda: selectors.nomination_viewer_part(nomination, request.user)
-        ),
+        "data": selectors.nomination_review(nomination, request.user),
+        "mine": mine,
+        "vote_form": vote_form,
+        "recuse_form": recuse_form or RecuseForm(),
+        "voting_closed": nomination.voting_closed(),
     }
-
-    def unbound_vote_form() -> VoteForm:
-        my_vote = context["mine"]["my_vote"]
-        return VoteForm(
-            initial={"choice": my_vote.choice, "comment": my_vote.comment} if my_vote else None
-        )
-
-    context["vote_form"] = vote_form or SimpleLazyObject(unbound_vote_form)
-    context["recuse_form"] = recuse_form or RecuseForm()
-    context["voting_closed"] = nomination.voting_closed()
-    context["viewer_key"] = viewer_key(request)
-    context["cache_seconds"] = 0 if status != 200 or request.method == "POST" else FRAGMENT_SECONDS
     return render(request, "contributors/nomination_review.html", context, status=status)
 
 

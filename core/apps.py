@@ -6,20 +6,14 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        # In ready(), as Django asks: what registers checks, lookups and signal handlers is
-        # imported once every app and model is loaded.
-        from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
-
+        # In ready(), as Django asks: what registers checks, lookups and hooks is imported
+        # once every app and model is loaded.
         from core import (
             cache,
             checks,  # noqa: F401 - registers the system checks
             lookups,  # noqa: F401 - registers field__any
         )
 
-        # Cached fragments (core.cache): every change of an area's rows bumps its generation.
-        for area in cache.AREAS:
-            cache.connect_area(area, area)
-        user = get_user_model()
-        post_save.connect(cache.user_changed, sender=user, dispatch_uid="gen-user-save")
-        post_delete.connect(cache.user_changed, sender=user, dispatch_uid="gen-user-delete")
+        # Every write on every connection bumps the generations of what it wrote
+        # (core.cache): the one place cached pages are invalidated.
+        cache.install()

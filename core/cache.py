@@ -1,54 +1,73 @@
-"""Cache generations: one version number per area of the portal, for cached fragments.
+"""Cache generations, and the one place they are bumped: the database connection itself.
 
-A fragment that shows an area's data is cached under a key that includes the area's
-*generation* (``{% generation "consortia" as gen %}{% cache 300 name gen LANGUAGE_CODE %}``,
-or :func:`fragment_key` in Python). Every change of the area's data bumps the generation,
-so the next request misses the cache and draws the fragment anew: nothing is ever served
-stale, and nothing has to know which keys to delete.
+The portal caches whole pages (core.pagecache) under the *generation* of the areas they
+show: one version number per area, kept in the default cache (Redis). Every write to an
+area's tables bumps its generation, so the next request draws the page anew: nothing is
+served stale, and nothing has to know which keys to delete.
 
-What bumps a generation:
+**Who bumps.** Nobody by hand. :func:`install` puts a hook on every database connection
+(``connection_created``, so web requests, Celery tasks, management commands and the shell
+alike) that reads each statement before it runs: an ``INSERT``, ``UPDATE`` or ``DELETE``
+of a table of an area (:func:`areas_of`, from the app labels: every table of the
+``forums`` app belongs to ``forums``; people's tables — the user model, groups,
+permissions, authenticators — to ``people``) is noted. So a service, a
+``QuerySet.update()``, an admin action, a management command or raw SQL cannot write
+without invalidating. A sign-in's ``last_login`` is the one write that shows nowhere and
+bumps nothing.
 
-* ``post_save``, ``post_delete`` and ``m2m_changed`` of every model of the area's app
-  (services, the admin, the shell; see :func:`connect_area`);
-* :func:`bump` called explicitly where data changes without a signal
-  (``QuerySet.update()``, ``bulk_create()``): the forums' services, for instance;
-* a change of a user (names appear everywhere) bumps every area, except a sign-in's
-  ``last_login``.
+**When.** In a transaction, the areas a transaction owes are written to
+:class:`core.models.PendingInvalidation` *in the same transaction*, and bumped when it
+commits (``on_commit``); the row is deleted once Redis has the bumps. In autocommit the row
+is written first, then the statement runs and the bumps follow at once. A transaction also
+bumps at its first write after a page was read in this process, so a transaction that
+reads a cached page sees its own writes (the tests run in one); the bump on commit is the
+one that counts: a page drawn by another process before the commit, under whatever
+generation, is dropped by it.
 
-A bump happens at once *and* again after the commit: a page rendered by another process
-between the two read the data from before the commit and may have cached it under the
-first new generation; the second bump drops that copy too.
+**Survival.** A process killed between its commit and Redis (a gunicorn worker, a Celery
+worker), or a Redis that does not answer (down, hung: every call has a short socket
+timeout, and the backend stops asking for a while, core.redis_cache), leaves its rows;
+:func:`replay_pending` (``core.tasks.replay_invalidations``: on beat every
+``CACHE_SWEEP_SECONDS`` and at worker start) bumps their areas and deletes them. A page is
+never stale longer than that. A bump that fails is logged, never raised: a committed write
+is never turned into an error page by the cache.
 
-A generation that is not in the cache (first use, eviction) starts from the clock in
-microseconds, so it never repeats a value that keys of cached fragments may still carry.
+A generation that is not in the cache (first use, eviction, deleted while Redis was away)
+starts from the clock in microseconds, so it never repeats a value an old key may carry.
 
 Where things live: the generations in the default cache (the main Redis, with the
-sessions, the rate-limit counters and the Celery queues), the HTML they key — cached
-fragments (``{% cache … using="pages" %}``) and whole pages (core.pagecache) — in the
-``pages`` cache, which may be a Redis of its own that evicts freely (``PAGE_CACHE_URL``,
-``allkeys-lru``): however many pages are drawn, eviction there cannot reach what must
-stand. Without ``PAGE_CACHE_URL`` the ``pages`` alias is the default cache itself.
+sessions, the rate-limit counters and the Celery queues), the pages they key in the
+``pages`` cache, which may be a Redis of its own that evicts freely (``PAGE_CACHE_URL``).
 """
 
 from __future__ import annotations
 
 import collections
 import functools
-import hashlib
+import logging
+import re
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db import DatabaseError, connections
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate, pre_migrate
 
-AREAS = ("consortia", "contributors", "forums", "events")
+from core.models import PendingInvalidation
+
+logger = logging.getLogger(__name__)
+
+AREAS = ("consortia", "contributors", "forums", "events", "people")
+# Apps whose tables are people's: names and ORCID iDs show on every page, and the cached
+# signed-in person carries their groups, permissions and two-factor state.
+PEOPLE_APPS = ("accounts", "auth", "mfa")
 PREFIX = "generation:"
-# The cache alias for HTML: cached pages and fragments (see above).
+# The cache alias for HTML (core.pagecache).
 PAGES = "pages"
-# Fragments expire anyway: a bound on what an evicted or unreachable generation can do.
-FRAGMENT_SECONDS = 60 * 60
 
 
 def area_key(area: str) -> str:
@@ -69,14 +88,16 @@ def _fresh() -> int:
     return time.time_ns() // 1000
 
 
-def generation(*areas: str) -> str:
-    """The current generation of ``areas`` (one cache round trip), as a key part."""
-    return read(areas)[0]
+# How many times this process read generations: a transaction bumps again at once only
+# when a page may have been read since its last bump (see above).
+_reads = 0
 
 
-def read(areas, *keys: str) -> tuple[str, dict]:
+def read(areas: Iterable[str], *keys: str) -> tuple[str, dict]:
     """The current generation of ``areas`` and the cached values of ``keys``, in one round
     trip: ``(generation, {key: value found})``."""
+    global _reads
+    _reads += 1
     area_keys = [area_key(area) for area in areas]
     found = cache.get_many([*area_keys, *keys])
     missing = {key: _fresh() for key in area_keys if key not in found}
@@ -88,97 +109,229 @@ def read(areas, *keys: str) -> tuple[str, dict]:
     }
 
 
-# Bumps made by this process, per area: a version for memos that live one request (a
+def generation(*areas: str) -> str:
+    """The current generation of ``areas`` (one cache round trip)."""
+    return read(areas)[0]
+
+
+def remember(key: str, areas: tuple[str, ...], seconds: int, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in the cache under ``key`` while ``areas`` are unchanged (one
+    round trip on a hit); ``None`` is never kept."""
+    current, found = read(areas, key)
+    entry = found.get(key)
+    if entry is not None and entry[0] == current:
+        return entry[1]
+    value = compute()
+    if value is not None:
+        cache.set(key, (current, value), seconds)
+    return value
+
+
+# Writes made by this process, per area: a version for memos that live one request (a
 # person's groups, say), which must see this request's own changes but need no round trip.
-_local_bumps: collections.Counter = collections.Counter()
+_local_writes: collections.Counter = collections.Counter()
 
 
 def local_version(area: str) -> int:
-    """How often this process has bumped ``area``: changes when its data changed here."""
-    return _local_bumps[area]
+    """How often this process has written ``area``: changes when its data changed here."""
+    return _local_writes[area]
 
 
-def _bump_now(areas: tuple[str, ...]) -> None:
-    for area in areas:
-        _local_bumps[area] += 1
+# --- which statements write which areas ------------------------------------------------------
+
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?(\w+)[`"]?', re.IGNORECASE)
+_SET_COLUMNS = re.compile(r'[`"](\w+)[`"]\s*=')
+
+
+@functools.cache
+def _table_areas() -> dict[str, str]:
+    """Every table of an area's app (its many-to-many tables too) and its area."""
+    area_of_app = {area: area for area in AREAS} | dict.fromkeys(PEOPLE_APPS, "people")
+    return {
+        model._meta.db_table: area_of_app[model._meta.app_label]
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in area_of_app
+    }
+
+
+@functools.cache
+def _quiet_columns() -> dict[str, frozenset[str]]:
+    """Columns whose change shows nowhere: a sign-in's ``last_login``."""
+    return {apps.get_model(settings.AUTH_USER_MODEL)._meta.db_table: frozenset({"last_login"})}
+
+
+@functools.lru_cache(maxsize=1024)
+def areas_of(sql: str) -> frozenset[str]:
+    """The areas a statement writes (none for a read or a table of no area)."""
+    match = _WRITE.match(sql)
+    if match is None:
+        return frozenset()
+    table = match.group(1)
+    area = _table_areas().get(table)
+    if area is None:
+        return frozenset()
+    quiet = _quiet_columns().get(table)
+    if quiet and sql.lstrip()[:6].upper() == "UPDATE":
+        assignments = re.split(r"\sWHERE\s", sql, maxsplit=1, flags=re.IGNORECASE)[0]
+        if set(_SET_COLUMNS.findall(assignments.split(" SET ", 1)[-1])) <= quiet:
+            return frozenset()
+    return frozenset({area})
+
+
+# --- the hook ----------------------------------------------------------------------------------
+
+# Between pre_migrate and post_migrate: the outbox table may not exist yet.
+_suspended = False
+
+
+class _Batch:
+    """What one transaction owes: its areas and its outbox rows, delivered once, by the first
+    of its on-commit callbacks to run (every write registers one, so a commit simulated
+    for the callbacks of a block — tests — delivers too)."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        self.areas: set[str] = set()
+        # (areas, row id, position of its callback in run_on_commit, the callback): the
+        # callback is still there unless a savepoint rolled it back, and the row with it.
+        self.rows: list[tuple[frozenset[str], int, int, Callable[[], None]]] = []
+        self.done = False
+
+    def flush(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        _deliver(self.alias, frozenset(self.areas), [row_id for _, row_id, _, _ in self.rows])
+
+
+class _Owed:
+    """A connection's open batch, and the read count of each area's last bump made at once."""
+
+    def __init__(self) -> None:
+        self.batch: _Batch | None = None
+        self.bumped_at: dict[str, int] = {}
+
+
+def _owed(connection) -> _Owed:
+    owed = getattr(connection, "_occ_owed", None)
+    if owed is None:
+        owed = connection._occ_owed = _Owed()
+    return owed
+
+
+def _record(connection, areas: Iterable[str]) -> int:
+    """Write the outbox row of ``areas`` on ``connection`` (in its transaction, if any)."""
+    row = PendingInvalidation.objects.using(connection.alias).create(areas=",".join(sorted(areas)))
+    return row.pk
+
+
+def bump(*areas: str) -> bool:
+    """Bump the generations of ``areas`` (every area without any) in the cache now;
+    whether the cache took every bump. Never raises."""
+    delivered = True
+    for area in areas or AREAS:
         key = area_key(area)
         try:
-            cache.incr(key)
-        except ValueError:  # not in the cache: start afresh
-            cache.set(key, _fresh(), None)
+            try:
+                delivered &= cache.incr(key) is not None
+            except ValueError:  # not in the cache: start afresh
+                if not cache.add(key, _fresh(), None):
+                    delivered &= cache.incr(key) is not None  # raced, or the cache is away
+        except Exception:  # noqa: BLE001 - a cache that fails must not fail a committed write
+            logger.exception("Could not bump the cache generation of %s", area)
+            delivered = False
+    return delivered
 
 
-def bump(*areas: str) -> None:
-    """Mark the data of ``areas`` as changed: now, and again after the commit."""
-    areas = areas or AREAS
-    _bump_now(areas)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump_now(areas), robust=True)
+def _deliver(alias: str, areas: frozenset[str], row_ids: list[int]) -> None:
+    """Bump ``areas`` and, once the cache has the bumps, delete their outbox rows."""
+    if not bump(*sorted(areas)):
+        return  # the rows stay for the sweep
+    try:
+        PendingInvalidation.objects.using(alias).filter(pk__in=row_ids).delete()
+    except DatabaseError:
+        logger.exception("Could not delete delivered invalidations; the sweep will")
 
 
-def changes(*areas: str):
-    """Decorator for a service: run it atomically and bump ``areas`` when it succeeds.
+def _note(connection, areas: frozenset[str]) -> None:
+    """In a transaction: owe ``areas`` (an outbox row unless a live one of this transaction
+    has them; bumped on commit); bump at once those a page may have read since."""
+    owed = _owed(connection)
+    hooks = connection.run_on_commit
 
-    For services that write with ``QuerySet.update()`` (no signal), like the forums'.
-    """
+    def alive(index: int, callback) -> bool:
+        return index < len(hooks) and hooks[index][1] is callback
 
-    def decorate(func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with transaction.atomic():
-                result = func(*args, **kwargs)
-                bump(*areas)
-            return result
-
-        return wrapper
-
-    return decorate
-
-
-def viewer_key(request) -> str:
-    """What a cached fragment depends on besides the data and the language: who looks.
-
-    Anonymous visitors all see the same; a signed-in person gets fragments of their own.
-    Forms in cached fragments draw their CSRF token with ``{% csrf_token_late %}``: it is
-    filled in per response (core.middleware), never kept in the cache.
-    """
-    user = request.user
-    return f"user-{user.pk}" if user.is_authenticated else "anonymous"
+    batch = owed.batch
+    if batch is None or batch.done or not any(alive(i, cb) for _, _, i, cb in batch.rows):
+        batch = owed.batch = _Batch(connection.alias)
+    covered = frozenset().union(*(a for a, _, i, cb in batch.rows if alive(i, cb)))
+    batch.areas.update(areas)
+    callback = batch.flush
+    missing = areas - covered
+    if missing:
+        batch.rows.append((missing, _record(connection, missing), len(hooks), callback))
+    connection.on_commit(callback, robust=True)
+    stale = [area for area in areas if owed.bumped_at.get(area) != _reads]
+    if stale:
+        bump(*stale)
+        for area in stale:
+            owed.bumped_at[area] = _reads
 
 
-def fragment_key(name: str, *parts) -> str:
-    """A cache key for a fragment: its name and a digest of what it depends on."""
-    digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
-    return f"fragment:{name}:{digest}"
+def _hook(execute, sql, params, many, context):
+    """The execute wrapper of every connection (see above)."""
+    areas = areas_of(sql) if isinstance(sql, str) and not _suspended else frozenset()
+    if not areas:
+        return execute(sql, params, many, context)
+    connection = context["connection"]
+    for area in areas:
+        _local_writes[area] += 1
+    if connection.in_atomic_block:
+        result = execute(sql, params, many, context)
+        _note(connection, areas)
+        return result
+    row_id = _record(connection, areas)  # autocommit: the row first, then the write
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        _deliver(connection.alias, areas, [row_id])
 
 
-def connect_area(area: str, app_label: str) -> None:
-    """Bump ``area`` whenever a model of ``app_label`` is saved, deleted or re-linked."""
-
-    def changed(sender, **kwargs) -> None:
-        if kwargs.get("raw"):  # loaddata
-            return
-        bump(area)
-
-    for model in apps.get_app_config(app_label).get_models():
-        for signal in (post_save, post_delete):
-            signal.connect(changed, sender=model, weak=False, dispatch_uid=f"gen-{area}-{model}")
-    m2m_changed.connect(_m2m_changed, weak=False, dispatch_uid="gen-m2m")
-    _M2M_AREAS[app_label] = area
+def _install_on(sender, connection, **kwargs) -> None:
+    if _hook not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_hook)
 
 
-_M2M_AREAS: dict[str, str] = {}
+def _suspend(**kwargs) -> None:
+    global _suspended
+    _suspended = True
 
 
-def _m2m_changed(sender, instance, action, **kwargs) -> None:
-    if action.startswith("post_"):
-        area = _M2M_AREAS.get(type(instance)._meta.app_label)
-        if area:
-            bump(area)
+def _resume(**kwargs) -> None:
+    global _suspended
+    if _suspended:
+        _suspended = False
+        bump()  # whatever the migrations wrote
 
 
-def user_changed(sender, instance=None, update_fields=None, raw=False, **kwargs) -> None:
-    """A person's name, ORCID iD or affiliation shows in every area (not a sign-in)."""
-    if raw or (update_fields and set(update_fields) <= {"last_login"}):
-        return
-    bump(*AREAS)
+def install() -> None:
+    """Hook every database connection, now and to come (core.apps)."""
+    connection_created.connect(_install_on, dispatch_uid="core-cache-hook")
+    pre_migrate.connect(_suspend, dispatch_uid="core-cache-suspend")
+    post_migrate.connect(_resume, dispatch_uid="core-cache-resume")
+    for connection in connections.all(initialized_only=True):
+        _install_on(None, connection)
+
+
+def replay_pending() -> int:
+    """Bump the areas of every invalidation left pending (a process died between its commit
+    and Redis, or Redis did not answer) and delete the rows; how many rows were replayed."""
+    rows = list(PendingInvalidation.objects.values_list("pk", "areas"))
+    if not rows:
+        return 0
+    areas = {area for _, joined in rows for area in joined.split(",") if area in AREAS}
+    if not bump(*sorted(areas)):
+        return 0
+    PendingInvalidation.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    return len(rows)

@@ -1,9 +1,9 @@
-"""Fill the CSRF token into pages whose forms were drawn from a cached fragment."""
+"""Fill the CSRF token into pages whose forms were drawn into a cached page."""
 
 from django.middleware.csrf import get_token
 from django.utils.html import format_html
 
-# What ``{% csrf_token_late %}`` draws: a cached fragment keeps this, never a token.
+# What ``{% csrf_token_late %}`` draws: a cached page keeps this, never a token.
 CSRF_MARKER = "<!--occ:csrf-token-->"
 _MARKER = CSRF_MARKER.encode()
 
@@ -11,7 +11,7 @@ _MARKER = CSRF_MARKER.encode()
 class LateCsrfTokenMiddleware:
     """Replace ``{% csrf_token_late %}``'s marker with the request's own CSRF token field.
 
-    A cached fragment (core.cache) may hold forms; a token drawn into it would be the one
+    A cached page (core.pagecache) may hold forms; a token drawn into it would be the one
     of the request that drew it. The marker is filled in per response instead, so one
     cached copy serves every request of a person (or every anonymous visitor). Sits below
     CsrfViewMiddleware, which then sets the cookie the token belongs to.

@@ -1,4 +1,8 @@
+"""core's tables: forms already answered, and the cache invalidations a committed
+transaction still owes Redis."""
+
 from django.db import models
+from django.utils import timezone
 
 
 class Submission(models.Model):
@@ -13,3 +17,14 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fingerprint[:12]} → {self.result}"
+
+
+class PendingInvalidation(models.Model):
+    """Areas whose generations a transaction bumps (core.cache): written in the transaction,
+    deleted once Redis has the bumps; the sweep replays what a dead process left behind."""
+
+    areas = models.CharField(max_length=200)  # comma-separated core.cache.AREAS
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.areas} ({self.created_at:%Y-%m-%d %H:%M:%S})"

@@ -1,4 +1,4 @@
-"""Whole-page caching for the busiest pages, per area generation, viewer and language.
+"""The portal's one HTML cache: whole pages, per area generation, viewer and language.
 
 ``@cached_page("forums", "contributors")`` on a GET view keeps the HTML it returns and
 serves it again, without running the view, to the same viewer (anonymous visitors share
@@ -9,8 +9,9 @@ passed. A hit costs one cache round trip and no SQL query.
 A page may be cached this way only when everything it shows, *including what its
 permission checks decide*, follows from:
 
-* the rows of the areas it names (every save, delete or bulk write there bumps the area's
-  generation; a change of a person bumps every area);
+* the rows of the areas it names, and people's (every write there, of any kind, bumps the
+  area's generation: core.cache); a signed-in viewer's pages also depend on the
+  contributors area (:data:`SIGNED_IN_AREAS`);
 * the viewer, the language, the time zone, the path and the query parameters it names
   (``query=("page", "q")``);
 * the clock, to within :data:`PAGE_SECONDS` (relative times, deadlines, memberships that
@@ -52,6 +53,8 @@ from django.utils import timezone, translation
 from core import cache as generations
 
 PAGE_SECONDS = 60
+# Names, ORCID iDs and what a viewer may do (groups, permissions) show on every page.
+EVERY_PAGE_AREAS = ("people",)
 # The header (base.html) shows Review to members of the steering group: every page a
 # signed-in person sees also depends on the contributors area.
 SIGNED_IN_AREAS = ("contributors",)
@@ -72,12 +75,19 @@ def keep_only(request: HttpRequest, names: tuple[str, ...]) -> None:
         request.META["QUERY_STRING"] = query_string
 
 
+def viewer_key(request: HttpRequest) -> str:
+    """Who looks: anonymous visitors all see the same; a signed-in person has their own
+    copies. Forms on cached pages draw their CSRF token with ``{% csrf_token_late %}``."""
+    user = request.user
+    return f"user-{user.pk}" if user.is_authenticated else "anonymous"
+
+
 def page_key(name: str, request: HttpRequest) -> str:
     parts = (
         request.get_full_path(),
         translation.get_language(),
         timezone.get_current_timezone_name(),
-        generations.viewer_key(request),
+        viewer_key(request),
     )
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return f"page:{name}:{digest}"
@@ -108,7 +118,8 @@ def cached_page(*areas: str, seconds: int = PAGE_SECONDS, query: tuple[str, ...]
     only the query parameters ``query`` (see above)."""
     for area in areas:
         generations.area_key(area)  # fails at import for an unknown area
-    signed_in_areas = tuple(dict.fromkeys(areas + SIGNED_IN_AREAS))
+    anonymous_areas = tuple(dict.fromkeys(areas + EVERY_PAGE_AREAS))
+    signed_in_areas = tuple(dict.fromkeys(anonymous_areas + SIGNED_IN_AREAS))
     query = tuple(query)
 
     def decorate(view):
@@ -122,7 +133,7 @@ def cached_page(*areas: str, seconds: int = PAGE_SECONDS, query: tuple[str, ...]
             if _has_messages(request):
                 return view(request, *args, **kwargs)
             key = page_key(name, request)
-            depends = signed_in_areas if request.user.is_authenticated else areas
+            depends = signed_in_areas if request.user.is_authenticated else anonymous_areas
             if generations.pages_with_generations():
                 store = cache
                 generation, found = generations.read(depends, key)

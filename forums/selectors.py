@@ -10,7 +10,6 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
-from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -88,9 +87,7 @@ def topic_page(topic: Topic, user, *, page=1) -> TopicPage:
             post.can_edit = permissions.edits_post(user, post, topic=topic, moderates=can_moderate)
         return paged
 
-    # The posts (and the viewer's flags among them) are looked up only when drawn: the
-    # template caches them per forums generation and viewer (core.cache).
-    paged = SimpleLazyObject(posts_page)
+    paged = posts_page()
     result = TopicPage(
         topic=topic,
         page=paged,
@@ -98,12 +95,10 @@ def topic_page(topic: Topic, user, *, page=1) -> TopicPage:
         can_accept=permissions.can_accept_answer(user, topic) if user.is_authenticated else False,
     )
     if user.is_authenticated:
-        result.flagged_ids = SimpleLazyObject(
-            lambda: set(
-                Flag.objects.filter(
-                    user=user, post_id__in=[p.pk for p in paged.object_list]
-                ).values_list("post_id", flat=True)
-            )
+        result.flagged_ids = set(
+            Flag.objects.filter(
+                user=user, post_id__in=[p.pk for p in paged.object_list]
+            ).values_list("post_id", flat=True)
         )
         result.subscription = Subscription.objects.filter(user=user, topic=topic).first()
     if topic.forum.is_ideas:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.staff import has_staff_powers
 from contributors.selectors import has_verified_contribution
-from core.cache import changes
 from core.errors import InvalidInput, NotAllowed, RuleViolation, full_clean
 from core.markdown import render_markdown
 from forums import permissions
@@ -153,7 +152,7 @@ def forum_refresh(forum: Forum) -> None:
 # --- forums --------------------------------------------------------------------------------
 
 
-@changes("forums")
+@transaction.atomic
 def forum_create(
     *,
     slug: str,
@@ -185,7 +184,7 @@ def forum_create(
 # --- topics and posts ----------------------------------------------------------------------
 
 
-@changes("forums")
+@transaction.atomic
 def topic_create(*, forum: Forum, by, title: str, body: str) -> Topic:
     """Start a topic (an idea in the iDeas forum); its author watches it."""
     if not permissions.can_post_in(by, forum):
@@ -211,7 +210,7 @@ def topic_create(*, forum: Forum, by, title: str, body: str) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def post_create(*, topic: Topic, by, body: str) -> Post:
     """Reply to a topic."""
     # Lock the topic row: a lock or a move by a moderator cannot cross a reply.
@@ -232,7 +231,7 @@ def post_create(*, topic: Topic, by, body: str) -> Post:
     return post
 
 
-@changes("forums")
+@transaction.atomic
 def post_edit(*, post: Post, by, body: str) -> Post:
     """Edit a post; the previous version is kept and the post marked as edited."""
     post = (
@@ -252,7 +251,7 @@ def post_edit(*, post: Post, by, body: str) -> Post:
     return post
 
 
-@changes("forums")
+@transaction.atomic
 def answer_accept(*, post: Post, by) -> Topic:
     """Mark a reply as the accepted answer of its topic."""
     topic = (
@@ -269,7 +268,7 @@ def answer_accept(*, post: Post, by) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def answer_unaccept(*, topic: Topic, by) -> Topic:
     """Remove the accepted answer of a topic."""
     if not permissions.can_accept_answer(by, topic):
@@ -282,7 +281,7 @@ def answer_unaccept(*, topic: Topic, by) -> Topic:
 # --- moderation ----------------------------------------------------------------------------
 
 
-@changes("forums")
+@transaction.atomic
 def post_hide(*, post: Post, by, note: str = "") -> Post:
     """Hide a post (a moderator's decision: open flags on it are upheld)."""
     post = (
@@ -300,7 +299,7 @@ def post_hide(*, post: Post, by, note: str = "") -> Post:
     return post
 
 
-@changes("forums")
+@transaction.atomic
 def post_restore(*, post: Post, by, note: str = "") -> Post:
     """Show a hidden post again (open flags on it are dismissed)."""
     post = (
@@ -322,7 +321,7 @@ def _resolve_flags(post: Post, moderator, resolution: str) -> None:
     )
 
 
-@changes("forums")
+@transaction.atomic
 def topic_lock(*, topic: Topic, by, locked: bool) -> Topic:
     """Lock a topic (no more replies) or unlock it."""
     _require_moderator(by, topic.forum)
@@ -332,7 +331,7 @@ def topic_lock(*, topic: Topic, by, locked: bool) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def topic_pin(*, topic: Topic, by, pinned: bool) -> Topic:
     """Pin a topic to the top of its forum, or unpin it."""
     _require_moderator(by, topic.forum)
@@ -342,7 +341,7 @@ def topic_pin(*, topic: Topic, by, pinned: bool) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def topic_move(*, topic: Topic, by, forum: Forum) -> Topic:
     """Move a topic to another forum the moderator also moderates."""
     topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
@@ -361,7 +360,7 @@ def topic_move(*, topic: Topic, by, forum: Forum) -> Topic:
     return topic
 
 
-@changes("forums")
+@transaction.atomic
 def post_flag(*, post: Post, by, reason: str, note: str = "") -> Flag:
     """Flag a post; three different people flagging it hide it until a moderator decides."""
     post = (
@@ -427,7 +426,7 @@ def _recount_votes(idea: Topic) -> None:
     Topic.objects.filter(pk=idea.pk).update(vote_count=idea.vote_count)
 
 
-@changes("forums")
+@transaction.atomic
 def idea_vote(*, idea: Topic, by) -> Topic:
     """Vote for an idea (once; a second vote changes nothing)."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
@@ -441,7 +440,7 @@ def idea_vote(*, idea: Topic, by) -> Topic:
     return idea
 
 
-@changes("forums")
+@transaction.atomic
 def idea_unvote(*, idea: Topic, by) -> Topic:
     """Withdraw one's vote for an idea."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
@@ -453,7 +452,7 @@ def idea_unvote(*, idea: Topic, by) -> Topic:
     return idea
 
 
-@changes("forums")
+@transaction.atomic
 def idea_status_set(*, idea: Topic, by, status: str, note: str) -> IdeaStatusChange:
     """Set an idea's status with a note, shown on the idea and mailed to its voters."""
     idea = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=idea.pk)
@@ -487,7 +486,7 @@ def idea_status_set(*, idea: Topic, by, status: str, note: str) -> IdeaStatusCha
     return change
 
 
-@changes("forums")
+@transaction.atomic
 def idea_merge(*, duplicate: Topic, target: Topic, by) -> Topic:
     """Merge a duplicate idea into another: votes move over, nobody is counted twice."""
     ids = sorted([duplicate.pk, target.pk])
@@ -527,7 +526,7 @@ def idea_merge(*, duplicate: Topic, target: Topic, by) -> Topic:
 # --- subscriptions -------------------------------------------------------------------------
 
 
-@changes("forums")
+@transaction.atomic
 def subscription_set(*, by, mode: str, forum: Forum | None = None, topic: Topic | None = None):
     """Watch a forum or a topic with a delivery mode; ``mode=None`` stops watching."""
     if (forum is None) == (topic is None):

@@ -6,11 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.cache import viewer_key
 from core.errors import DomainError, InvalidInput, NotAllowed, form_error
 from core.pagecache import cached_page
 from core.ratelimit import rate_limit
@@ -40,14 +38,10 @@ def _post_url(post: Post) -> str:
 @require_GET
 @cached_page("forums", "contributors")
 def index(request: HttpRequest) -> HttpResponse:
-    # The template caches the list per forums generation and viewer (core.cache): the
-    # forums are looked up only when it is drawn (or to tell a moderator).
-    forums = SimpleLazyObject(lambda: selectors.forum_index(request.user))
-    can_moderate_any = permissions.can_moderate_any(request.user, forums)
+    forums = selectors.forum_index(request.user)
     context = {
         "forums": forums,
-        "can_moderate_any": can_moderate_any,
-        "viewer_key": viewer_key(request),
+        "can_moderate_any": permissions.can_moderate_any(request.user, forums),
     }
     return render(request, "forums/index.html", context)
 
@@ -130,7 +124,6 @@ def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpRes
             "data": data,
             "page": data.page,
             "reply_form": reply_form,
-            "viewer_key": viewer_key(request),
             "subscription_form": SubscriptionForm(
                 initial={"mode": data.subscription.mode if data.subscription else "each"}
             ),
@@ -176,10 +169,6 @@ def post_revisions(request: HttpRequest, post_id: int) -> HttpResponse:
     return render(request, "forums/post_revisions.html", {"post": post, "revisions": revisions})
 
 
-# Searches are cached for ten minutes at most: anyone may search for anything.
-SEARCH_CACHE_SECONDS = 600
-
-
 @require_GET
 @cached_page("forums", "contributors", query=("q", *SearchForm.base_fields, "page"))
 def search(request: HttpRequest) -> HttpResponse:
@@ -194,25 +183,15 @@ def search(request: HttpRequest) -> HttpResponse:
             page = int(request.GET.get("page", "1"))
         except ValueError:
             page = 1
-        # The template caches the results per forums generation and viewer (core.cache):
-        # the search runs only when they are drawn.
-        results = SimpleLazyObject(
-            lambda: selectors.search_posts(
-                request.user,
-                q,
-                forum=form.cleaned_data.get("forum"),
-                since=form.cleaned_data.get("since"),
-                until=form.cleaned_data.get("until"),
-                page=page,
-            )
+        results = selectors.search_posts(
+            request.user,
+            q,
+            forum=form.cleaned_data.get("forum"),
+            since=form.cleaned_data.get("since"),
+            until=form.cleaned_data.get("until"),
+            page=page,
         )
-    context = {
-        "form": form,
-        "q": q,
-        "results": results,
-        "viewer_key": viewer_key(request),
-        "cache_seconds": 0 if status == 400 else SEARCH_CACHE_SECONDS,
-    }
+    context = {"form": form, "q": q, "results": results}
     return render(request, "forums/search.html", context, status=status)
 
 

@@ -87,7 +87,7 @@ MIDDLEWARE = [
     # After authentication, messages and the person's language: staff without two-factor
     # authentication are led to set it up before any other page (accounts.staff).
     "accounts.middleware.StaffTwoFactorMiddleware",
-    # Below CsrfViewMiddleware: fills tokens into forms of cached fragments (core.cache).
+    # Below CsrfViewMiddleware: fills tokens into forms of cached pages (core.pagecache).
     "core.middleware.LateCsrfTokenMiddleware",
     # A DomainError a view lets through becomes the refusal page (core.errors).
     "core.errors.DomainErrorMiddleware",
@@ -152,7 +152,7 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Redis and caches ---------------------------------------------------------------------
 # Two roles (README, "Two Redis roles"): REDIS_URL holds what must stand — the Celery
 # queues, sessions, cache generations, rate-limit counters, cached people — and
-# PAGE_CACHE_URL the cached HTML (pages and fragments), which anyone can make more of
+# PAGE_CACHE_URL the cached HTML (whole pages), which anyone can make more of
 # (every search is a page): a Redis of its own with allkeys-lru evicts freely there
 # without touching the first. Without PAGE_CACHE_URL the HTML shares REDIS_URL's Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -193,14 +193,8 @@ if REDIS_URL:
     CACHES = {"default": _redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Cached HTML (core.cache.PAGES): the same cache as the default one unless PAGE_CACHE_URL.
+# Cached pages (core.pagecache): the same cache as the default one unless PAGE_CACHE_URL.
 CACHES["pages"] = _redis_cache(PAGE_CACHE_URL) if PAGE_CACHE_URL else dict(CACHES["default"])
-# Per process, for fragments that depend on nothing but the code and the language (the
-# header's navigation, the language list, the footer): no round trip, no invalidation.
-CACHES["local"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "static-fragments",
-}
 
 # --- Celery: broker, tasks and the beat schedule ------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -247,6 +241,12 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-deliveries": {
         "task": "mail.tasks.requeue_stale_deliveries",
         "schedule": env.float("MAIL_SWEEP_SECONDS", default=60.0),
+    },
+    # Cache invalidations a dead process or an unreachable Redis left owed (core.cache):
+    # a page is never stale for longer than this after Redis answers.
+    "replay-pending-invalidations": {
+        "task": "core.tasks.replay_invalidations",
+        "schedule": env.float("CACHE_SWEEP_SECONDS", default=30.0),
     },
     "forget-old-submissions": {
         "task": "core.tasks.forget_old_submissions",

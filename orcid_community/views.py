@@ -1,7 +1,6 @@
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.functional import SimpleLazyObject
 
 from core.pagecache import cached_page
 from events import selectors as event_selectors
@@ -29,12 +28,8 @@ def _latest_api_user_topics() -> list:
 
 @cached_page("events", "forums")
 def home(request: HttpRequest) -> HttpResponse:
-    # The template caches both lists for a minute per events and forums generation
-    # (core.cache); they are looked up only when drawn.
     context = {
-        "next_meetings": SimpleLazyObject(
-            lambda: event_selectors.next_meetings(limit=HOME_MEETINGS)
-        ),
-        "api_topics": SimpleLazyObject(_latest_api_user_topics),
+        "next_meetings": event_selectors.next_meetings(limit=HOME_MEETINGS),
+        "api_topics": _latest_api_user_topics(),
     }
     return render(request, "core/home.html", context)

@@ -24,12 +24,11 @@ def _isolated_cache_and_eager_tasks():
             "default": default,
             # Cached HTML with the rest, as with one Redis (tests that need it apart say so).
             "pages": default,
-            "local": {"BACKEND": locmem, "LOCATION": "tests-local"},
         }
     ):
         # Local-memory caches of one LOCATION share their data within the process: start
         # each test empty.
-        for name in ("default", "pages", "local"):
+        for name in ("default", "pages"):
             caches[name].clear()
         yield
     celery_app.conf.task_always_eager = eager

@@ -1,7 +1,6 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from core.cache import generation as current_generation
 from core.identifiers import orcid_url, ror_url
 from core.markdown import render_markdown
 from core.middleware import CSRF_MARKER
@@ -26,13 +25,7 @@ def ror_link(ror_id: str) -> str:
 
 
 @register.simple_tag
-def generation(*areas: str) -> str:
-    """``{% generation "forums" as gen %}``: a key part for ``{% cache %}`` (core.cache)."""
-    return current_generation(*areas)
-
-
-@register.simple_tag
 def csrf_token_late():
-    """``{% csrf_token %}`` for cached fragments: the token is filled in per response
+    """``{% csrf_token %}`` for cached pages: the token is filled in per response
     (core.middleware.LateCsrfTokenMiddleware)."""
     return mark_safe(CSRF_MARKER)  # noqa: S308 - a constant

@@ -1,4 +1,4 @@
-"""The consortia's cached fragments (core.cache): a change shows at once, to everyone."""
+"""The consortia's cached pages (core.pagecache): a change shows at once, to everyone."""
 
 import pytest
 

@@ -271,6 +271,7 @@ def test_the_search_and_the_dashboard_run_the_same_queries_with_few_and_many_row
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     add(60, 100)
+    client.get(url)  # the new people bumped the people generation: cached again
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(small) == len(large)

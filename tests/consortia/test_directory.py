@@ -62,7 +62,7 @@ def three():
 
 
 def names(response) -> list[str]:
-    return [c.name for c in response.context["page"]().object_list]
+    return [c.name for c in response.context["page"].object_list]
 
 
 @pytest.mark.parametrize(
@@ -248,8 +248,7 @@ def test_the_directory_runs_the_same_few_queries_for_10_and_300_consortia(
     if signed_in:
         client.force_login(UserFactory())
     bulk_consortia(10)
-    # Drawn afresh each time: the bulk inserts of these tests send no signal, so nothing
-    # else would drop the cached fragments (core.cache).
+    # Drawn afresh each time: the queries of a draw, not of a cached copy.
     small = count_queries(
         client, "/consortia/?region=emea&q=consortium&sort=-members", clear_cache=True
     )

@@ -1,12 +1,8 @@
-"""The directory's cached pieces: the world map (under a digest of its counts) and the
-country list (per language and selection). A change shows at once; input that is no
-country is never cached."""
+"""The directory's world map on the cached page (core.pagecache): a change shows at once."""
 
 import pytest
 from django.core.cache import cache
-from django.utils import translation
 
-from consortia.filters import CountrySelect
 from consortia.models import Consortium
 from tests.factories.consortia import ConsortiumFactory
 
@@ -51,25 +47,3 @@ def test_the_selected_country_is_drawn_selected_and_unknown_input_selects_nothin
     assert "has-consortium is-selected" in client.get("/consortia/?country=SE").content.decode()
     # A country without a consortium is a valid filter, but nothing on the map is selected.
     assert "is-selected" not in client.get("/consortia/?country=FR").content.decode()
-
-
-def test_the_country_list_is_drawn_once_per_language_and_selection():
-    widget = CountrySelect(choices=[("", "All countries"), ("SE", "Sweden"), ("NO", "Norway")])
-    first = widget.render("country", "SE", {"id": "id_country"})
-    assert '<option value="SE" selected>Sweden</option>' in first
-    keys = set(cache._cache)  # locmem: the keys stored so far
-
-    assert widget.render("country", "SE", {"id": "id_country"}) == first
-    assert set(cache._cache) == keys  # drawn from the cache, nothing new stored
-
-    widget.render("country", "NO", {"id": "id_country"})
-    with translation.override("es"):
-        widget.render("country", "SE", {"id": "id_country"})
-    assert len(set(cache._cache) - keys) == 2  # another selection, another language
-
-
-def test_a_value_that_is_no_country_is_drawn_but_never_cached():
-    widget = CountrySelect(choices=[("", "All countries"), ("SE", "Sweden")])
-    html = widget.render("country", "<script>", {"id": "id_country"})
-    assert "<script>" not in html
-    assert not cache._cache

@@ -395,6 +395,7 @@ def test_admin_lists_cost_the_same_queries_for_more_rows(admin_client, staff, ur
         assert admin_client.get(url).status_code == 200
     for _ in range(4):
         make(staff)
+    admin_client.get(url)  # new people bump the people generation: the staff member cached again
     with CaptureQueriesContext(connection) as five:
         assert admin_client.get(url).status_code == 200
     assert len(five) == len(one)

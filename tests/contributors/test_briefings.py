@@ -384,6 +384,7 @@ def test_the_archive_page_runs_a_fixed_number_of_queries(
     few = _archive_queries(client, group)
     BriefingFactory.create_batch(30, group=group, author=UserFactory())
     BriefingFactory.create_batch(5, group=group)
+    _archive_queries(client, group)  # new people bump the people generation: cached again
     with django_assert_max_num_queries(few):
         client.get(f"/groups/{group.slug}/briefings/")
     assert _archive_queries(client, group) == few
@@ -396,6 +397,7 @@ def test_the_group_page_runs_a_fixed_number_of_queries(client, group, chair):
     few = len(_captured(client, group.get_absolute_url()))
     BriefingFactory.create_batch(6, group=group)
     BriefingFactory.create_batch(4, group=group, published_at=None)
+    _captured(client, group.get_absolute_url())  # new people: the person is cached again
     assert len(_captured(client, group.get_absolute_url())) == few
 
 

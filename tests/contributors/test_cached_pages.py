@@ -1,4 +1,4 @@
-"""The contributors' cached fragments (core.cache): a change shows at once; pagination."""
+"""The contributors' cached pages (core.pagecache): a change shows at once; pagination."""
 
 from datetime import date
 

@@ -422,7 +422,7 @@ def test_a_vote_with_errors_keeps_what_the_member_typed_after_the_page_was_cache
 ):
     client.force_login(steering[0])
     url = review_url(nomination)
-    assert client.get(url).status_code == 200  # the page and its fragment are now cached
+    assert client.get(url).status_code == 200  # the page is now cached
     response = client.post(url, {"action": "vote", "comment": "Strong documentation work"})
     assert response.status_code == 400
     page = response.content.decode()

@@ -179,8 +179,7 @@ def _redis_caches(location: str) -> dict:
         "KEY_PREFIX": f"test-ratelimit-{os.getpid()}",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
     }
-    locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    return {"default": backend, "pages": backend, "local": locmem}
+    return {"default": backend, "pages": backend}
 
 
 def test_limits_keep_holding_while_redis_is_unreachable_and_refuse_no_one_else(client):

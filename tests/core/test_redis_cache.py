@@ -90,7 +90,6 @@ def _caches(location: str, **options) -> dict:
     return {
         "default": default,
         "pages": default,
-        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
 
 
@@ -123,7 +122,6 @@ def test_the_portal_keeps_working_when_only_the_html_redis_is_away(client, autho
     caches = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "pages": _caches(DEAD)["pages"],
-        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
     with override_settings(CACHES=caches):
         for url in ("/", "/consortia/", "/forums/", topic.get_absolute_url()):

@@ -19,7 +19,7 @@ from tests.helpers import run_together
 @pytest.fixture
 def topic(db):
     forum = ForumFactory(slug="api-users")
-    return services.topic_create(forum=forum, author=person(), title="A question", body="Why?")
+    return services.topic_create(forum=forum, by=person(), title="A question", body="Why?")
 
 
 def _reply(client, topic, body="Same here."):
@@ -90,7 +90,7 @@ def test_answers_older_than_the_window_are_forgotten(client, topic):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers")
 def test_a_double_click_sent_at_the_same_moment_makes_one_post():
     forum = ForumFactory(slug="api-users")
-    topic = services.topic_create(forum=forum, author=person(), title="A question", body="Why?")
+    topic = services.topic_create(forum=forum, by=person(), title="A question", body="Why?")
     replier = person()
     clients = []
     for _ in range(3):

@@ -1,4 +1,4 @@
-"""The forums' cached fragments (core.cache): every change shows at once, to everyone."""
+"""The forums' cached pages (core.pagecache): every change shows at once, to everyone."""
 
 import pytest
 

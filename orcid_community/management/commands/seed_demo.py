@@ -12,7 +12,6 @@ from django.db import transaction
 from accounts import demo as accounts_demo
 from consortia import demo as consortia_demo
 from contributors import demo as contributors_demo
-from core.cache import bump
 from events import demo as events_demo
 from forums import demo as forums_demo
 
@@ -33,9 +32,6 @@ class Command(BaseCommand):
         context: dict = {"people": accounts_demo.seed(self.stdout)}
         for module in DEMO_MODULES:
             module.seed(self.stdout, context)
-        # The demo writes some counters with QuerySet.update(), which sends no signal:
-        # drop every cached fragment (core.cache).
-        bump()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_accounts"]:
             self.stdout.write("")
