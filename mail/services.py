@@ -609,11 +609,32 @@ def _send(*, delivery_ids: Sequence[int], wait: bool) -> dict[str, list[int]]:
     mailer = _Mailer()
     try:
         for start in range(0, len(ids), SEND_CHUNK):
+            if mailer.broken is not None:  # the rest is not tried: one update, no locks
+                outcome["retry"].extend(_not_tried(ids[start:], mailer.broken))
+                break
             chunk = ids[start : start + SEND_CHUNK]
             _send_chunk(chunk, mailer, outcome, people=people, opted_out=opted_out, wait=wait)
     finally:
         mailer.close()
     return outcome
+
+
+def _not_tried(ids: Sequence[int], error: BaseException) -> list[int]:
+    """:func:`not_tried` for many pending deliveries at once (the same values for each)."""
+    template = Delivery()
+    not_tried(template, error, now=timezone.now())
+    with transaction.atomic():
+        pending = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk__any=list(ids), state=Delivery.State.PENDING)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__any=pending).update(
+            last_error=template.last_error,
+            queued_at=template.queued_at,
+            next_attempt_at=template.next_attempt_at,
+        )
+    return pending
 
 
 class _Mailer:
@@ -761,10 +782,8 @@ def _settle(rows, outcome, *, sent, skipped, tried, untried, mailer) -> None:
             else:
                 outcome["retry"].append(delivery.pk)
             changed.append(delivery)
-    for delivery in untried:
-        not_tried(delivery, mailer.broken, now=now)
-        outcome["retry"].append(delivery.pk)
-        changed.append(delivery)
+    if untried:
+        outcome["retry"].extend(_not_tried([d.pk for d in untried], mailer.broken))
     if changed:
         Delivery.objects.bulk_update(changed, _SETTLE_FIELDS)
     outcome["sent"].extend(sent)
