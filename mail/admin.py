@@ -1,13 +1,16 @@
 """Mail is written by the services and sent by the tasks: staff read it here, never edit,
 add or delete it (a deleted delivery could be sent twice; an unsubscription is the
-person's own choice)."""
+person's own choice). Failed deliveries can be sent again (an action, through the service)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, error_text
+from core.errors import DomainError
 from mail import services
 from mail.models import Delivery, DigestRun, Unsubscription
+from mail.permissions import can_resend_deliveries
 
 
 @admin.register(Delivery)
@@ -19,6 +22,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "period",
         "state",
         "attempts",
+        "next_attempt_at",
         "created_at",
         "sent_at",
     ]
@@ -27,6 +31,35 @@ class DeliveryAdmin(ReadOnlyAdmin):
     readonly_fields = ["digest_text"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient"]
+    actions = ["resend"]
+
+    def has_resend_permission(self, request) -> bool:
+        return can_resend_deliveries(request.user)
+
+    @admin.action(description=_("Send the failed deliveries again"), permissions=["resend"])
+    def resend(self, request, queryset) -> None:
+        try:
+            count = services.deliveries_resend(
+                by=request.user, delivery_ids=queryset.values_list("pk", flat=True)
+            )
+        except DomainError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return
+        if count:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d failed delivery is sent again.",
+                    "%(count)d failed deliveries are sent again.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request, _("None of the selected deliveries had failed."), messages.WARNING
+            )
 
     @admin.display(description=_("digest as sent (text part)"))
     def digest_text(self, obj: Delivery) -> str:

@@ -56,19 +56,26 @@ class Delivery(models.Model):
         related_name="deliveries",
     )
     parts = models.TextField(_("digest parts"), blank=True)
+    # The delivery state machine (mail.services, "Sending"): pending until sent, skipped
+    # (unsubscribed) or failed (refused for good, or MAIL_MAX_ATTEMPTS attempts); a pending
+    # one is due when its next attempt time has come and no send task holds it.
     state = models.CharField(  # indexed with queued_at (delivery_state_queued)
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Handed to a send task at this time; None when no task holds it (never handed over,
+    # the broker refused, or an attempt failed and the sweep is to hand it over again).
     queued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["-created_at"]
+        permissions = [("resend_delivery", _("Can send failed deliveries again"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "kind", "about", "period"], name="delivery_once_per_recipient"

@@ -9,16 +9,19 @@ renders ``<template>.txt`` (and ``<template>.html`` when it exists, else the tex
 wrapped in the mail layout) in each recipient's language, writes one Delivery per
 recipient — a person who already has this delivery is skipped by the unique constraint —
 and asks Celery to send once the transaction commits. If the broker is down the rows
-wait; ``deliveries_requeue_stale`` (beat) sends them when it is back.
+wait; ``deliveries_requeue_stale`` (beat's sweep) hands them over when it is back, and
+hands over again every delivery whose next attempt is due ("sending", below).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import smtplib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -30,18 +33,24 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
 
 from core.background import registered_task
+from core.errors import NotAllowed
 from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
+from mail.permissions import can_resend_deliveries
 
 logger = logging.getLogger(__name__)
 
-# Settings (README, Configuration): today 5 attempts, retries after 30 s, 1, 2, 4 and 8 min,
-# and the sweep takes what is pending 5 min after it was queued.
+# Settings (README, "Sending and retries"): 10 attempts, retries after 1, 5 and 15 min, 1,
+# 4 and 12 h, then daily (about 3.7 days from the first to the last); the sweep takes back
+# what a send task has held 5 min without settling it.
 MAX_ATTEMPTS = settings.MAIL_MAX_ATTEMPTS
 STALE_AFTER = timedelta(seconds=settings.MAIL_STALE_AFTER_SECONDS)
 BATCH_SIZE = 500  # deliveries sent over one connection by one task
-SEND_CHUNK = 100  # deliveries sent and recorded in one transaction
+# Deliveries sent and recorded in one transaction: what a worker killed in the middle of a
+# batch may have sent without recording it, and so sends again (issue 22: at most 10).
+SEND_CHUNK = 10
 UNSUBSCRIBE_SALT = "mail.unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 90  # a token in an old mail works for 90 days
 
@@ -53,12 +62,8 @@ LIST_NAMES: dict[str, str] = {}
 ACCOUNT_LIST = "account"
 
 
-class TransientMailError(Exception):
-    """Sending failed and will be tried again."""
-
-
 def retry_delay(retries: int) -> float:
-    """Seconds a send task waits before its retry number ``retries + 1``."""
+    """Seconds between a delivery's attempt number ``retries + 1`` and the next one."""
     schedule = settings.MAIL_RETRY_SCHEDULE
     return schedule[min(retries, len(schedule) - 1)]
 
@@ -275,25 +280,38 @@ def deliver_message(*, recipient=None, message, kind: str, about: str) -> Delive
 
 
 def _enqueue_pending(*, kind: str, about: str, period: str) -> None:
-    ids = list(
-        Delivery.objects.filter(
-            kind=kind, about=about, period=period, state=Delivery.State.PENDING
-        ).values_list("pk", flat=True)
-    )
+    try:
+        ids = list(
+            Delivery.objects.filter(
+                kind=kind, about=about, period=period, state=Delivery.State.PENDING
+            ).values_list("pk", flat=True)
+        )
+    except Exception:  # after commit: the rows are written, the sweep finds them
+        logger.warning("Could not look up the deliveries of %s", about, exc_info=True)
+        return
     enqueue_deliveries(ids)
 
 
 def enqueue_deliveries(ids: list[int]) -> None:
-    """Hand deliveries to Celery; if the broker is down they stay pending for the sweep."""
-    send_delivery = registered_task("mail.tasks.send_delivery")
+    """Hand deliveries to Celery; if the broker is down they stay pending for the sweep.
+
+    Runs after commit: whatever fails is logged, never raised into the request.
+    """
     if not ids:
         return
-    Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
-    for pk in ids:
+    try:
+        send_delivery = registered_task("mail.tasks.send_delivery")
+        Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    except Exception:
+        logger.warning("Could not queue %d deliveries", len(ids), exc_info=True)
+        _not_queued(ids)
+        return
+    for n, pk in enumerate(ids):
         try:
             send_delivery.delay(pk)
         except Exception:
             logger.warning("Broker unavailable; delivery %s waits for the sweep", pk, exc_info=True)
+            _not_queued(ids[n:])
             return
 
 
@@ -464,87 +482,6 @@ def build_message(delivery: Delivery, sections: dict | None = None) -> EmailMult
     return message
 
 
-def delivery_send(*, delivery_id: int) -> str:
-    """Send one pending delivery (idempotent: a sent, failed or skipped one is left alone).
-
-    Raises TransientMailError after a failed attempt that may be retried; the attempt and
-    its error are saved first (outside the rolled-back part).
-    """
-    error = None
-    with transaction.atomic():
-        # The row lock makes a second task for the same delivery wait, then see it sent.
-        delivery = (
-            Delivery.objects.select_for_update(of=("self",))
-            .select_related("recipient")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None or delivery.state != Delivery.State.PENDING:
-            return delivery.state if delivery else "missing"
-        if (
-            delivery.list_id != ACCOUNT_LIST
-            and delivery.recipient_id is not None
-            and Unsubscription.objects.filter(
-                user_id=delivery.recipient_id, list_id=delivery.list_id
-            ).exists()
-        ):
-            delivery.state = Delivery.State.SKIPPED
-            delivery.save(update_fields=["state"])
-            return delivery.state
-        delivery.attempts += 1
-        try:
-            get_connection().send_messages([build_message(delivery)])
-        except Exception as exc:
-            error = exc
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.state = Delivery.State.FAILED
-                logger.error("Delivery %s failed for good: %s", delivery.pk, delivery.last_error)
-        else:
-            delivery.state = Delivery.State.SENT
-            delivery.sent_at = timezone.now()
-            delivery.last_error = ""
-            if delivery.digest_run_id:
-                DigestRun.objects.filter(pk=delivery.digest_run_id).update(sent=F("sent") + 1)
-        delivery.save(update_fields=["attempts", "state", "sent_at", "last_error"])
-    if error is not None and delivery.state == Delivery.State.PENDING:
-        raise TransientMailError(delivery.last_error) from error
-    return delivery.state
-
-
-def deliveries_requeue_stale(*, older_than: timedelta = STALE_AFTER, limit: int = 5000) -> int:
-    """Re-enqueue pending deliveries nobody has picked up (e.g. the broker was down)."""
-    cutoff = timezone.now() - older_than
-    ids = list(
-        Delivery.objects.filter(state=Delivery.State.PENDING)
-        .filter(models.Q(queued_at__isnull=True) | models.Q(queued_at__lt=cutoff))
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for start in range(0, len(ids), BATCH_SIZE):
-        enqueue_batch(ids[start : start + BATCH_SIZE])
-    return len(ids)
-
-
-def enqueue_batch(ids: list[int], *, mark_queued: bool = True) -> None:
-    """Hand a batch of deliveries to one task; if the broker is down they wait for the sweep.
-
-    ``mark_queued=False`` when the rows were written with ``queued_at`` already (a digest
-    batch): updating them all once more would be a third write of each row.
-    """
-    send_delivery_batch = registered_task("mail.tasks.send_delivery_batch")
-    if not ids:
-        return
-    if mark_queued:
-        Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
-    try:
-        send_delivery_batch.delay(list(ids))
-    except Exception:
-        logger.warning(
-            "Broker unavailable; %d deliveries wait for the sweep", len(ids), exc_info=True
-        )
-
-
 # What sending needs of a delivery and its recipient: loading whole rows (three dates to
 # parse, the whole user) for 500 deliveries a batch costs more than building their mail.
 _SEND_FIELDS = (
@@ -562,19 +499,104 @@ _SEND_FIELDS = (
 )
 
 
+# --- sending: one state machine for the single and the batch send ---------------------
+#
+# A pending delivery is handed to a send task (``queued_at``), which sends it in a chunk of
+# at most SEND_CHUNK, locked and recorded in one transaction. Each outcome is one move of
+# the state machine below: sent; skipped (unsubscribed meanwhile); an attempt that failed
+# (counted, its error kept, and the next attempt scheduled by MAIL_RETRY_SCHEDULE, or failed
+# for good after MAIL_MAX_ATTEMPTS or a permanent refusal); or not tried (the connection to
+# the mail server never opened: no attempt is counted). Retries are the sweep's: it hands
+# over again every pending delivery whose next attempt time has come, so a retry hours or
+# days later is a row in the database, not a task waiting in the broker.
+
+
+def describe(error: BaseException) -> str:
+    """An error as a delivery keeps it (``last_error``)."""
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def is_permanent(error: BaseException) -> bool:
+    """Whether the mail server refused this message for good (a 5xx for its recipient, or
+    for the message itself): an MTA would bounce it, trying again cannot help."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(error, smtplib.SMTPDataError):
+        return 500 <= error.smtp_code < 600
+    return False
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """Whether the connection is gone (the rest of the batch cannot go over it)."""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+def attempt_failed(delivery: Delivery, error: BaseException, *, now) -> None:
+    """An attempt to send ``delivery`` failed: count it, keep its error, and schedule the
+    next one, or end the delivery failed (a permanent refusal, or its last attempt)."""
+    delivery.attempts += 1
+    delivery.last_error = describe(error)
+    delivery.queued_at = None
+    if is_permanent(error) or delivery.attempts >= MAX_ATTEMPTS:
+        delivery.state = Delivery.State.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts - 1))
+
+
+def not_tried(delivery: Delivery, error: BaseException, *, now) -> None:
+    """The mail server could not be reached, so ``delivery`` was not tried: no attempt is
+    counted; the sweep hands it over again after the schedule's first delay."""
+    delivery.last_error = describe(error)
+    delivery.queued_at = None
+    delivery.next_attempt_at = now + timedelta(seconds=retry_delay(0))
+
+
+_SETTLE_FIELDS = ["state", "attempts", "last_error", "queued_at", "next_attempt_at"]
+
+
+def delivery_send(*, delivery_id: int) -> str:
+    """Send one pending delivery; return its state ("missing" if there is no such row).
+
+    Idempotent: a sent, failed or skipped delivery is left alone. A second task for the
+    same delivery waits for the first one's lock, then finds it sent.
+    """
+    outcome = _send(delivery_ids=[delivery_id], wait=True)
+    for state, ids in (
+        ("sent", outcome["sent"]),
+        ("skipped", outcome["skipped"]),
+        ("failed", outcome["failed"]),
+        ("pending", outcome["retry"]),
+    ):
+        if delivery_id in ids:
+            return state
+    state = Delivery.objects.filter(pk=delivery_id).values_list("state", flat=True).first()
+    return state or "missing"
+
+
 def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]]:
     """Send pending deliveries over one mail connection; each at most once.
 
-    The batch goes in chunks of :data:`SEND_CHUNK`, each in a transaction of its own that
-    locks its rows, sends them and records the outcome: a worker killed in the middle of
-    a batch leaves at most one chunk's sent mails unrecorded (they go again: SMTP gives no
-    way to know), not the whole batch. A fixed number of queries, each with the ids as one
-    array (``__any``): per batch the recipients and the unsubscriptions, (once a process)
-    the digest sections; per chunk the locked rows and one update per outcome.
-    Returns the ids by outcome; ``retry`` are the ones an error left pending.
+    The batch goes in chunks of :data:`SEND_CHUNK` (10), each in a transaction of its own
+    that locks its rows, sends them and records the outcome: a worker killed in the middle
+    of a batch leaves at most one chunk's sent mails unrecorded (they go again: SMTP gives
+    no way to know), so at most 10 per pool process. Rows another task holds locked are
+    left to it. A fixed number of queries per batch (the recipients, the unsubscriptions,
+    once a process the digest sections) and per chunk (the locked rows, one update per
+    outcome), each with the ids as one array (``__any``). Returns the ids by outcome;
+    ``retry`` are the ones left pending for a later attempt.
     """
+    return _send(delivery_ids=delivery_ids, wait=False)
+
+
+def _send(*, delivery_ids: Sequence[int], wait: bool) -> dict[str, list[int]]:
     outcome: dict[str, list[int]] = {"sent": [], "skipped": [], "failed": [], "retry": []}
     ids = sorted(set(delivery_ids))
+    if not ids:
+        return outcome
     # Once a batch, without locks: who the mails go to (names for the greeting; the
     # address is the delivery's own) and who left which list. Read apart from the
     # deliveries: joined to a chunk's rows, the planner may hash the whole user table.
@@ -587,47 +609,93 @@ def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]
     mailer = _Mailer()
     try:
         for start in range(0, len(ids), SEND_CHUNK):
+            if mailer.broken is not None:  # the rest is not tried: one update, no locks
+                outcome["retry"].extend(_not_tried(ids[start:], mailer.broken))
+                break
             chunk = ids[start : start + SEND_CHUNK]
-            if mailer.broken is not None:
-                outcome["retry"].extend(_pending(chunk))  # not tried: no attempt counted
-                continue
-            _send_chunk(chunk, mailer, outcome, people=people, opted_out=opted_out)
+            _send_chunk(chunk, mailer, outcome, people=people, opted_out=opted_out, wait=wait)
     finally:
         mailer.close()
     return outcome
 
 
+def _not_tried(ids: Sequence[int], error: BaseException) -> list[int]:
+    """:func:`not_tried` for many pending deliveries at once (the same values for each)."""
+    template = Delivery()
+    not_tried(template, error, now=timezone.now())
+    with transaction.atomic():
+        pending = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk__any=list(ids), state=Delivery.State.PENDING)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__any=pending).update(
+            last_error=template.last_error,
+            queued_at=template.queued_at,
+            next_attempt_at=template.next_attempt_at,
+        )
+    return pending
+
+
 class _Mailer:
-    """The batch's one mail connection, opened on first use; ``broken`` if it would not."""
+    """The batch's one mail connection, opened on first use; ``broken`` once it would not
+    open, or was lost."""
 
     def __init__(self) -> None:
         self.connection = None
-        self.broken: Exception | None = None
+        self.broken: BaseException | None = None
 
-    def open(self) -> None:
+    def ready(self) -> bool:
+        """Open the connection if it is not; whether it is open."""
         if self.connection is None and self.broken is None:
+            connection = get_connection()
             try:
-                connection = get_connection()
-                connection.open()
-            except Exception as exc:  # every row of the batch waits for a retry
+                _open(connection)
+            except Exception as exc:  # the rest of the batch waits; no attempt is counted
                 self.broken = exc
+                _close(connection)
             else:
                 self.connection = connection
+        return self.broken is None
+
+    def lose(self, error: BaseException) -> None:
+        self.broken = error
+        self.close()
 
     def close(self) -> None:
         if self.connection is not None:
-            try:
-                self.connection.close()
-            except Exception:
-                logger.warning("Closing the mail connection failed", exc_info=True)
+            _close(self.connection)
+            self.connection = None
 
 
-def _pending(ids: Sequence[int]) -> list[int]:
-    return list(
-        Delivery.objects.filter(pk__any=list(ids), state=Delivery.State.PENDING).values_list(
-            "pk", flat=True
-        )
-    )
+def _open(connection) -> None:
+    """Open a mail connection as far as the server's greeting, EHLO and sign-in: a failure
+    up to there is a server that could not be reached, not an attempt of any message."""
+    connection.open()
+    smtp = getattr(connection, "connection", None)  # smtplib.SMTP for the SMTP backend
+    if smtp is not None and hasattr(smtp, "ehlo_or_helo_if_needed"):
+        smtp.ehlo_or_helo_if_needed()
+
+
+def _close(connection) -> None:
+    try:
+        connection.close()
+    except Exception:
+        logger.warning("Closing the mail connection failed", exc_info=True)
+
+
+def mail_server_answers() -> bool:
+    """Whether a connection to the mail server opens now (the sweep asks before handing
+    over what is due, so an outage costs one connection a sweep, not one a batch)."""
+    connection = get_connection()
+    try:
+        _open(connection)
+    except Exception as exc:
+        logger.warning("The mail server cannot be reached: %s", describe(exc))
+        return False
+    finally:
+        _close(connection)
+    return True
 
 
 def _send_chunk(
@@ -637,14 +705,16 @@ def _send_chunk(
     *,
     people: dict,
     opted_out: set[tuple[int, str]],
+    wait: bool,
 ) -> None:
     with transaction.atomic():
-        # The row locks make a concurrent task for the same rows wait, then find them sent.
-        # Selected by primary key alone (the state is checked here): with the state in the
-        # query, stale statistics let the planner walk every pending row of the table.
+        # The row locks keep a concurrent task for the same rows off them (it skips them,
+        # or with ``wait`` waits and then finds them sent). Selected by primary key alone
+        # (the state is checked here): with the state in the query, stale statistics let
+        # the planner walk every pending row of the table.
         rows = [
             delivery
-            for delivery in Delivery.objects.select_for_update()
+            for delivery in Delivery.objects.select_for_update(skip_locked=not wait)
             .only(*_SEND_FIELDS)
             .filter(pk__any=list(ids))
             .order_by("pk")
@@ -656,52 +726,148 @@ def _send_chunk(
             delivery.recipient = people.get(delivery.recipient_id)
         runs = {d.digest_run_id for d in rows if d.digest_run_id}
         sections = digest_sections(runs) if runs else {}
-        sent, skipped, errors = [], [], {}
-        mailer.open()
+        sent, skipped = [], []
+        tried: dict[int, BaseException] = {}  # failed attempts
+        untried: list[Delivery] = []
         for delivery in rows:
-            if mailer.broken is not None:
-                errors[delivery.pk] = f"{type(mailer.broken).__name__}: {mailer.broken}"[:2000]
-            elif (
+            if (
                 delivery.list_id != ACCOUNT_LIST
                 and (delivery.recipient_id, delivery.list_id) in opted_out
             ):
                 skipped.append(delivery.pk)
+            elif not mailer.ready():
+                untried.append(delivery)
             else:
                 try:
                     message = build_message(delivery, sections.get(delivery.digest_run_id))
                     mailer.connection.send_messages([message])
                 except Exception as exc:
-                    errors[delivery.pk] = f"{type(exc).__name__}: {exc}"[:2000]
+                    tried[delivery.pk] = exc
+                    if is_connection_lost(exc):
+                        mailer.lose(exc)
                 else:
                     sent.append(delivery.pk)
-        now = timezone.now()
-        if sent:
-            Delivery.objects.filter(pk__any=sent).update(
-                state=Delivery.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
-            )
-            per_run: dict[int, int] = {}
-            done = set(sent)
-            for delivery in rows:
-                if delivery.digest_run_id and delivery.pk in done:
-                    per_run[delivery.digest_run_id] = per_run.get(delivery.digest_run_id, 0) + 1
-            for run_id, count in per_run.items():
-                DigestRun.objects.filter(pk=run_id).update(sent=F("sent") + count)
-        if skipped:
-            Delivery.objects.filter(pk__any=skipped).update(state=Delivery.State.SKIPPED)
+        _settle(
+            rows, outcome, sent=sent, skipped=skipped, tried=tried, untried=untried, mailer=mailer
+        )
+
+
+def _settle(rows, outcome, *, sent, skipped, tried, untried, mailer) -> None:
+    """Record a chunk's outcomes: one update per outcome (and per digest run sent)."""
+    now = timezone.now()
+    if sent:
+        Delivery.objects.filter(pk__any=sent).update(
+            state=Delivery.State.SENT,
+            sent_at=now,
+            attempts=F("attempts") + 1,
+            last_error="",
+            next_attempt_at=None,
+        )
+        per_run: dict[int, int] = {}
+        done = set(sent)
         for delivery in rows:
-            if delivery.pk not in errors:
-                continue
-            delivery.attempts += 1
-            delivery.last_error = errors[delivery.pk]
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.state = Delivery.State.FAILED
+            if delivery.digest_run_id and delivery.pk in done:
+                per_run[delivery.digest_run_id] = per_run.get(delivery.digest_run_id, 0) + 1
+        for run_id, count in per_run.items():
+            DigestRun.objects.filter(pk=run_id).update(sent=F("sent") + count)
+    if skipped:
+        Delivery.objects.filter(pk__any=skipped).update(state=Delivery.State.SKIPPED)
+    changed = []
+    for delivery in rows:
+        if delivery.pk in tried:
+            attempt_failed(delivery, tried[delivery.pk], now=now)
+            if delivery.state == Delivery.State.FAILED:
                 outcome["failed"].append(delivery.pk)
-                logger.error("Delivery %s failed for good: %s", delivery.pk, errors[delivery.pk])
+                logger.error("Delivery %s failed for good: %s", delivery.pk, delivery.last_error)
             else:
                 outcome["retry"].append(delivery.pk)
-            delivery.save(update_fields=["attempts", "last_error", "state"])
-        outcome["sent"].extend(sent)
-        outcome["skipped"].extend(skipped)
+            changed.append(delivery)
+    if untried:
+        outcome["retry"].extend(_not_tried([d.pk for d in untried], mailer.broken))
+    if changed:
+        Delivery.objects.bulk_update(changed, _SETTLE_FIELDS)
+    outcome["sent"].extend(sent)
+    outcome["skipped"].extend(skipped)
+
+
+def deliveries_requeue_stale(*, older_than: timedelta = STALE_AFTER, limit: int = 5000) -> int:
+    """The sweep (beat, every MAIL_SWEEP_SECONDS): hand over every pending delivery that is
+    due and that no send task holds, and return how many.
+
+    Due: its next attempt time has come (a retry), or it has none (new). Not held: it was
+    never handed over (the broker was down, or the request's process died after commit), an
+    attempt has given it back, or it was handed over more than ``older_than`` ago (the
+    broker lost the task, or the worker died with it). Nothing is handed over while the
+    mail server cannot be reached.
+    """
+    now = timezone.now()
+    ids = list(
+        Delivery.objects.filter(state=Delivery.State.PENDING)
+        .filter(models.Q(queued_at__isnull=True) | models.Q(queued_at__lt=now - older_than))
+        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids or not mail_server_answers():
+        return 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        enqueue_batch(ids[start : start + BATCH_SIZE])
+    return len(ids)
+
+
+def enqueue_batch(ids: list[int], *, mark_queued: bool = True) -> None:
+    """Hand a batch of deliveries to one task; if the broker is down they wait for the sweep.
+
+    ``mark_queued=False`` when the rows were written with ``queued_at`` already (a digest
+    batch): updating them all once more would be a third write of each row. Runs after
+    commit: whatever fails is logged, never raised into the request that wrote the mail.
+    """
+    if not ids:
+        return
+    try:
+        send_delivery_batch = registered_task("mail.tasks.send_delivery_batch")
+        if mark_queued:
+            Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+        send_delivery_batch.delay(list(ids))
+    except Exception:
+        logger.warning(
+            "Broker unavailable; %d deliveries wait for the sweep", len(ids), exc_info=True
+        )
+        _not_queued(ids)
+
+
+def _not_queued(ids: Sequence[int]) -> None:
+    """Give deliveries whose task never reached the broker back to the sweep at once (not
+    MAIL_STALE_AFTER_SECONDS later): mail written while the broker was down goes out at the
+    sweep's first run after its return."""
+    try:
+        Delivery.objects.filter(pk__in=list(ids), state=Delivery.State.PENDING).update(
+            queued_at=None
+        )
+    except Exception:
+        logger.warning("Could not mark %d deliveries unqueued", len(ids), exc_info=True)
+
+
+@transaction.atomic
+def deliveries_resend(*, by, delivery_ids: Iterable[int]) -> int:
+    """Send failed deliveries again from their first attempt (staff, from the admin);
+    return how many. Deliveries in any other state are left alone."""
+    if not can_resend_deliveries(by):
+        raise NotAllowed(_("You are not allowed to send failed deliveries again."))
+    ids = list(
+        Delivery.objects.select_for_update()
+        .filter(pk__in=list(delivery_ids), state=Delivery.State.FAILED)
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    Delivery.objects.filter(pk__in=ids).update(
+        state=Delivery.State.PENDING, attempts=0, queued_at=None, next_attempt_at=None
+    )
+    logger.info("%s sent %d failed deliveries again", by, len(ids))
+    for start in range(0, len(ids), BATCH_SIZE):
+        transaction.on_commit(partial(enqueue_batch, ids[start : start + BATCH_SIZE]))
+    return len(ids)
 
 
 @transaction.atomic

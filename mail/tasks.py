@@ -3,13 +3,12 @@ from celery import shared_task
 from mail import services
 
 
-@shared_task(bind=True, max_retries=services.MAX_ATTEMPTS, acks_late=True)
-def send_delivery(self, delivery_id: int) -> str:
-    try:
-        return services.delivery_send(delivery_id=delivery_id)
-    except services.TransientMailError as exc:
-        # MAIL_RETRY_SCHEDULE (30 s, 1 min, 2 min, 4 min …), then the delivery is failed.
-        raise self.retry(exc=exc, countdown=services.retry_delay(self.request.retries)) from exc
+# No Celery retries: a delivery whose attempt failed keeps its next attempt time in its row,
+# and beat's sweep hands it over again when that time comes (hours or days later, which a
+# task waiting in Redis past the visibility timeout would not survive).
+@shared_task(acks_late=True)
+def send_delivery(delivery_id: int) -> str:
+    return services.delivery_send(delivery_id=delivery_id)
 
 
 @shared_task
@@ -17,12 +16,7 @@ def requeue_stale_deliveries() -> int:
     return services.deliveries_requeue_stale()
 
 
-@shared_task(bind=True, max_retries=services.MAX_ATTEMPTS, acks_late=True)
-def send_delivery_batch(self, delivery_ids: list[int]) -> dict[str, int]:
+@shared_task(acks_late=True)
+def send_delivery_batch(delivery_ids: list[int]) -> dict[str, int]:
     outcome = services.deliveries_send_batch(delivery_ids=delivery_ids)
-    if outcome["retry"]:
-        # Only the rows an error left pending go again, after MAIL_RETRY_SCHEDULE's delay.
-        raise self.retry(
-            args=[outcome["retry"]], countdown=services.retry_delay(self.request.retries)
-        )
     return {state: len(ids) for state, ids in outcome.items()}

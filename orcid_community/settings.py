@@ -237,7 +237,8 @@ CELERY_TIMEZONE = "UTC"
 # The beat schedule, every periodic task of every app (CELERY_TIMEZONE is UTC). Each task
 # is idempotent: a rerun changes nothing.
 CELERY_BEAT_SCHEDULE = {
-    # The sweep: pending deliveries nobody picked up (a broker outage) go again.
+    # The sweep: pending deliveries that are due (new ones the broker never got, retries
+    # whose time has come, ones a dead worker held) are handed over again.
     "requeue-stale-deliveries": {
         "task": "mail.tasks.requeue_stale_deliveries",
         "schedule": env.float("MAIL_SWEEP_SECONDS", default=60.0),
@@ -292,16 +293,23 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in mail (and List-Unsubscribe) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 MAIL_LIST_ID_DOMAIN = env.str("MAIL_LIST_ID_DOMAIN", default="community.orcid.example")
-# How sending is retried (today's values; `make drills` sets them, CELERY_VISIBILITY_TIMEOUT
-# and MAIL_SWEEP_SECONDS compressed, to run hour-long outages in minutes): a delivery is
-# tried at most MAIL_MAX_ATTEMPTS times; a send task waits the n-th delay of
-# MAIL_RETRY_SCHEDULE (seconds, the last one repeating) before its n-th retry; beat's sweep
-# sends again what is still pending MAIL_STALE_AFTER_SECONDS after it was queued.
-MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=5)
+# How sending is retried, like an MTA's queue (README, "Sending and retries"; `make drills`
+# sets these, CELERY_VISIBILITY_TIMEOUT and MAIL_SWEEP_SECONDS compressed, to run outages
+# of hours in minutes): a delivery is tried at most MAIL_MAX_ATTEMPTS times; after its n-th
+# failed attempt the next one is due the n-th delay of MAIL_RETRY_SCHEDULE later (seconds,
+# the last one repeating): 1, 5, 15 min, 1, 4, 12 h, then daily, about 3.7 days in all.
+# Beat's sweep hands over what is due, and takes back what a send task has held for
+# MAIL_STALE_AFTER_SECONDS without settling it (the worker died).
+MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=10)
 MAIL_RETRY_SCHEDULE = env.list(
-    "MAIL_RETRY_SCHEDULE", cast=float, default=[30.0, 60.0, 120.0, 240.0, 480.0]
+    "MAIL_RETRY_SCHEDULE",
+    cast=float,
+    default=[60.0, 300.0, 900.0, 3600.0, 14400.0, 43200.0, 86400.0],
 )
 MAIL_STALE_AFTER_SECONDS = env.float("MAIL_STALE_AFTER_SECONDS", default=300.0)
+# Seconds to wait for the mail server (connect, greeting, each command): a server that
+# does not answer is an outage, not a worker that hangs.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=30.0)
 
 # --- Accounts: django-allauth ----------------------------------------------------------
 # Django's and allauth's backends, with the signed-in person looked up in the cache.

@@ -112,20 +112,28 @@ class SmtpReceiver:
     """An SMTP server on a port of its own, handing each message's bytes to ``receive``.
 
     It can be stopped and started again on the same port (an outage of the mail server):
-    while stopped, connections are refused.
+    while stopped, connections are refused. An address in ``refused`` is refused for good
+    (550 to its RCPT), as a server refuses a mailbox that does not exist.
     """
 
     def __init__(self, receive: Callable[[bytes], None]):
         self.receive = receive
         self.port = free_port()
         self.controller = None
+        self.refused: set[str] = set()
 
     def start(self) -> None:
         from aiosmtpd.controller import Controller
 
-        receive = self.receive
+        receive, refused = self.receive, self.refused
 
         class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+                if address in refused:
+                    return "550 5.1.1 No such mailbox"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server, session, envelope):  # noqa: N802
                 receive(envelope.original_content or envelope.content)
                 return "250 Message accepted for delivery"

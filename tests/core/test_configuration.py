@@ -209,7 +209,7 @@ def test_celery_is_configured_for_reliable_delivery():
     assert "core.tasks.clear_expired_sessions" in app.tasks
 
 
-def test_mail_retry_timings_are_todays_unless_the_environment_sets_them():
+def test_mail_retry_timings_span_days_unless_the_environment_sets_them():
     code = (
         "from django.conf import settings as s; from mail import services;"
         "print(s.MAIL_MAX_ATTEMPTS, s.MAIL_RETRY_SCHEDULE, s.MAIL_STALE_AFTER_SECONDS,"
@@ -219,12 +219,12 @@ def test_mail_retry_timings_are_todays_unless_the_environment_sets_them():
     )
     today = run_manage("shell", "--no-imports", "-c", code)
     assert today.stdout.strip().split("|") == [
-        "5",
-        "[30.0, 60.0, 120.0, 240.0, 480.0]",
+        "10",
+        "[60.0, 300.0, 900.0, 3600.0, 14400.0, 43200.0, 86400.0]",
         "300.0",
         "60.0",
         "3600",
-        "5",
+        "10",
         "300.0",
     ], today.stderr
     compressed = run_manage(

@@ -5,11 +5,10 @@ with smaller numbers (a digest of 1,000 people) and time compressed harder (1:60
 three take about two minutes with the stack's start. Without PostgreSQL (DATABASE_URL) or
 redis-server they are skipped with the reason; with REQUIRE_E2E=1 (CI) they fail instead.
 
-A drill today's code still fails, as the issue says, is marked as an expected failure
-(strict), so `make test` stays green until a fix makes it pass — then the run fails
-("XPASS(strict)") and the fix removes the mark with the code that earned it (Redis down:
-allauth's rate limits keep working per process, core/redis_cache.py). A drill whose
-harness broke fails the run either way (only ``DrillNotOk`` is expected).
+A drill today's code still fails is marked as an expected failure (strict), so `make test`
+stays green until a fix makes it pass — then the run fails ("XPASS(strict)") and the fix
+removes the mark with the code that earned it (the mail drills and Redis down have lost theirs). A drill
+whose harness broke fails the run either way (only ``DrillNotOk`` is expected).
 """
 
 import pytest
@@ -46,15 +45,10 @@ def drill(drills: Drills, name: str) -> None:
         raise DrillNotOk(result.summary())
 
 
-@issue_22(
-    "a connection that never opened costs the first chunk of each batch an attempt, "
-    "and those deliveries fail for good"
-)
 def test_an_smtp_outage_during_a_digest_loses_no_mail(drills):
     drill(drills, "smtp_digest")
 
 
-@issue_22("a worker killed while sending sends its whole chunk of 100 again")
 def test_a_worker_killed_while_sending_sends_at_most_ten_mails_per_process_twice(drills):
     drill(drills, "kill_sending")
 

@@ -91,7 +91,7 @@ def test_sending_a_delivery_again_sends_nothing(django_capture_on_commit_callbac
     assert len(mail.outbox) == 1
 
 
-def test_smtp_errors_retry_then_end_failed(django_capture_on_commit_callbacks, settings):
+def test_smtp_errors_count_attempts_then_end_failed(django_capture_on_commit_callbacks):
     person = UserFactory()
     with (
         mock.patch(
@@ -103,40 +103,51 @@ def test_smtp_errors_retry_then_end_failed(django_capture_on_commit_callbacks, s
         notify([person])
         delivery = Delivery.objects.get()
         for _ in range(services.MAX_ATTEMPTS - 1):
-            with pytest.raises(services.TransientMailError):
-                services.delivery_send(delivery_id=delivery.pk)
+            assert services.delivery_send(delivery_id=delivery.pk) == "pending"
         assert services.delivery_send(delivery_id=delivery.pk) == "failed"
     delivery.refresh_from_db()
     assert delivery.state == "failed"
     assert delivery.attempts == services.MAX_ATTEMPTS
+    assert delivery.next_attempt_at is None
     assert "SMTPServerDisconnected" in delivery.last_error
     assert mail.outbox == []
 
 
-def test_send_tasks_wait_the_retry_schedule_and_repeat_its_last_delay(settings):
-    # Today's schedule: 30 s doubling, once per attempt after the first.
-    assert [services.retry_delay(n) for n in range(services.MAX_ATTEMPTS)] == [
-        30 * 2**n for n in range(5)
-    ]
+def test_the_retry_schedule_spans_days_and_repeats_its_last_delay(settings):
+    # 1, 5, 15 min, 1, 4, 12 h, then daily: ten attempts over about 3.7 days.
+    delays = [services.retry_delay(n) for n in range(services.MAX_ATTEMPTS - 1)]
+    assert delays == [60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 86400, 86400]
+    assert 3 * 86400 < sum(delays) < 5 * 86400
     settings.MAIL_RETRY_SCHEDULE = [1.5, 3.0]
     assert [services.retry_delay(n) for n in range(4)] == [1.5, 3.0, 3.0, 3.0]
 
 
-def test_a_failing_batch_is_retried_after_the_scheduled_delay(settings):
-    from mail.tasks import send_delivery_batch
+def test_the_send_tasks_never_retry_in_the_broker(django_capture_on_commit_callbacks):
+    """A failed attempt's retry is the row's next attempt time, not a Celery countdown."""
+    from mail.tasks import send_delivery, send_delivery_batch
 
-    settings.MAIL_RETRY_SCHEDULE = [7.0, 11.0]
-    outcome = {"sent": [], "skipped": [], "failed": [], "retry": [3, 4]}
+    with django_capture_on_commit_callbacks(execute=False):
+        notify([UserFactory()])
+    pk = Delivery.objects.get().pk
     with (
-        mock.patch.object(services, "deliveries_send_batch", return_value=outcome),
-        mock.patch.object(send_delivery_batch, "retry", side_effect=RuntimeError) as retry,
-        pytest.raises(RuntimeError),
+        mock.patch(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages",
+            side_effect=smtplib.SMTPDataError(451, b"try later"),
+        ),
+        mock.patch.object(send_delivery, "retry") as single_retry,
+        mock.patch.object(send_delivery_batch, "retry") as batch_retry,
     ):
-        send_delivery_batch.apply(args=[[3, 4, 5]], retries=1, throw=True)
-    retry.assert_called_once_with(args=[[3, 4]], countdown=11.0)
+        assert send_delivery.apply(args=[pk], throw=True).get() == "pending"
+        counts = send_delivery_batch.apply(args=[[pk]], throw=True).get()
+    assert counts == {"sent": 0, "skipped": 0, "failed": 0, "retry": 1}
+    single_retry.assert_not_called()
+    batch_retry.assert_not_called()
+    assert Delivery.objects.get().attempts == 2
 
 
-def test_broker_outage_keeps_deliveries_pending_until_the_sweep(django_capture_on_commit_callbacks):
+def test_broker_outage_leaves_deliveries_to_the_sweeps_next_run(
+    django_capture_on_commit_callbacks,
+):
     person = UserFactory()
     with (
         mock.patch("mail.tasks.send_delivery.delay", side_effect=ConnectionError("broker down")),
@@ -145,12 +156,38 @@ def test_broker_outage_keeps_deliveries_pending_until_the_sweep(django_capture_o
         notify([person])  # the event still succeeds
     delivery = Delivery.objects.get()
     assert delivery.state == "pending"
+    assert delivery.queued_at is None  # no task holds it: due at the sweep's next run
     assert mail.outbox == []
-    # Not yet stale: the sweep leaves it alone.
-    assert services.deliveries_requeue_stale() == 0
-    Delivery.objects.update(queued_at=timezone.now() - timedelta(minutes=10))
     assert services.deliveries_requeue_stale() == 1
     assert len(mail.outbox) == 1
+    assert Delivery.objects.get().state == "sent"
+
+
+def test_a_broker_outage_in_a_batch_enqueue_is_logged_and_left_to_the_sweep(
+    django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        notify(UserFactory.create_batch(3))
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    with mock.patch(
+        "mail.tasks.send_delivery_batch.delay", side_effect=ConnectionError("broker down")
+    ):
+        services.enqueue_batch(ids)  # after commit: never raises
+    assert "Broker unavailable" in caplog.text
+    assert set(Delivery.objects.values_list("queued_at", flat=True)) == {None}
+    assert services.deliveries_requeue_stale() == 3
+    assert len(mail.outbox) == 3
+
+
+def test_a_queued_delivery_is_taken_back_only_when_its_task_is_overdue(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        notify([UserFactory()])
+    Delivery.objects.update(queued_at=timezone.now())  # a send task holds it
+    assert services.deliveries_requeue_stale() == 0
+    Delivery.objects.update(queued_at=timezone.now() - services.STALE_AFTER - timedelta(seconds=1))
+    assert services.deliveries_requeue_stale() == 1  # the worker died with it
     assert Delivery.objects.get().state == "sent"
 
 
@@ -237,9 +274,8 @@ class WorkerKilled(BaseException):
 
 
 @pytest.fixture
-def pending_batch(django_capture_on_commit_callbacks, monkeypatch):
-    """``pending_batch(n)``: the ids of n pending deliveries, sent in chunks of 50."""
-    monkeypatch.setattr(services, "SEND_CHUNK", 50)
+def pending_batch(django_capture_on_commit_callbacks):
+    """``pending_batch(n)``: the ids of n pending deliveries."""
 
     def make(n: int) -> list[int]:
         with django_capture_on_commit_callbacks(execute=False):
@@ -249,33 +285,34 @@ def pending_batch(django_capture_on_commit_callbacks, monkeypatch):
     return make
 
 
-def test_a_worker_killed_mid_batch_resends_at_most_one_chunk(pending_batch, monkeypatch):
+def test_a_worker_killed_mid_batch_resends_at_most_ten_mails(pending_batch, monkeypatch):
     from django.core.mail.backends.locmem import EmailBackend
 
-    ids = pending_batch(120)
+    assert services.SEND_CHUNK == 10  # issue 22: at most 10 duplicates per pool process
+    ids = pending_batch(45)
 
     real_send = EmailBackend.send_messages
 
-    def dies_at_the_61st(self, messages):
-        if len(mail.outbox) == 60:
+    def dies_at_the_26th(self, messages):
+        if len(mail.outbox) == 25:
             raise WorkerKilled
         return real_send(self, messages)
 
-    monkeypatch.setattr(EmailBackend, "send_messages", dies_at_the_61st)
+    monkeypatch.setattr(EmailBackend, "send_messages", dies_at_the_26th)
     with pytest.raises(WorkerKilled):
         services.deliveries_send_batch(delivery_ids=ids)
-    assert Delivery.objects.filter(state="sent").count() == services.SEND_CHUNK
+    assert Delivery.objects.filter(state="sent").count() == 20  # two chunks recorded
     monkeypatch.setattr(EmailBackend, "send_messages", real_send)
-    services.deliveries_send_batch(delivery_ids=ids)  # the batch again (retry, sweep)
-    assert Delivery.objects.filter(state="sent").count() == 120
-    resent = len(mail.outbox) - 120
-    assert 0 < resent <= services.SEND_CHUNK  # only the chunk the kill interrupted
+    services.deliveries_send_batch(delivery_ids=ids)  # the batch again (the sweep)
+    assert Delivery.objects.filter(state="sent").count() == 45
+    resent = len(mail.outbox) - 45
+    assert resent == 5  # only what the killed chunk had sent
+    assert resent <= services.SEND_CHUNK
 
 
-def test_a_mail_server_that_cannot_be_reached_leaves_the_batch_pending_for_a_retry(
-    pending_batch,
-):
-    ids = pending_batch(70)
+def test_a_mail_server_that_cannot_be_reached_costs_no_attempt(pending_batch):
+    ids = pending_batch(25)
+    before = timezone.now()
     with mock.patch(
         "django.core.mail.backends.locmem.EmailBackend.open",
         side_effect=ConnectionRefusedError("no SMTP server"),
@@ -283,11 +320,11 @@ def test_a_mail_server_that_cannot_be_reached_leaves_the_batch_pending_for_a_ret
     ):
         outcome = services.deliveries_send_batch(delivery_ids=ids)
     assert sorted(outcome["retry"]) == sorted(ids)
-    assert set(Delivery.objects.values_list("state", flat=True)) == {"pending"}
-    # The chunk that tried counts an attempt; the rest were not tried.
-    tried = Delivery.objects.filter(attempts=1)
-    assert tried.count() == services.SEND_CHUNK
-    assert "ConnectionRefusedError" in tried.first().last_error
+    rows = Delivery.objects.all()
+    assert {(d.state, d.attempts, d.queued_at) for d in rows} == {("pending", 0, None)}
+    assert all("ConnectionRefusedError" in d.last_error for d in rows)
+    first_delay = timedelta(seconds=services.retry_delay(0))
+    assert all(d.next_attempt_at >= before + first_delay for d in rows)
     assert mail.outbox == []
 
 
