@@ -40,6 +40,7 @@ from consortia.models import (
     Document,
     Membership,
     ProgressReport,
+    Verification,
 )
 from core.cache import viewer_key
 from core.errors import DomainError
@@ -123,6 +124,8 @@ def consortium_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "name": name,
         "slug": slug,
+        # Only a verified consortium has a public feed of its progress reports.
+        "verified": consortium.verification == Verification.VERIFIED,
         "page": page,
         "consortium": SimpleLazyObject(lambda: page.consortium),
         "viewer_key": viewer_key(request),
