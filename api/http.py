@@ -108,12 +108,14 @@ def open_data(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         refused = _refused(request)
         if refused is not None:
             return _with_cors(refused)
-        if request.method == "HEAD":
-            # ninja routes GET only: a HEAD is its GET without the body (Django's
-            # handler drops the body of an answer to HEAD).
+        head = request.method == "HEAD"
+        if head:
+            # ninja routes GET only: a HEAD is its GET, whose body the server drops.
             request.method = "GET"
         response = view(request, *args, **kwargs)
-        if request.method == "GET":
+        if head:
+            request.method = "HEAD"
+        if request.method in ("GET", "HEAD"):
             response = _validated(request, response)
         return _with_cors(response)
 
@@ -126,6 +128,7 @@ def cached_json(schema: type[BaseModel], *areas: str, query: tuple[str, ...] = (
     The endpoint returns its data as a dict; the decorator checks it against ``schema``
     (the one its route declares) and serializes it. Only the query parameters ``query``
     reach the endpoint (core.pagecache).
+
     core.pagecache keeps HTML pages only, so the JSON passes through it labelled as HTML
     and is relabelled on its way out; errors (404) are never cached.
     """

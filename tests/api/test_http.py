@@ -113,4 +113,5 @@ def test_head_answers_the_headers_of_get(client, consortium):
     response = client.head(URL)
 
     assert response.status_code == 200
+    assert response.content == b""
     assert response["ETag"] == client.get(URL)["ETag"]
