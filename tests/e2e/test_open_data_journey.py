@@ -18,8 +18,11 @@ def test_the_docs_page_draws_the_schema_and_calls_an_endpoint(stack, new_page):
     operation = page.locator(".opblock-summary-path", has_text=re.compile(r"^/api/v1/consortia/$"))
     operation.click()
     page.get_by_role("button", name="Try it out").click()
-    page.get_by_role("button", name="Execute").click()
+    with page.expect_response(lambda r: "/api/v1/consortia/?" in r.url) as called:
+        page.get_by_role("button", name="Execute").click()
 
+    assert called.value.status == 200
+    assert called.value.headers["content-type"] == "application/json"
     live = page.locator(".live-responses-table .response .response-col_status")
-    expect(live).to_contain_text("200")
+    expect(live).to_contain_text("200", timeout=30_000)
     expect(page.locator(".live-responses-table")).to_contain_text('"count"')
