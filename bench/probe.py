@@ -132,6 +132,10 @@ def pages() -> tuple[dict[str, dict], str]:
         "topic": topic_path(),
         "forum_search": f"/forums/search/?q={FORUM_WORD}",
     }
+    anonymous["api_consortia"] = "/api/v1/consortia/"
+    anonymous["api_contributor"] = anonymous["profile"].replace(
+        "/contributors/", "/api/v1/contributors/", 1
+    )
     signed_in = {"review": "/review/", "nomination": nomination.get_absolute_url()}
     result = {name: {"path": path, "signed_in": False} for name, path in anonymous.items()}
     result.update({name: {"path": path, "signed_in": True} for name, path in signed_in.items()})

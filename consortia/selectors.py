@@ -195,6 +195,56 @@ def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
     )
 
 
+# --- Open data (the public API and feeds) --------------------------------------------------
+
+
+def public_organizations() -> QuerySet[Organization]:
+    """Organizations the public pages show: verified ones that lead a verified consortium
+    or are an active member of one (the consortium page lists them)."""
+    in_public_consortium = Membership.objects.filter(
+        organization=OuterRef("pk"),
+        state=Membership.State.ACTIVE,
+        consortium__verification=Verification.VERIFIED,
+    )
+    leads = Consortium.objects.filter(
+        lead_organization=OuterRef("pk"), verification=Verification.VERIFIED
+    )
+    return (
+        Organization.objects.filter(verification=Verification.VERIFIED)
+        .filter(Exists(in_public_consortium) | Exists(leads))
+        .order_by("name", "pk")
+    )
+
+
+def public_organization(pk: int) -> Organization | None:
+    """A public organization with the verified consortia it belongs to (``public_memberships``)."""
+    return (
+        public_organizations()
+        .filter(pk=pk)
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.active()
+                .filter(consortium__verification=Verification.VERIFIED)
+                .select_related("consortium")
+                .order_by("consortium__name"),
+                to_attr="public_memberships",
+            )
+        )
+        .first()
+    )
+
+
+def public_reports(consortium: Consortium, *, limit: int = 30) -> list[ProgressReport]:
+    """A consortium's newest progress reports (its page shows them to everyone who may see
+    the consortium)."""
+    return list(
+        ProgressReport.objects.filter(consortium=consortium)
+        .select_related("published_by")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
 # --- The manage page -----------------------------------------------------------------------
 
 

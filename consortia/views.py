@@ -38,6 +38,7 @@ from consortia.models import (
     Document,
     Membership,
     ProgressReport,
+    Verification,
 )
 from core.errors import DomainError, form_error
 from core.pagecache import cached_page
@@ -91,7 +92,14 @@ def consortium_detail(request: HttpRequest, slug: str) -> HttpResponse:
         Consortium.objects.only("name", "slug", "verification", "proposed_by"),
     )
     page = selectors.consortium_page(slug=slug, user=request.user)
-    context = {"name": consortium.name, "slug": slug, "page": page, "consortium": page.consortium}
+    context = {
+        "name": consortium.name,
+        "slug": slug,
+        # Only a verified consortium has a public feed of its progress reports.
+        "verified": consortium.verification == Verification.VERIFIED,
+        "page": page,
+        "consortium": page.consortium,
+    }
     return render(request, "consortia/detail.html", context)
 
 

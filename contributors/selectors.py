@@ -418,6 +418,19 @@ def published_briefings(group: Group) -> QuerySet[Briefing]:
     )
 
 
+def all_published_briefings() -> QuerySet[Briefing]:
+    """Every group's published briefings, newest first (the open data feeds and API)."""
+    return (
+        Briefing.objects.published()
+        .select_related("author", "group")
+        .order_by("-published_at", "-pk")
+    )
+
+
+def published_briefing(briefing_id: int) -> Briefing | None:
+    return all_published_briefings().filter(pk=briefing_id).first()
+
+
 def group_briefings(group: Group, viewer, *, can_write: bool) -> dict:
     """What the group page shows of its briefings, in a fixed number of queries."""
     drafts = []

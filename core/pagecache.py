@@ -97,12 +97,17 @@ def _has_messages(request: HttpRequest) -> bool:
     return bool(get_messages(request))
 
 
+# HTML pages and the open data API's JSON (api.http.cached_json); a hit answers with the
+# type the view gave.
+CACHEABLE_TYPES = ("text/html", "application/json")
+
+
 def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
     session = getattr(request, "session", None)
     return (
         response.status_code == 200
         and not response.streaming
-        and response.get("Content-Type", "").startswith("text/html")
+        and response.get("Content-Type", "").startswith(CACHEABLE_TYPES)
         # A hit rebuilds the response from its body and type: a view that set any other
         # header (Cache-Control, Vary, …) would lose it.
         and set(response.headers) <= {"Content-Type"}

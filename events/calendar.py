@@ -75,3 +75,13 @@ def session_ics(session: Session) -> bytes:
     calendar.add_component(_session_event(session, session.meeting))
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def meetings_ics(meetings, *, name: str) -> bytes:
+    """A calendar of ``meetings`` (each in its own time zone), called ``name``."""
+    calendar = _calendar()
+    calendar.add("x-wr-calname", name)
+    for meeting in meetings:
+        calendar.add_component(_meeting_event(meeting))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

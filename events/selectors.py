@@ -46,6 +46,15 @@ def meeting_list(*, region: str = "", now: datetime | None = None) -> MeetingLis
     )
 
 
+def meetings(*, region: str = "", upcoming: bool = True, now: datetime | None = None):
+    """Upcoming (soonest first) or past (latest first) meetings, of one region or all: a
+    query set, for lists that paginate (the open data API and calendar)."""
+    queryset = Meeting.objects.all()
+    if region:
+        queryset = queryset.filter(region=region)
+    return queryset.upcoming(now) if upcoming else queryset.past(now)
+
+
 def next_meetings(*, limit: int = 3, now: datetime | None = None) -> list[Meeting]:
     """The next outreach meetings for the home page (one query)."""
     return list(Meeting.objects.upcoming(now)[:limit])

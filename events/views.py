@@ -36,6 +36,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "meetings": selectors.meeting_list(region=region),
         "region": Region(region).label if region else None,
+        "region_code": region,
     }
     return render(request, "events/list.html", context)
 

@@ -18,6 +18,7 @@ from forums.models import (
     Flag,
     Forum,
     IdeaStatus,
+    IdeaStatusChange,
     Post,
     Subscription,
     Topic,
@@ -145,6 +146,24 @@ def ideas_list(forum: Forum, user, *, sort: str = "votes", status: str = "", pag
     for idea in paged.object_list:
         idea.has_voted = idea.pk in voted
     return paged
+
+
+def idea_status_changes(forum: Forum, *, limit: int = 30) -> list[IdeaStatusChange]:
+    """The newest status changes of the iDeas forum's ideas (its Atom feed)."""
+    return list(
+        IdeaStatusChange.objects.filter(idea__forum=forum)
+        .select_related("idea", "changed_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def public_idea(forum: Forum, idea_id: int) -> Topic | None:
+    """An idea of ``forum`` by id (merged ones too: they say where they went)."""
+    return (
+        Topic.objects.filter(forum=forum, pk=idea_id)
+        .select_related("author", "merged_into")
+        .first()
+    )
 
 
 # --- moderation ----------------------------------------------------------------------------

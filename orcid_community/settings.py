@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "forums",
     "events",
     "mail",
+    # Open data: the public read API (django-ninja) and the feeds; reads the apps above.
+    "ninja",
+    "api",
     # The project layer (home page, navigation, seed_demo); it registers every app's tasks.
     "orcid_community",
 ]
@@ -480,6 +483,8 @@ RATE_LIMITS = {
     "session": "10/d",  # session proposals for outreach meetings
     "contribution": "30/h",  # contributions added to a profile
     "flag": "20/h",  # posts flagged to the moderators
+    # Requests to the open data API and feeds (GET too), per client address.
+    "api": env.str("API_RATE_LIMIT", default="600/m"),
 }
 
 # --- Double submissions ------------------------------------------------------------------

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from api.urls import api_urls, feed_urls
 from core import views as core_views
 from orcid_community import views
 
@@ -20,6 +21,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
+    path("api/v1/", include(api_urls, namespace="api")),
+    # Before the apps' own: /events/calendar.ics is no meeting's slug.
+    path("", include(feed_urls)),
     path("", include("consortia.urls")),
     path("", include("contributors.urls")),
     path("", include("forums.urls")),
