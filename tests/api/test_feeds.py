@@ -126,9 +126,7 @@ def test_an_unverified_consortium_has_no_report_feed_nor_link(client):
 def test_the_idea_status_feed_holds_each_change(client):
     idea = IdeaFactory(title="Dark mode")
     staff = grant(idea.author, "forums.set_idea_status")
-    forum_services.idea_status_set(
-        idea=idea, by=staff, status="planned", note="Next **quarter**."
-    )
+    forum_services.idea_status_set(idea=idea, by=staff, status="planned", note="Next **quarter**.")
     forum_services.idea_status_set(idea=idea, by=staff, status="done", note="Shipped.")
 
     assert _entries(client.get("/forums/ideas/status.atom")) == [
