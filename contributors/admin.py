@@ -461,7 +461,7 @@ class AgreementAdmin(admin.ModelAdmin):
         return []
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return obj is None or not obj.signatures.exists()
+        return permissions.can_delete_agreement(request.user, obj)
 
 
 @admin.register(Signature)

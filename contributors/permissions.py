@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.staff import holds
 from contributors.models import (
     PUBLIC_LEVELS,
+    Agreement,
     Briefing,
     Contribution,
     Group,
@@ -84,6 +85,17 @@ def can_record_staff_level(user) -> bool:
 def can_manage_groups(user) -> bool:
     """Staff who appoint the members and chairs of the steering and working groups."""
     return holds(user, MANAGE_GROUPS)
+
+
+DELETE_AGREEMENT = "contributors.delete_agreement"
+
+
+def can_delete_agreement(user, agreement: Agreement | None = None) -> bool:
+    """Holders of contributors.delete_agreement remove a version of the OST agreement
+    that nobody signed; a signed version is what its signers agreed to and stays."""
+    if not holds(user, DELETE_AGREEMENT):
+        return False
+    return agreement is None or not agreement.signatures.exists()
 
 
 def can_add_contribution(user, owner: User) -> bool:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
+from django.http import Http404, HttpResponseRedirect
 
 from core.errors import DomainError
 
@@ -115,3 +117,26 @@ def service_action(
 
     action.__name__ = name
     return admin.action(description=description, permissions=[permission])(action)
+
+
+def view_on_site(request, content_type_id: str, object_id: str):
+    """The admin's "View on site" (``/admin/r/<content type>/<id>/``), for what the person
+    may see in the admin only.
+
+    Django's own answers any staff member for any object of any model with an address,
+    whatever their permissions: asking it numbers would tell who has which profile, and
+    the titles of topics in private forums. Here the object's ModelAdmin decides, as on
+    its change page (its queryset for this person, its view permission); anything else is
+    a 404. Served through ``admin.site.admin_view``: only people who may enter the admin.
+    """
+    try:
+        model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+    except (ContentType.DoesNotExist, ValueError):
+        raise Http404 from None
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None or not model_admin.view_on_site:
+        raise Http404
+    obj = model_admin.get_object(request, object_id)
+    if obj is None or not model_admin.has_view_or_change_permission(request, obj):
+        raise Http404
+    return shortcut(request, content_type_id, object_id)

@@ -371,6 +371,10 @@ def idea_vote(request: HttpRequest, topic_id: int) -> HttpResponse:
 @require_POST
 def idea_status(request: HttpRequest, topic_id: int) -> HttpResponse:
     idea = permissions.get_topic_for_user(request.user, topic_id)
+    # Before the form: someone who may not set a status is refused, whatever they sent,
+    # and is never shown the status form with its errors.
+    if not permissions.can_set_idea_status(request.user):
+        raise NotAllowed(_("Only staff and the steering group set the status of ideas."))
     form = StatusForm(request.POST)
     if not form.is_valid():
         return render(request, "forums/idea_status.html", {"topic": idea, "form": form}, status=400)

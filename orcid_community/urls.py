@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from api.urls import api_urls, feed_urls
+from core import admin as core_admin
 from core import views as core_views
 from orcid_community import views
 
@@ -18,6 +19,12 @@ urlpatterns = [
     path("healthz/", core_views.healthz),
     # Before the admin's own: the admin signs in through the portal's sign-in (allauth).
     path("admin/login/", accounts_views.admin_login, name="admin_login"),
+    # Before the admin's own too: "View on site" for what the person may see in the admin.
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(core_admin.view_on_site),
+        name="admin_view_on_site",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),

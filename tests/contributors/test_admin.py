@@ -399,3 +399,17 @@ def test_admin_lists_cost_the_same_queries_for_more_rows(admin_client, staff, ur
     with CaptureQueriesContext(connection) as five:
         assert admin_client.get(url).status_code == 200
     assert len(five) == len(one)
+
+
+def test_only_holders_of_the_delete_permission_delete_an_unsigned_agreement(client, agreement):
+    from contributors.models import Agreement
+
+    url = f"/admin/contributors/agreement/{agreement.pk}/delete/"
+    # Consortia staff may enter the admin and see much, but not remove the OST agreement.
+    client.force_login(staff_person("Consortia staff"))
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Agreement.objects.filter(pk=agreement.pk).exists()
+    client.force_login(staff_person("Community staff"))
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Agreement.objects.filter(pk=agreement.pk).exists()

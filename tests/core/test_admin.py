@@ -56,3 +56,50 @@ def test_hostile_input_in_every_admin_form_is_a_form_error(superuser_client, see
         for value in HOSTILE:
             response = superuser_client.post(url, {name: value for name in fields})
             assert response.status_code in (200, 302, 400, 403), (url, value)
+
+
+def _view_on_site(obj) -> str:
+    from django.contrib.contenttypes.models import ContentType
+
+    return f"/admin/r/{ContentType.objects.get_for_model(obj).pk}/{obj.pk}/"
+
+
+def test_view_on_site_answers_only_for_what_the_person_may_see_in_the_admin(client):
+    from tests.factories.accounts import grant, staff_person
+
+    someone = UserFactory(orcid=True)
+    # Consortia staff may enter the admin but not see people: no way from a number to a
+    # profile.
+    client.force_login(staff_person("Consortia staff"))
+    assert client.get(_view_on_site(someone)).status_code == 404
+    client.force_login(grant(with_two_factor(UserFactory(is_staff=True)), "accounts.view_user"))
+    response = client.get(_view_on_site(someone))
+    assert response.status_code == 302
+    assert response["Location"].endswith(someone.get_absolute_url())
+
+
+def test_view_on_site_does_not_tell_the_title_of_a_private_forums_topic(client):
+    from contributors.services import membership_add
+    from forums import services as forums
+    from tests.factories.accounts import grant
+    from tests.factories.contributors import GroupFactory
+
+    group = GroupFactory()
+    member = UserFactory()
+    membership_add(group=group, user=member)
+    private = forums.forum_create(
+        slug="private-w", name="W", kind="group", group=group, is_private=True
+    )
+    topic = forums.topic_create(
+        forum=private, author=member, title="Secret merger plans", body="Hush."
+    )
+    client.force_login(grant(with_two_factor(UserFactory(is_staff=True)), "forums.view_topic"))
+    assert client.get(_view_on_site(topic)).status_code == 404
+    client.force_login(
+        grant(
+            with_two_factor(UserFactory(is_staff=True)),
+            "forums.view_topic",
+            "forums.read_private_forums",
+        )
+    )
+    assert "secret-merger-plans" in client.get(_view_on_site(topic))["Location"]

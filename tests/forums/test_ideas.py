@@ -137,6 +137,16 @@ def test_people_outside_staff_and_the_steering_group_cannot_set_a_status(client,
     assert idea.status == "new"
 
 
+def test_people_who_may_not_set_a_status_are_refused_before_their_form_is_read(
+    client, idea, reader
+):
+    # An empty or broken form is a 403 too, not the status form with its errors (400).
+    client.force_login(reader)
+    response = client.post(f"/forums/t/{idea.pk}/status/", {"status": "", "note": ""})
+    assert response.status_code == 403
+    assert b'name="status"' not in response.content
+
+
 def test_a_steering_group_member_sets_a_status(idea):
     from tests.factories.contributors import steering_members
 
