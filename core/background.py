@@ -9,9 +9,9 @@ when Celery is eager (``make run``, tests) and goes to the broker otherwise.
 
 Enqueueing never turns a committed action into an error page, nor holds it long: a publish
 is tried once, within Redis's socket timeouts (settings: ``REDIS_SOCKET_TIMEOUT``,
-``CELERY_TASK_PUBLISH_RETRY_POLICY``); a failure is logged, and for
-``BROKER_RETRY_SECONDS`` after it this process does not ask the broker at all (a frozen
-Redis would otherwise cost every request its timeout). The work itself is in the database
+``CELERY_TASK_PUBLISH_RETRY_POLICY``); a failure is logged, and after one that took its
+time (a timeout) this process does not ask the broker at all for ``BROKER_RETRY_SECONDS``
+(a frozen Redis would otherwise cost every request its timeout). The work itself is in the database
 (a Delivery waiting to be sent, …) and the periodic sweeps pick it up.
 """
 
@@ -25,6 +25,8 @@ from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+SLOW_FAILURE_SECONDS = 0.25
 
 
 class _Broker:
@@ -58,6 +60,7 @@ def _send(task: Task, args, kwargs) -> None:
     if not eager and not broker.available():
         logger.warning("Broker unavailable: %s not enqueued; the periodic sweep will", task.name)
         return
+    started = time.monotonic()
     try:
         task.apply_async(args=args, kwargs=kwargs)
     except Exception:
@@ -65,7 +68,9 @@ def _send(task: Task, args, kwargs) -> None:
         # in the database by the caller and a periodic task picks it up when the broker is
         # back. Nothing is raised: the person's action succeeded.
         logger.exception("Could not enqueue %s; it will be retried by the periodic sweep", task)
-        if not eager:
+        # Only a failure that cost time (a hung broker, a timeout) pauses publishing; a
+        # refused connection costs nothing and is tried again with the next task.
+        if not eager and time.monotonic() - started >= SLOW_FAILURE_SECONDS:
             broker.failed()
     else:
         broker.answered()
