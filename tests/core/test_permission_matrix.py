@@ -296,6 +296,30 @@ MATRIX: dict[str, Row] = {
     "events:session_held":                     Row(get=every(405), post=(403, 403, 403, 403, 403, 403, 403, 403, 409), kwargs={'slug': 'meeting', 'session_id': 'session'}, perm=("events.manage_programme",)),
     "mail:settings":                           Row(get=signed_in(200), post=signed_in(400)),
     "mail:unsubscribe":                        Row(get=every(200), kwargs={'token': 'unsubscribe_token'}),
+    # Open data (api/): read as an anonymous visitor whoever asks; what the public pages show.
+    "api:index":                               Row(get=every(200)),
+    "api:api-root":                            Row(get=every(200)),
+    "api:openapi-json":                        Row(get=every(200)),
+    "api:openapi-view":                        Row(get=every(200)),
+    "api:consortia":                           Row(get=every(200)),
+    "api:consortium":                          Row(get=every(200), kwargs={'slug': 'consortium_a'}),
+    "api:organizations":                       Row(get=every(200)),
+    "api:organization":                        Row(get=every(200), kwargs={'organization_id': 'organization'}),
+    "api:contributors":                        Row(get=every(200)),
+    "api:contributor":                         Row(get=every(200), kwargs={'key': 'nominee'}),
+    "api:groups":                              Row(get=every(200)),
+    "api:group":                               Row(get=every(200), kwargs={'slug': 'group'}),
+    "api:events":                              Row(get=every(200)),
+    "api:event":                               Row(get=every(200), kwargs={'slug': 'meeting'}),
+    "api:ideas":                               Row(get=every(200)),
+    "api:idea":                                Row(get=every(200), kwargs={'idea_id': 'idea'}),
+    "api:briefings":                           Row(get=every(200)),
+    "api:briefing":                            Row(get=every(200), kwargs={'briefing_id': 'briefing'}),
+    "feeds:calendar":                          Row(get=every(200)),
+    "feeds:briefings":                         Row(get=every(200)),
+    "feeds:group_briefings":                   Row(get=every(200), kwargs={'slug': 'group'}),
+    "feeds:reports":                           Row(get=every(200), kwargs={'slug': 'consortium_a'}),
+    "feeds:idea_status":                       Row(get=every(200)),
 }
 # fmt: on
 
@@ -622,6 +646,7 @@ ACTIONS = {
     ("forums.topic", "unlock"): Action("topic", ("forums.moderate_forums",)),
     ("forums.topic", "pin"): Action("topic", ("forums.moderate_forums",)),
     ("forums.topic", "unpin"): Action("topic", ("forums.moderate_forums",)),
+    ("mail.delivery", "resend"): Action("delivery", ("mail.resend_delivery",)),
     ("mfa.authenticator", "delete_selected"): Action(
         "authenticator", ("mfa.delete_authenticator",)
     ),
@@ -948,7 +973,7 @@ def url_patterns(resolver=None, prefix="", namespace=None):
             yield name or route, route
 
 
-ATTRIBUTE_OF = {"slug": "slug", "forum_slug": "slug", "public_id": "public_id"}
+ATTRIBUTE_OF = {"slug": "slug", "forum_slug": "slug", "public_id": "public_id", "key": "public_id"}
 
 
 def _value(world, argument: str, name: str):
