@@ -32,7 +32,7 @@ def can_review_sessions(user) -> bool:
 
 
 def can_manage_programme(user) -> bool:
-    """Staff who run the meetings: move sessions, mark them held, see the registrations."""
+    """Staff who run the meetings: save them, mark sessions held, see the registrations."""
     return holds(user, MANAGE_PROGRAMME)
 
 
