@@ -17,6 +17,7 @@ class ContributorsConfig(AppConfig):
             briefing_list_name,
             forget_directory_facets,
         )
+        from mail.lists import register_settings_section
         from mail.services import register_list, register_list_family
 
         register_list("governance", _("Governance"))
@@ -24,6 +25,10 @@ class ContributorsConfig(AppConfig):
         # briefing stops that group's briefings only. Groups are rows, not known at start-up:
         # the list is named from its slug when a mail or the unsubscribe page needs it.
         register_list_family(BRIEFINGS_LIST_PREFIX, briefing_list_name)
+        # The mail settings page's briefings section (its form posts to our own view).
+        register_settings_section(
+            "briefings", template="contributors/_briefing_settings.html", position=20
+        )
         # The directory's cached facets count contributions and levels.
         for model in (Contribution, Profile):
             for signal in (post_save, post_delete):

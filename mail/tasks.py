@@ -17,6 +17,11 @@ def requeue_stale_deliveries() -> int:
     return services.deliveries_requeue_stale()
 
 
+@shared_task
+def resume_stalled_digests() -> int:
+    return services.digest_runs_resume_stalled()
+
+
 @shared_task(bind=True, max_retries=services.MAX_ATTEMPTS, acks_late=True)
 def send_delivery_batch(self, delivery_ids: list[int]) -> dict[str, int]:
     outcome = services.deliveries_send_batch(delivery_ids=delivery_ids)

@@ -195,6 +195,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mail.tasks.requeue_stale_deliveries",
         "schedule": env.float("MAIL_SWEEP_SECONDS", default=60.0),
     },
+    # Digest runs whose building stalled (a killed worker) go on where they stopped.
+    "resume-stalled-digests": {
+        "task": "mail.tasks.resume_stalled_digests",
+        "schedule": env.float("MAIL_SWEEP_SECONDS", default=60.0),
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 24,
