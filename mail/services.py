@@ -19,6 +19,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from html import escape as html_escape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -458,30 +459,44 @@ def digest_deliveries_write(
     }
     about = f"{run.kind}:"
     connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
-        written = set(
-            Delivery.objects.filter(
-                recipient_id__any=[row[0] for row in rows], kind=run.kind, period=run.period
-            ).values_list("recipient_id", "list_id")
+    if connection.vendor == "postgresql":
+        return digest_insert_postgresql(connection, fixed, about, rows)
+    return digest_insert_portable(run, fixed, about, rows)
+
+
+# Two ways to insert a digest batch, both tested on PostgreSQL in `make test`
+# (tests/mail/test_digests.py): the ORM one for SQLite, and one statement for PostgreSQL,
+# three times as fast there as the ORM's (README, Digests at scale).
+def digest_insert_portable(run: DigestRun, fixed: dict, about: str, rows) -> int:
+    """Any database: skip the rows written before, insert the rest through the ORM."""
+    written = set(
+        Delivery.objects.filter(
+            recipient_id__any=[row[0] for row in rows], kind=run.kind, period=run.period
+        ).values_list("recipient_id", "list_id")
+    )
+    new = [
+        Delivery(
+            recipient_id=user_id,
+            about=about + list_id,
+            list_id=list_id,
+            to_email=email,
+            subject=subject,
+            parts=parts,
+            **{("digest_run_id" if k == "digest_run" else k): v for k, v in fixed.items()},
         )
-        new = [
-            Delivery(
-                recipient_id=user_id,
-                about=about + list_id,
-                list_id=list_id,
-                to_email=email,
-                subject=subject,
-                parts=parts,
-                **{("digest_run_id" if k == "digest_run" else k): v for k, v in fixed.items()},
-            )
-            for user_id, list_id, email, subject, parts in rows
-            if (user_id, list_id) not in written
-        ]
-        Delivery.objects.bulk_create(new, ignore_conflicts=True)
-        return len(new)
-    # PostgreSQL: one INSERT of six arrays, the fixed columns once. Through the ORM, the
-    # same batch was 18 arrays of 500 values, each value prepared by its field in Python:
-    # a third of the time of the whole digest.
+        for user_id, list_id, email, subject, parts in rows
+        if (user_id, list_id) not in written
+    ]
+    Delivery.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def digest_insert_postgresql(connection, fixed: dict, about: str, rows) -> int:
+    """PostgreSQL: one INSERT of six arrays, the fixed columns once.
+
+    Through the ORM, the same batch was 18 arrays of 500 values, each value prepared by
+    its field in Python: a third of the time of the whole digest.
+    """
     field = Delivery._meta.get_field
     varying = ["recipient", "about", "list_id", "to_email", "subject", "parts"]
     columns = ", ".join(connection.ops.quote_name(field(n).column) for n in [*varying, *fixed])
@@ -522,11 +537,13 @@ def digest_bodies(
     language, *keys = delivery.parts.split()
     name = delivery.recipient.name or delivery.recipient.email
     link = unsubscribe or unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)
-    html_name, html_link = escape(name), escape(link)
+    # The standard library's escape: Django's is the same, wrapped for lazy strings and
+    # marked safe, and costs more than the rest of this function.
+    html_name, html_link = html_escape(name), html_escape(link)
     texts, htmls = [], []
     for key in keys:
         text, html = sections[(language, key)]
-        if key.startswith("_"):
+        if key[0] == "_":
             text = text.replace(RECIPIENT_SLOT, name).replace(UNSUBSCRIBE_SLOT, link)
             html = html.replace(RECIPIENT_SLOT, html_name).replace(UNSUBSCRIBE_SLOT, html_link)
         texts.append(text)

@@ -379,6 +379,50 @@ def test_beat_sweeps_stalled_digest_runs_as_often_as_stale_deliveries(settings):
     assert schedule["mail.tasks.resume_stalled_digests"] == sweep
 
 
+@pytest.fixture(params=["postgresql", "portable"])
+def insert_branch(request, monkeypatch):
+    """Each way digest_deliveries_write inserts: PostgreSQL's one statement, the ORM's."""
+    if request.param == "postgresql" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's branch needs PostgreSQL (DATABASE_URL)")
+    if request.param == "portable":
+        monkeypatch.setattr(connection, "vendor", "portable")
+    return request.param
+
+
+def test_each_insert_branch_writes_a_batch_once_queued(insert_branch, ben, cleo):
+    now = timezone.now()
+    run = DigestRun.objects.create(
+        kind=digests.KIND, period="daily:2026-12-07", since=now - timedelta(days=1), until=now
+    )
+    row = {
+        ben: (ben.pk, "api-users", ben.email, "Daily digest", "en _head:api-users F1"),
+        cleo: (cleo.pk, "forum-watch", cleo.email, "Tägliche Übersicht", "de H2 T3"),
+    }
+    assert services.digest_deliveries_write(run=run, rows=[row[ben]]) == 1
+    # A rerun of the batch with someone new: only the new row is written, and counted.
+    assert services.digest_deliveries_write(run=run, rows=[row[ben], row[cleo]]) == 1
+    written = {d.recipient_id: d for d in Delivery.objects.all()}
+    assert set(written) == {ben.pk, cleo.pk}
+    for person_, (_user_id, list_id, email, subject, parts) in row.items():
+        delivery = written[person_.pk]
+        assert (delivery.list_id, delivery.to_email, delivery.subject, delivery.parts) == (
+            list_id,
+            email,
+            subject,
+            parts,
+        )
+        assert delivery.about == f"{digests.KIND}:{list_id}"
+        assert (delivery.kind, delivery.period, delivery.digest_run_id) == (
+            run.kind,
+            run.period,
+            run.pk,
+        )
+        assert (delivery.state, delivery.attempts) == ("pending", 0)
+        assert delivery.queued_at is not None
+        assert delivery.created_at is not None
+        assert (delivery.body_text, delivery.body_html, delivery.reply_to) == ("", "", "")
+
+
 def _batch_queries(run, plan, user_ids, capture):
     services.digest_sections_forget()
     with CaptureQueriesContext(connection) as queries, capture(execute=True):
