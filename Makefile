@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test e2e bench drills messages install install-dev lint format migrations-check seed clean
+.PHONY: run test e2e bench bench-digest drills messages install install-dev lint format migrations-check seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ e2e: $(STAMP_DEV)
 # in docker-compose.yml, wrk. Not part of `make test`. BENCH_ARGS=--reuse keeps the data.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The digest benchmark (README, Digests at scale): on DATABASE_URL, a database of its own.
+# BENCH_DIGEST_ARGS: --subscribers 20000 --posts 200
+bench-digest: $(STAMP)
+	$(BIN)/python bench/digest.py $(BENCH_DIGEST_ARGS)
 
 # The fault drills of issue 22 (README, Reliability drills): the production stack with a
 # Redis server of its own, a database of its own on DATABASE_URL's server (default

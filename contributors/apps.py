@@ -10,6 +10,7 @@ class ContributorsConfig(AppConfig):
         # In ready(): models (and the modules that import them) load only once the app
         # registry is ready.
         from contributors.selectors import BRIEFINGS_LIST_PREFIX, briefing_list_name
+        from mail.lists import register_settings_section
         from mail.services import register_list, register_list_family
 
         register_list("governance", _("Governance"))
@@ -17,3 +18,7 @@ class ContributorsConfig(AppConfig):
         # briefing stops that group's briefings only. Groups are rows, not known at start-up:
         # the list is named from its slug when a mail or the unsubscribe page needs it.
         register_list_family(BRIEFINGS_LIST_PREFIX, briefing_list_name)
+        # The mail settings page's briefings section (its form posts to our own view).
+        register_settings_section(
+            "briefings", template="contributors/_briefing_settings.html", position=20
+        )

@@ -10,7 +10,9 @@ class ForumsConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(): both import models, loadable only once the app registry is ready.
+        from forums.mail_settings import settings_context, settings_watch
         from forums.selectors import activity_counts
+        from mail.lists import register_settings_section
         from mail.services import register_list
 
         # Profiles and the review page show forum activity (contributors cannot ask us).
@@ -19,3 +21,11 @@ class ForumsConfig(AppConfig):
         register_list("forums", _("Forum notices about your posts"))
         register_list("api-users", _("ORCID API Users list"))
         register_list("forum-watch", _("Forums and topics you watch"))
+        # The mail settings page shows what people watch (mail cannot ask us).
+        register_settings_section(
+            "forums",
+            template="forums/_mail_settings.html",
+            context=settings_context,
+            actions={"watch": settings_watch},
+            position=10,
+        )

@@ -1,6 +1,6 @@
 """Daily and weekly digests of the forums: one mail per person and list with everything new.
 
-A run (``mail.DigestRun``, one per period: ``daily:2026-11-23``, ``weekly:2026-W48``)
+A run (mail's digest run, one per period: ``daily:2026-11-23``, ``weekly:2026-W48``)
 fixes its window — from where the previous run of that mode ended until a few minutes ago
 (:data:`SETTLE`) — and renders
 the shared pieces once: per forum and per topic, per language. Then it walks the
@@ -8,6 +8,11 @@ subscribers in batches of a fixed number of queries, writes one Delivery per per
 list that names the pieces that person may see (``parts``), and hands each batch to one
 task that sends it over one mail connection. The Delivery's unique constraint (recipient,
 kind, about, period) makes a rerun of the same period send nothing twice.
+
+Forums decides who gets which pieces; mail owns the run, its sections and deliveries and
+writes them (``mail.services.digest_run_start``, ``digest_batch_record``). A run whose
+building stopped (its worker killed) is handed back by mail's sweep to
+``forums.tasks.resume_digest``, which goes on after the last person written.
 """
 
 from __future__ import annotations
@@ -15,12 +20,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,8 +32,8 @@ from django.utils.translation import gettext as _
 from forums import permissions
 from forums.models import Forum, Post, Subscription
 from forums.notifications import LISTS, list_for_forum
+from mail import selectors as mail_selectors
 from mail import services as mail
-from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
 
 KIND = "forums.digest"
 MODES = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
@@ -39,6 +43,7 @@ MODES = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 # just before and committed just after it, and the next window would start after it.
 SETTLE = timedelta(minutes=5)
 BATCH_SIZE = mail.BATCH_SIZE
+RESUME_TASK = "forums.tasks.resume_digest"
 
 
 def digest_period(mode: str, until: datetime) -> str:
@@ -84,7 +89,9 @@ def _language(code: str) -> str:
     return code or settings.LANGUAGE_CODE
 
 
-def _render_sections(run: DigestRun, mode: str, posts: list[Post], languages: set[str]):
+def _render_sections(
+    mode: str, since: datetime, until: datetime, posts: list[Post], languages: set[str]
+) -> tuple[Plan, list[tuple[str, str, str, str]]]:
     """Render every shared piece of the run in every language; return (plan, sections)."""
     plan = Plan()
     forums: dict[int, Forum] = {}
@@ -103,10 +110,10 @@ def _render_sections(run: DigestRun, mode: str, posts: list[Post], languages: se
     plan.private = {k: sorted(v) for k, v in permissions.private_forum_readers(ordered).items()}
 
     site_url = settings.SITE_URL.rstrip("/")
-    sections: list[DigestSection] = []
+    sections: list[tuple[str, str, str, str]] = []
 
     def add(language: str, key: str, text: str, html: str) -> None:
-        sections.append(DigestSection(run=run, language=language, key=key, text=text, html=html))
+        sections.append((language, key, text, html))
 
     plan.languages = sorted(languages)
     for language in plan.languages:
@@ -119,13 +126,13 @@ def _render_sections(run: DigestRun, mode: str, posts: list[Post], languages: se
                     subject = _("Weekly digest of %(list)s, %(date)s")
                 subject = subject % {
                     "list": list_name,
-                    "date": (run.until + SETTLE).strftime("%Y-%m-%d"),  # the run's day
+                    "date": (until + SETTLE).strftime("%Y-%m-%d"),  # the run's day
                 }
                 plan.subjects[f"{language} {list_id}"] = subject
                 ctx = {
                     "language": language,
                     "list_name": list_name,
-                    "since": run.since,
+                    "since": since,
                     "site_url": site_url,
                     "subject": subject,
                     "recipient": mail.RECIPIENT_SLOT,
@@ -158,37 +165,28 @@ def _render_sections(run: DigestRun, mode: str, posts: list[Post], languages: se
     return plan, sections
 
 
-def digest_prepare(
-    *, mode: str, now: datetime | None = None, kind: str = KIND
-) -> tuple[DigestRun, Plan]:
-    """Start (or find again) the run of this period; render its shared pieces once."""
+def digest_prepare(*, mode: str, now: datetime | None = None, kind: str = KIND):
+    """Start (or find again) the run of this period; render its shared pieces once.
+
+    Returns (run, plan).
+    """
     if mode not in MODES:
         raise ValueError(f"unknown digest mode {mode!r}")
     now = now or timezone.now()
     period = digest_period(mode, now)
     until = now - SETTLE
     with transaction.atomic():
-        run = DigestRun.objects.filter(kind=kind, period=period).first()
-        if run is not None:
-            stored = DigestSection.objects.get(run=run, language="", key="_plan")
-            return run, Plan.loads(stored.text)
-        previous = (
-            DigestRun.objects.filter(kind=kind, period__startswith=f"{mode}:", until__lt=until)
-            .order_by("-until")
-            .values_list("until", flat=True)
-            .first()
+        found = mail_selectors.digest_run_find(kind=kind, period=period)
+        if found is not None:
+            run, plan = found
+            return run, Plan.loads(plan)
+        previous, later = mail_selectors.digest_run_neighbours(
+            kind=kind, period_prefix=f"{mode}:", until=until
         )
         since = previous or until - MODES[mode]
         # A missed period run again after a later one (send_digests with ``now``): the later
         # run started where the one before this ended and has sent what it covered.
-        later = (
-            DigestRun.objects.filter(kind=kind, period__startswith=f"{mode}:", until__gt=until)
-            .order_by("until")
-            .values_list("since", flat=True)
-            .first()
-        )
         end = min(until, later) if later is not None else until
-        run = DigestRun.objects.create(kind=kind, period=period, since=since, until=until)
         posts = list(
             Post.objects.filter(created_at__gte=since, created_at__lt=end, is_hidden=False)
             .select_related("topic__forum", "author")
@@ -203,11 +201,16 @@ def digest_prepare(
                 .values_list("language", flat=True)
                 .distinct()
             }
-        plan, sections = _render_sections(run, mode, posts, languages)
-        sections.append(
-            DigestSection(run=run, language="", key="_plan", text=plan.dumps(), html="")
+        plan, sections = _render_sections(mode, since, until, posts, languages)
+        run = mail.digest_run_start(
+            kind=kind,
+            period=period,
+            since=since,
+            until=until,
+            plan=plan.dumps(),
+            sections=sections,
+            resume_task=RESUME_TASK,
         )
-        DigestSection.objects.bulk_create(sections, batch_size=500)
     return run, plan
 
 
@@ -251,10 +254,11 @@ def _parts_for(plan: Plan, mode: str, subs, user_id: int) -> dict[str, list]:
     return parts
 
 
-def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[int]) -> int:
+def digest_batch_write(*, run, plan: Plan, mode: str, user_ids: list[int]) -> int:
     """Write the deliveries of a batch of people (a fixed number of queries); send on commit.
 
-    The batch's ids go to the database as one array each (``__any``, see core.lookups).
+    ``user_ids`` in id order. The batch's ids go to the database as one array each
+    (``__any``, see core.lookups).
     """
     subs: dict[int, list] = {}
     for user_id, forum_id, topic_id, sub_mode in (
@@ -269,11 +273,7 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
         .exclude(email="")
         .values_list("pk", "email", "language")
     )
-    opted_out = set(
-        Unsubscription.objects.filter(user_id__any=user_ids, list_id__in=LISTS).values_list(
-            "user_id", "list_id"
-        )
-    )
+    opted_out = mail_selectors.unsubscribed(user_ids=user_ids, list_ids=LISTS)
     rows = []
     for user_id, email, language in people:
         language = _language(language)
@@ -287,36 +287,12 @@ def digest_batch_write(*, run: DigestRun, plan: Plan, mode: str, user_ids: list[
             )
             subject = plan.subjects[f"{language} {list_id}"][:255]
             rows.append((user_id, list_id, email, subject, parts))
-    written = mail.digest_deliveries_write(run=run, rows=rows)
-    # Pending ones of an earlier, interrupted attempt are sent along. Looked up by
-    # (recipient, kind, period), the start of the unique constraint's index, the state
-    # checked here: with digest_run or state in the query, the planner, whose statistics
-    # lag behind a table that grows by 20,000 rows a run, scanned the whole run each batch.
-    pending = [
-        pk
-        for pk, state in Delivery.objects.filter(
-            recipient_id__any=user_ids, kind=run.kind, period=run.period
-        )
-        .order_by()
-        .values_list("pk", "state")
-        if state == Delivery.State.PENDING
-    ]
-    if written:
-        DigestRun.objects.filter(pk=run.pk).update(total=F("total") + written)
-    transaction.on_commit(partial(mail.enqueue_batch, pending, mark_queued=False))
-    return written
+    return mail.digest_batch_record(run=run, recipients=user_ids, rows=rows)
 
 
-def digest_send(
-    *, mode: str, now: datetime | None = None, batch_size: int | None = None, kind: str = KIND
-) -> DigestRun:
-    """Run the digest of this period: each subscriber with something new gets one mail a list.
-
-    ``kind`` other than the default keeps a benchmark's run apart from the real ones.
-    """
-    run, plan = digest_prepare(mode=mode, now=now, kind=kind)
+def _build(run, plan: Plan, mode: str, batch_size: int | None, *, after: int = 0):
+    """Write the run's deliveries batch by batch, for the people after the id ``after``."""
     batch_size = batch_size or BATCH_SIZE
-    after = 0
     while plan.forums:
         with transaction.atomic():
             user_ids = _subscriber_page(mode, plan, after, batch_size)
@@ -324,6 +300,33 @@ def digest_send(
                 break
             digest_batch_write(run=run, plan=plan, mode=mode, user_ids=user_ids)
         after = user_ids[-1]
-    DigestRun.objects.filter(pk=run.pk, built_at__isnull=True).update(built_at=timezone.now())
-    run.refresh_from_db()
-    return run
+    return mail.digest_run_built(run=run)
+
+
+def digest_send(
+    *, mode: str, now: datetime | None = None, batch_size: int | None = None, kind: str = KIND
+):
+    """Run the digest of this period: each subscriber with something new gets one mail a list.
+
+    ``kind`` other than the default keeps a benchmark's run apart from the real ones.
+    A rerun of the period goes through everybody again: who subscribed since gets the
+    digest, nobody gets it twice. Returns the run.
+    """
+    run, plan = digest_prepare(mode=mode, now=now, kind=kind)
+    return _build(run, plan, mode, batch_size)
+
+
+def digest_resume(*, run_id: int, batch_size: int | None = None):
+    """Go on building a run whose building stopped, after the last person it wrote.
+
+    What mail's sweep asks for (``RESUME_TASK``); a run already built is left as it is.
+    Returns the run, or None if there is no such run.
+    """
+    found = mail_selectors.digest_run_find(pk=run_id)
+    if found is None:
+        return None
+    run, plan = found
+    if run.built_at is not None:
+        return run
+    mode = run.period.partition(":")[0]
+    return _build(run, Plan.loads(plan), mode, batch_size, after=run.cursor)

@@ -16,3 +16,10 @@ def send_digests(mode: str, now: str | None = None, kind: str = digests.KIND) ->
     if until is not None and until.tzinfo is None:
         until = until.replace(tzinfo=UTC)  # beat and the worker run on UTC
     return digests.digest_send(mode=mode, now=until, kind=kind).total
+
+
+@shared_task
+def resume_digest(run_id: int) -> int:
+    """Mail's sweep: go on building a digest run whose worker died (mail.services)."""
+    run = digests.digest_resume(run_id=run_id)
+    return run.total if run is not None else 0

@@ -72,7 +72,16 @@ class DeliveryAdmin(ReadOnlyAdmin):
 class DigestRunAdmin(ReadOnlyAdmin):
     """A running digest shows how far it is: deliveries sent out of those written so far."""
 
-    list_display = ["kind", "period", "since", "until", "progress_shown", "built_at", "created_at"]
+    list_display = [
+        "kind",
+        "period",
+        "since",
+        "until",
+        "progress_shown",
+        "progressed_at",
+        "built_at",
+        "created_at",
+    ]
     list_filter = ["kind"]
     readonly_fields = ["progress_shown"]
 

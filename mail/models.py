@@ -133,6 +133,13 @@ class DigestRun(models.Model):
     sent = models.PositiveIntegerField(_("sent"), default=0)
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     built_at = models.DateTimeField(_("all deliveries written"), null=True, blank=True)
+    # Building goes through the recipients in id order, a batch a transaction. Each batch
+    # moves the cursor (the last recipient written) and ``progressed_at`` with its rows: a
+    # run whose worker died stops moving, and beat's sweep hands it to ``resume_task``
+    # (a task name, given the run's id), which goes on after the cursor.
+    cursor = models.BigIntegerField(_("written up to recipient"), default=0)
+    progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    resume_task = models.CharField(_("resumed by"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("digest run")

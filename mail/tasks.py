@@ -16,6 +16,11 @@ def requeue_stale_deliveries() -> int:
     return services.deliveries_requeue_stale()
 
 
+@shared_task
+def resume_stalled_digests() -> int:
+    return services.digest_runs_resume_stalled()
+
+
 @shared_task(acks_late=True)
 def send_delivery_batch(delivery_ids: list[int]) -> dict[str, int]:
     outcome = services.deliveries_send_batch(delivery_ids=delivery_ids)

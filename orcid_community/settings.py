@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.forget_old_submissions",
         "schedule": 60 * 60 * 24,
     },
+    # Digest runs whose building stalled (a killed worker) go on where they stopped.
+    "resume-stalled-digests": {
+        "task": "mail.tasks.resume_stalled_digests",
+        "schedule": env.float("MAIL_SWEEP_SECONDS", default=60.0),
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 24,

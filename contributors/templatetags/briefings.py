@@ -1,7 +1,8 @@
 """The briefings section of the mail settings page reads its data through this tag.
 
-``mail.views`` includes ``contributors/_briefing_settings.html`` with ``user`` and
-``request`` only, so the mail app needs to know nothing of groups.
+The mail settings page includes ``contributors/_briefing_settings.html`` (registered in
+contributors/apps.py, see mail/lists.py) with ``user`` and ``request``, so the mail app
+needs to know nothing of groups.
 """
 
 from django import template

@@ -3,7 +3,7 @@
 A world of its own rather than ``seed_demo`` (whose forty password hashes take half a
 minute): a staff member who writes a working group's briefing and posts in the ORCID
 API Users list, a reader who signs in and forgets her password, the briefing's readers,
-a topic's watchers and the digest's readers and posts (those of ``bench_digest``).
+a topic's watchers and the digest's readers and posts (those of ``bench/digest.py``).
 Briefings, subscriptions, forums and topics are made through the portal's services.
 :func:`populate` prints what the drills need to find it all again, as JSON.
 """
@@ -87,7 +87,7 @@ def briefing_draft(readers: int, tag: str) -> dict:
 
 def digest_audience(readers: int, posts: int, tag: str) -> dict:
     """``readers`` readers of the daily digest (one digest each) and ``posts`` new posts."""
-    from mail.management.commands.bench_digest import digest_population
+    from bench.digest import digest_population
 
     digest_population(tag, readers, posts)
     return {"recipients": f"bench-{tag}-%", "expected": readers}

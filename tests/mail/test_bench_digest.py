@@ -1,4 +1,4 @@
-"""bench_digest: the daily digest through the real task, timed; and nothing left behind."""
+"""bench/digest.py: the daily digest through the real task, timed; and nothing left behind."""
 
 import io
 import json
@@ -6,11 +6,10 @@ from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
+from bench import digest as bench_digest
 from forums.models import Forum, Post, Subscription, Topic
 from mail import services as mail_services
-from mail.management.commands import bench_digest
 from mail.models import Delivery, DigestRun, DigestSection
 
 KEYS = {"subscribers", "seconds", "per_second", "peak_rss_mb", "queries", "baseline_per_second"}
@@ -27,7 +26,7 @@ def bench(monkeypatch, subscribers: int, posts: int) -> tuple[dict, Counter, str
 
     monkeypatch.setattr(bench_digest.CountingOutbox, "append", append)
     out = io.StringIO()
-    call_command("bench_digest", subscribers=subscribers, posts=posts, stdout=out)
+    bench_digest.run(subscribers, posts, out=out)
     last = out.getvalue().strip().splitlines()[-1]
     return json.loads(last), received, out.getvalue()
 

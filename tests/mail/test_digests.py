@@ -281,6 +281,148 @@ def test_a_digest_is_sent_by_the_single_delivery_path_too(
     assert DigestRun.objects.get().sent == 1
 
 
+class WorkerKilled(Exception):
+    """Stands in for a kill -9 of the worker in the middle of building a run."""
+
+
+def half_built(capture, monkeypatch, *, batches: int):
+    """A daily run whose worker died after writing ``batches`` batches of one person."""
+    write = digests.digest_batch_write
+    written = []
+
+    def write_then_die(**kwargs):
+        if len(written) == batches:
+            raise WorkerKilled
+        written.append(kwargs["user_ids"])
+        return write(**kwargs)
+
+    monkeypatch.setattr(digests, "digest_batch_write", write_then_die)
+    with capture(execute=True), pytest.raises(WorkerKilled):
+        digests.digest_send(mode="daily", now=soon(), batch_size=1)
+    monkeypatch.setattr(digests, "digest_batch_write", write)
+    return DigestRun.objects.get()
+
+
+def stall(run, seconds):
+    DigestRun.objects.filter(pk=run.pk).update(
+        progressed_at=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
+def test_a_run_left_half_built_is_completed_by_the_sweep_and_nobody_gets_two(
+    busy, api_users, ben, cleo, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    readers = sorted([ben, cleo, person(name="Dan Reader")], key=lambda p: p.pk)
+    for reader in readers:
+        watch(reader, "daily", forum=api_users)
+    run = half_built(django_capture_on_commit_callbacks, monkeypatch, batches=1)
+    assert (run.built_at, run.total, run.cursor) == (None, 1, readers[0].pk)
+    assert [m.to for m in outbox.outbox] == [[readers[0].email]]  # its batch went out
+
+    stall(run, settings.MAIL_STALE_AFTER_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.digest_runs_resume_stalled() == 1
+
+    run.refresh_from_db()
+    assert run.built_at is not None
+    assert (run.total, run.sent) == (3, 3)
+    assert sorted(m.to[0] for m in outbox.outbox) == sorted(r.email for r in readers)
+    # Built: later sweeps, and the dead worker's own task when the broker hands it back
+    # (a rerun of the period), send nobody a second digest.
+    stall(run, settings.MAIL_STALE_AFTER_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.digest_runs_resume_stalled() == 0
+        digests.digest_resume(run_id=run.pk)
+    run_digest(django_capture_on_commit_callbacks, now=run.until + digests.SETTLE)
+    assert len(outbox.outbox) == 3
+    assert Delivery.objects.count() == 3
+
+
+def test_the_sweep_leaves_a_run_alone_while_its_building_moves(
+    busy, api_users, ben, cleo, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    for reader in (ben, cleo):
+        watch(reader, "daily", forum=api_users)
+    run = half_built(django_capture_on_commit_callbacks, monkeypatch, batches=1)
+    stall(run, settings.MAIL_STALE_AFTER_SECONDS - 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.digest_runs_resume_stalled() == 0
+    assert DigestRun.objects.get().total == 1
+    # Once stalled, it is handed back once: the claim keeps the next sweep off it.
+    stall(run, settings.MAIL_STALE_AFTER_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.digest_runs_resume_stalled() == 1
+        assert services.digest_runs_resume_stalled() == 0
+    assert len(callbacks) == 1
+
+
+def test_a_resumed_run_and_a_concurrent_rerun_write_each_digest_once(
+    busy, api_users, ben, cleo, django_capture_on_commit_callbacks, monkeypatch
+):
+    for reader in (ben, cleo):
+        watch(reader, "daily", forum=api_users)
+    run = half_built(django_capture_on_commit_callbacks, monkeypatch, batches=1)
+    with django_capture_on_commit_callbacks(execute=False):
+        digests.digest_resume(run_id=run.pk)  # written, not yet sent
+        digests.digest_resume(run_id=run.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        # The unique constraint (recipient, kind, list, period) keeps the rows to one each.
+        Delivery.objects.filter(state="pending").update(queued_at=None)
+        services.deliveries_requeue_stale()
+    assert sorted(m.to[0] for m in outbox.outbox) == sorted([ben.email, cleo.email])
+    assert DigestRun.objects.get().total == 2
+
+
+def test_beat_sweeps_stalled_digest_runs_as_often_as_stale_deliveries(settings):
+    schedule = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    sweep = schedule["mail.tasks.requeue_stale_deliveries"]
+    assert schedule["mail.tasks.resume_stalled_digests"] == sweep
+
+
+@pytest.fixture(params=["postgresql", "portable"])
+def insert_branch(request, monkeypatch):
+    """Each way digest_deliveries_write inserts: PostgreSQL's one statement, the ORM's."""
+    if request.param == "postgresql" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's branch needs PostgreSQL (DATABASE_URL)")
+    if request.param == "portable":
+        monkeypatch.setattr(connection, "vendor", "portable")
+    return request.param
+
+
+def test_each_insert_branch_writes_a_batch_once_queued(insert_branch, ben, cleo):
+    now = timezone.now()
+    run = DigestRun.objects.create(
+        kind=digests.KIND, period="daily:2026-12-07", since=now - timedelta(days=1), until=now
+    )
+    row = {
+        ben: (ben.pk, "api-users", ben.email, "Daily digest", "en _head:api-users F1"),
+        cleo: (cleo.pk, "forum-watch", cleo.email, "Tägliche Übersicht", "de H2 T3"),
+    }
+    assert services.digest_deliveries_write(run=run, rows=[row[ben]]) == 1
+    # A rerun of the batch with someone new: only the new row is written, and counted.
+    assert services.digest_deliveries_write(run=run, rows=[row[ben], row[cleo]]) == 1
+    written = {d.recipient_id: d for d in Delivery.objects.all()}
+    assert set(written) == {ben.pk, cleo.pk}
+    for person_, (_user_id, list_id, email, subject, parts) in row.items():
+        delivery = written[person_.pk]
+        assert (delivery.list_id, delivery.to_email, delivery.subject, delivery.parts) == (
+            list_id,
+            email,
+            subject,
+            parts,
+        )
+        assert delivery.about == f"{digests.KIND}:{list_id}"
+        assert (delivery.kind, delivery.period, delivery.digest_run_id) == (
+            run.kind,
+            run.period,
+            run.pk,
+        )
+        assert (delivery.state, delivery.attempts) == ("pending", 0)
+        assert delivery.queued_at is not None
+        assert delivery.created_at is not None
+        assert (delivery.body_text, delivery.body_html, delivery.reply_to) == ("", "", "")
+
+
 def _batch_queries(run, plan, user_ids, capture):
     services.digest_sections_forget()
     with CaptureQueriesContext(connection) as queries, capture(execute=True):

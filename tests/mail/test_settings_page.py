@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from contributors.services import membership_add
 from forums import services as forums
 from forums.models import Subscription
-from mail import services
+from mail import lists, services
 from mail.models import Unsubscription
 from tests.factories.accounts import staff_person
 from tests.factories.contributors import GroupFactory
@@ -148,11 +148,27 @@ def test_the_page_runs_a_fixed_number_of_queries(client, api_users, general, ana
     assert _page_queries(client) == few
 
 
-def test_the_briefings_section_appears_once_the_contributors_app_provides_it(
+def test_the_briefings_section_of_the_contributors_app_is_on_the_page(client, ben):
+    client.force_login(ben)
+    assert 'id="briefings-heading"' in client.get(URL).content.decode()
+
+
+def test_a_section_registered_by_an_app_shows_and_carries_out_its_own_action(
     client, ben, monkeypatch
 ):
+    monkeypatch.setattr(lists, "SECTIONS", dict(lists.SECTIONS))
+    done = []
+
+    def bake(user, data):
+        done.append((user.pk, data["flavour"]))
+        return "Baked."
+
+    # Any existing template stands in for an app's section.
+    lists.register_settings_section(
+        "bakery", template="mail/email/test_notice.txt", actions={"bake": bake}, position=1
+    )
     client.force_login(ben)
-    assert "Hello" not in client.get(URL).content.decode()
-    # Any existing template stands in for contributors/_briefing_settings.html.
-    monkeypatch.setattr("mail.views.BRIEFING_SETTINGS_TEMPLATE", "mail/email/test_notice.txt")
     assert "Hello" in client.get(URL).content.decode()
+    response = client.post(URL, {"action": "bake", "flavour": "rye"}, follow=True)
+    assert done == [(ben.pk, "rye")]
+    assert "Baked." in response.content.decode()

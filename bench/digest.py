@@ -1,6 +1,6 @@
 """Time the daily digest through the real task code, next to a plain-message baseline.
 
-    python manage.py bench_digest --subscribers 20000 --posts 200
+    python bench/digest.py --subscribers 20000 --posts 200      (make bench-digest)
 
 Creates N subscribers and M new posts (spread over ten forums of its own: everybody reads
 the first daily, one in three a second forum too, one in four a topic elsewhere), runs the
@@ -17,28 +17,40 @@ join the bench's run (the digest takes every new post), and their subscribers wi
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
+import os
 import resource
 import secrets
+import sys
 import time
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
 
-from django.contrib.auth import get_user_model
-from django.core import mail as django_mail
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.management.base import BaseCommand
-from django.db import connection, transaction
-from django.test.utils import override_settings
-from django.utils import timezone
+if __name__ == "__main__":  # run as a script; the tests import it with Django set up
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orcid_community.settings")
+    import django
 
-from core.markdown import render_markdown
-from forums import digests
-from forums.models import Forum, Post, Subscription, Topic
-from mail import services
-from mail.models import Delivery, DigestRun
-from orcid_community.celery import app as celery_app
+    django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core import mail as django_mail  # noqa: E402
+from django.core.mail import EmailMultiAlternatives, get_connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from core.markdown import render_markdown  # noqa: E402
+from forums import digests  # noqa: E402
+from forums.models import Forum, Post, Subscription, Topic  # noqa: E402
+from forums.tasks import send_digests  # noqa: E402
+from mail import services  # noqa: E402
+from mail.models import Delivery, DigestRun  # noqa: E402
+from orcid_community.celery import app as celery_app  # noqa: E402
 
 BENCH_KIND = "bench.digest"  # + the bench's tag: a run of its own, whatever ran today
 POSTS_PER_TOPIC = 5
@@ -163,85 +175,92 @@ def _count_queries():
         yield counter
 
 
-class Command(BaseCommand):
-    help = "Benchmark the daily forum digest (prints JSON as its last line)."
+def run(subscribers: int = 20_000, posts: int = 200, *, out: TextIO = sys.stdout) -> dict:
+    """Make the population, time the digest and the baseline, clean up; print JSON last."""
+    tag = secrets.token_hex(3)
+    out.write(f"Creating {subscribers} subscribers and {posts} posts (bench {tag})…\n")
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        eager = celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = True
+        created = digest_population(tag, subscribers, posts)
+        try:
+            result = _measure(subscribers, kind=f"{BENCH_KIND}.{tag}")
+        finally:
+            celery_app.conf.task_always_eager = eager
+            out.write("Cleaning up…\n")
+            digest_population_delete(created)
+    out.write(json.dumps(result) + "\n")
+    return result
 
-    def add_arguments(self, parser):
-        parser.add_argument("--subscribers", type=int, default=20_000)
-        parser.add_argument("--posts", type=int, default=200)
 
-    def handle(self, *args, subscribers: int, posts: int, **options):
-        tag = secrets.token_hex(3)
-        self.stdout.write(f"Creating {subscribers} subscribers and {posts} posts (bench {tag})…")
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            eager = celery_app.conf.task_always_eager
-            celery_app.conf.task_always_eager = True
-            created = digest_population(tag, subscribers, posts)
-            try:
-                result = self._measure(subscribers, kind=f"{BENCH_KIND}.{tag}")
-            finally:
-                celery_app.conf.task_always_eager = eager
-                self.stdout.write("Cleaning up…")
-                digest_population_delete(created)
-        self.stdout.write(json.dumps(result))
+def _measure(subscribers: int, *, kind: str) -> dict:
+    django_mail.outbox = CountingOutbox()
+    services.digest_sections_forget()
+    started = time.perf_counter()
+    with _count_queries() as queries:
+        # The task by its function, eager: it writes the deliveries batch by batch and
+        # each batch's send_delivery_batch task runs as it is enqueued (on commit).
+        # Its window ends digests.SETTLE before the run: run it as if that long after
+        # the posts were made.
+        settled = timezone.now() + digests.SETTLE + timedelta(seconds=1)
+        send_digests.delay("daily", now=settled.isoformat(), kind=kind).get()
+    seconds = time.perf_counter() - started
+    sent = django_mail.outbox.count
+    run = DigestRun.objects.get(kind=kind)
+    # The baseline's messages have the sizes of real digests of this run: a sample of them.
+    sample = [
+        services.digest_bodies(d)
+        for d in Delivery.objects.select_related("recipient")
+        .filter(digest_run=run)
+        .order_by("?")[:25]
+    ] or [("", "")]
+    baseline = _baseline(sent or subscribers, sample)
+    average_kb = sum(len((t + h).encode()) for t, h in sample) / len(sample) / 1024
+    return {
+        "subscribers": subscribers,
+        "digests": sent,
+        "batches": math.ceil(subscribers / digests.BATCH_SIZE),
+        "seconds": round(seconds, 2),
+        "per_second": round(sent / seconds, 1) if seconds else None,
+        "peak_rss_mb": round(_rss_mb(), 1),
+        "queries": queries["n"],
+        "baseline_per_second": baseline,
+        "share_of_baseline": round(sent / seconds / baseline, 2) if seconds else None,
+        "average_digest_kb": round(average_kb, 1),
+        "delivered_per_run": f"{run.sent}/{run.total}",
+    }
 
-    # --- measures -------------------------------------------------------------------------
-    def _measure(self, subscribers: int, *, kind: str) -> dict:
-        from forums.tasks import send_digests
 
-        django_mail.outbox = CountingOutbox()
-        services.digest_sections_forget()
-        started = time.perf_counter()
-        with _count_queries() as queries:
-            # The task by its function, eager: it writes the deliveries batch by batch and
-            # each batch's send_delivery_batch task runs as it is enqueued (on commit).
-            # Its window ends digests.SETTLE before the run: run it as if that long after
-            # the posts were made.
-            settled = timezone.now() + digests.SETTLE + timedelta(seconds=1)
-            send_digests.delay("daily", now=settled.isoformat(), kind=kind).get()
-        seconds = time.perf_counter() - started
-        sent = django_mail.outbox.count
-        run = DigestRun.objects.get(kind=kind)
-        # The baseline's messages have the sizes of real digests of this run: a sample of them.
-        sample = [
-            services.digest_bodies(d)
-            for d in Delivery.objects.select_related("recipient")
-            .filter(digest_run=run)
-            .order_by("?")[:25]
-        ] or [("", "")]
-        baseline = self._baseline(sent or subscribers, sample)
-        average_kb = sum(len((t + h).encode()) for t, h in sample) / len(sample) / 1024
-        return {
-            "subscribers": subscribers,
-            "digests": sent,
-            "batches": math.ceil(subscribers / digests.BATCH_SIZE),
-            "seconds": round(seconds, 2),
-            "per_second": round(sent / seconds, 1) if seconds else None,
-            "peak_rss_mb": round(_rss_mb(), 1),
-            "queries": queries["n"],
-            "baseline_per_second": baseline,
-            "average_digest_kb": round(average_kb, 1),
-            "delivered_per_run": f"{run.sent}/{run.total}",
-        }
+def _baseline(count: int, bodies: list[tuple[str, str]]) -> float:
+    """Build and send ``count`` plain two-part messages of that size, like the digest does."""
+    django_mail.outbox = CountingOutbox()
+    started = time.perf_counter()
+    for start in range(0, count, services.BATCH_SIZE):
+        backend = get_connection()
+        backend.open()
+        for i in range(start, min(count, start + services.BATCH_SIZE)):
+            text, html = bodies[i % len(bodies)]
+            message = EmailMultiAlternatives(
+                subject="Daily digest",
+                body=text,
+                from_email="community@localhost",
+                to=[f"reader{i}@example.org"],
+                headers={"List-Id": "<bench.example>", "List-Unsubscribe": "<https://x/>"},
+            )
+            message.attach_alternative(html, "text/html")
+            backend.send_messages([message])
+        backend.close()
+    seconds = time.perf_counter() - started
+    return round(count / seconds, 1)
 
-    def _baseline(self, count: int, bodies: list[tuple[str, str]]) -> float:
-        """Build and send ``count`` plain two-part messages of that size, like the digest does."""
-        django_mail.outbox = CountingOutbox()
-        started = time.perf_counter()
-        for start in range(0, count, services.BATCH_SIZE):
-            backend = get_connection()
-            backend.open()
-            for i in range(start, min(count, start + services.BATCH_SIZE)):
-                text, html = bodies[i % len(bodies)]
-                message = EmailMultiAlternatives(
-                    subject="Daily digest",
-                    body=text,
-                    from_email="community@localhost",
-                    to=[f"reader{i}@example.org"],
-                    headers={"List-Id": "<bench.example>", "List-Unsubscribe": "<https://x/>"},
-                )
-                message.attach_alternative(html, "text/html")
-                backend.send_messages([message])
-            backend.close()
-        seconds = time.perf_counter() - started
-        return round(count / seconds, 1)
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the daily forum digest.")
+    parser.add_argument("--subscribers", type=int, default=20_000)
+    parser.add_argument("--posts", type=int, default=200)
+    args = parser.parse_args()
+    run(args.subscribers, args.posts)
+
+
+if __name__ == "__main__":
+    main()

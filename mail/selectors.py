@@ -1,0 +1,47 @@
+"""Reads of mail's tables for the apps that build digests (mail's writes are its services)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from mail.models import DigestRun, DigestSection, Unsubscription
+from mail.services import PLAN_KEY
+
+
+def digest_run_find(
+    *, kind: str = "", period: str = "", pk: int | None = None
+) -> tuple[DigestRun, str] | None:
+    """The run of ``kind`` and ``period`` (or the one with the id ``pk``) and its plan.
+
+    Returns (run, plan text), the plan as given to :func:`mail.services.digest_run_start`;
+    None if there is no such run.
+    """
+    if pk is not None:
+        run = DigestRun.objects.filter(pk=pk).first()
+    else:
+        run = DigestRun.objects.filter(kind=kind, period=period).first()
+    if run is None:
+        return None
+    plan = DigestSection.objects.get(run=run, language="", key=PLAN_KEY)
+    return run, plan.text
+
+
+def digest_run_neighbours(
+    *, kind: str, period_prefix: str, until: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Around a window ending at ``until``: where the run before it ended, and where the
+    run after it (a period run late, after a later one) began; None where there is none."""
+    runs = DigestRun.objects.filter(kind=kind, period__startswith=period_prefix)
+    previous = runs.filter(until__lt=until).order_by("-until").values_list("until", flat=True)
+    later = runs.filter(until__gt=until).order_by("until").values_list("since", flat=True)
+    return previous.first(), later.first()
+
+
+def unsubscribed(*, user_ids: Sequence[int], list_ids: Iterable[str]) -> set[tuple[int, str]]:
+    """Which of these people left which of these lists: {(user id, list id)}."""
+    return set(
+        Unsubscription.objects.filter(
+            user_id__any=list(user_ids), list_id__in=list(list_ids)
+        ).values_list("user_id", "list_id")
+    )
