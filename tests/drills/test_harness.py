@@ -106,10 +106,11 @@ def test_a_cut_proxy_drops_its_connections_and_refuses_new_ones_until_restored()
 
 def test_the_portals_timings_are_divided_by_the_scale():
     timings = Timings.of_the_portal(20)
-    assert timings.retry_schedule == [1.5, 3.0, 6.0, 12.0, 24.0]
-    assert (timings.max_attempts, timings.stale, timings.sweep) == (5, 15.0, 3.0)
+    # The portal's schedule (1, 5, 15 min, 1, 4, 12 h, a day), twenty times faster.
+    assert timings.retry_schedule == [3.0, 15.0, 45.0, 180.0, 720.0, 2160.0, 4320.0]
+    assert (timings.max_attempts, timings.stale, timings.sweep) == (10, 15.0, 3.0)
     assert timings.visibility == 180
-    assert timings.env()["MAIL_RETRY_SCHEDULE"] == "1.5,3.0,6.0,12.0,24.0"
+    assert timings.env()["MAIL_RETRY_SCHEDULE"] == "3.0,15.0,45.0,180.0,720.0,2160.0,4320.0"
     assert timings.real(15) == "5.0 min"
 
 
