@@ -91,7 +91,7 @@ def test_view_on_site_does_not_tell_the_title_of_a_private_forums_topic(client):
         slug="private-w", name="W", kind="group", group=group, is_private=True
     )
     topic = forums.topic_create(
-        forum=private, author=member, title="Secret merger plans", body="Hush."
+        forum=private, by=member, title="Secret merger plans", body="Hush."
     )
     client.force_login(grant(with_two_factor(UserFactory(is_staff=True)), "forums.view_topic"))
     assert client.get(_view_on_site(topic)).status_code == 404
