@@ -90,9 +90,7 @@ def test_view_on_site_does_not_tell_the_title_of_a_private_forums_topic(client):
     private = forums.forum_create(
         slug="private-w", name="W", kind="group", group=group, is_private=True
     )
-    topic = forums.topic_create(
-        forum=private, by=member, title="Secret merger plans", body="Hush."
-    )
+    topic = forums.topic_create(forum=private, by=member, title="Secret merger plans", body="Hush.")
     client.force_login(grant(with_two_factor(UserFactory(is_staff=True)), "forums.view_topic"))
     assert client.get(_view_on_site(topic)).status_code == 404
     client.force_login(

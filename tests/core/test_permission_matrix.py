@@ -261,7 +261,7 @@ MATRIX: dict[str, Row] = {
     "forums:ideas":                            Row(get=every(200)),
     "forums:search":                           Row(get=every(200)),
     "forums:moderation":                       Row(get=(LOGIN, 403, 403, 403, 403, 403, 200, 403, 200), perm=("forums.moderate_forums",)),
-    "forums:topic_noslug":                     Row(get=every((301, "/forums/t/1/a-question-about-tokens/")), kwargs={'topic_id': 'topic'}),
+    "forums:topic_noslug":                     Row(get=every((301, "{topic}")), kwargs={'topic_id': 'topic'}),
     "forums:reply":                            Row(get=signed_in(405), post=signed_in(400), kwargs={'topic_id': 'topic'}),
     "forums:vote":                             Row(get=signed_in(405), post=signed_in(to("{idea}")), kwargs={'topic_id': 'idea'}),
     "forums:idea_status":                      Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 400, 403, 403, 400), kwargs={'topic_id': 'idea'}, perm=("forums.set_idea_status",)),
@@ -1066,11 +1066,14 @@ class _Shown:
 def expected_cell(world, role: str, row: Row, path: str, cell):
     """A cell with its ``to(...)`` template filled in (``{self}``: the row's address,
     ``{me}``: the role's person)."""
-    if not isinstance(cell, to):
+    permanent = isinstance(cell, tuple) and len(cell) == 2 and isinstance(cell[1], str)
+    if not isinstance(cell, to) and not permanent:
         return cell
     names = {name: _Shown(obj) for name, obj in vars(world).items()}
     names["self"] = path
     names["me"] = _Shown(person_of(world, role, row))
+    if permanent:  # (301, "{topic}"): a permanent redirect to an object's address
+        return (cell[0], cell[1].format_map(names))
     return to(cell.path.format_map(names))
 
 
