@@ -78,6 +78,7 @@ from forums.models import Flag, Forum, IdeaStatusChange, ModerationAction, Subsc
 from mail import services as mail_services
 from mail.models import Delivery, DigestRun, Unsubscription
 from orcid_community.celery import app as celery_app
+from orcid_community.celery import configure as configure_celery
 from tests.factories.accounts import TOTP_SECRET, UserFactory, person, with_two_factor
 from tests.factories.consortia import (
     ConsortiumContactFactory,
@@ -928,7 +929,7 @@ def world(_isolated_cache_and_eager_tasks, django_db_setup, django_db_blocker, t
     """The world, made once in a transaction of the module (rolled back after its last
     test); each test runs in a savepoint inside it, each POST in one inside that."""
     eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
+    configure_celery(task_always_eager=True)
     try:
         documents = {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -952,7 +953,7 @@ def world(_isolated_cache_and_eager_tasks, django_db_setup, django_db_blocker, t
             yield w
             transaction.set_rollback(True)
     finally:
-        celery_app.conf.task_always_eager = eager
+        configure_celery(task_always_eager=eager)
 
 
 # --- Walking the URLconf and asking each role ------------------------------------------------
