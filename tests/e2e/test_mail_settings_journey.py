@@ -31,6 +31,7 @@ def looks_right(page, name: str) -> None:
     assert check_accessibility(page) == [], name
     assert sideways(page) <= 0, f"{name} is {sideways(page)}px too wide"
     screenshot(page, name)
+    screenshot(page, f"{name}-viewport", full_page=False)
 
 
 def start_topic(page, title: str, message: str) -> None:

@@ -19,6 +19,8 @@ from tests.helpers import watch
 
 pytestmark = pytest.mark.django_db
 URL = "/mail/settings/"
+# The link of the unsubscribe pages (every page's footer links there too).
+SETTINGS_LINK = '<a href="/mail/settings/">Choose what you receive in your mail settings</a>'
 LISTS = ["ideas", "forums", "api-users", "forum-watch", "governance", "consortia", "events"]
 
 
@@ -296,7 +298,7 @@ def test_unsubscribe_then_undo_receives_exactly_what_was_stopped(
     token = services.unsubscribe_token(user_id=ben.pk, list_id="api-users")
     page = client.post(f"/mail/unsubscribe/{token}/").content.decode()
     assert "You are unsubscribed" in page
-    assert 'href="/mail/settings/"' in page
+    assert SETTINGS_LINK in page
     waiting.refresh_from_db()
     assert waiting.state == "skipped"
     undo = page.split('name="token" value="')[1].split('"')[0]
@@ -317,13 +319,15 @@ def test_the_undo_leaves_alone_what_the_click_did_not_stop(client, ben):
     page = client.post(f"/mail/unsubscribe/{token}/").content.decode()
     assert "You had already unsubscribed" in page
     assert "/mail/unsubscribe/undo/" not in page
-    assert 'href="/mail/settings/"' in page
+    assert SETTINGS_LINK in page
     assert Unsubscription.objects.filter(user=ben).count() == 1
 
 
 def test_the_confirmation_page_of_the_link_offers_the_settings_too(client, ben):
     token = services.unsubscribe_token(user_id=ben.pk, list_id="api-users")
-    assert client.get(f"/mail/unsubscribe/{token}/").status_code == 200
+    response = client.get(f"/mail/unsubscribe/{token}/")
+    assert response.status_code == 200
+    assert SETTINGS_LINK in response.content.decode()
     assert not Unsubscription.objects.exists()  # a GET (a link checker) changes nothing
 
 
