@@ -23,8 +23,10 @@ LEFT = gettext_noop("You receive nothing from this list: you unsubscribed from i
 MAILING_MODES = {Subscription.Mode.EACH, Subscription.Mode.DAILY, Subscription.Mode.WEEKLY}
 
 
-def _api_users_statement(api_mode: str, topics: int) -> str:
-    """What the person receives from the ORCID API Users list, in one sentence."""
+def _api_users_statement(api_mode: str, topics: list[str]) -> str:
+    """What the person receives from the ORCID API Users list, in one sentence
+    (``topics``: the modes of the list's topics the person watches, which override the
+    list's mode for them)."""
     if api_mode in MAILING_MODES:
         statement = {
             Subscription.Mode.EACH: _("You receive each message of the list."),
@@ -35,15 +37,16 @@ def _api_users_statement(api_mode: str, topics: int) -> str:
             statement += " " + ngettext(
                 "%(count)d topic you watch has a delivery of its own.",
                 "%(count)d topics you watch have a delivery of their own.",
-                topics,
-            ) % {"count": topics}
+                len(topics),
+            ) % {"count": len(topics)}
         return statement
-    if topics:
+    mailed = sum(mode in MAILING_MODES for mode in topics)
+    if mailed:
         return ngettext(
             "You receive only the %(count)d topic of the list you watch.",
             "You receive only the %(count)d topics of the list you watch.",
-            topics,
-        ) % {"count": topics}
+            mailed,
+        ) % {"count": mailed}
     return _("You receive nothing from this list: choose a delivery to subscribe.")
 
 
@@ -51,11 +54,12 @@ def settings_context(user, *, unsubscribed: set[str]) -> dict:
     """What the section's template shows (a fixed number of queries), with one statement
     per list and per row of what the person receives."""
     data = mail_settings_of(user)
-    api_topics = watched = 0
+    api_topics: list[str] = []
+    watched = 0
     for item in data.watched:
         item.left = item.list_id in unsubscribed
         if item.list_id == LIST_API_USERS and item.kind == "topic":
-            api_topics += item.mode in MAILING_MODES
+            api_topics.append(item.mode)
         else:
             watched += item.mode in MAILING_MODES
     if LIST_API_USERS in unsubscribed:
