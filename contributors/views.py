@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from contributors import permissions, selectors, services
 from contributors.filters import ContributorFilter
 from contributors.forms import (
-    BriefingChoicesForm,
     BriefingForm,
     ContributionForm,
     RecuseForm,
@@ -284,21 +283,6 @@ def briefing_subscription(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         raise InvalidInput(_("Unknown action."))
     return redirect(group)
-
-
-@login_required
-@require_POST
-def briefing_settings(request: HttpRequest) -> HttpResponse:
-    """The briefings section of /mail/settings/ posts here and goes back there."""
-    form = BriefingChoicesForm(request.POST)
-    if not form.is_valid():
-        raise InvalidInput(
-            _("Your briefing choices were not changed"),
-            details=[error for errors in form.errors.values() for error in errors],
-        )
-    services.briefing_subscriptions_set(by=request.user, groups=form.cleaned_data["groups"])
-    messages.success(request, _("Your briefing choices are saved."))
-    return redirect("mail:settings")
 
 
 # --- Review by the steering group ---------------------------------------------------------

@@ -39,7 +39,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from core.background import enqueue_on_commit, registered_task
-from core.errors import NotAllowed
+from core.errors import InvalidInput, NotAllowed
+from mail.lists import settings_sections
 from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
 from mail.permissions import can_resend_deliveries
 
@@ -1068,16 +1069,98 @@ def resubscribe(*, user_id: int, list_id: str) -> bool:
     return bool(deleted)
 
 
+def _unsubscribe(*, user_id: int, list_id: str) -> tuple[bool, list[int]]:
+    """Unsubscribe; return whether it is new and the pending deliveries it skipped."""
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        return False, []
+    _, created = Unsubscription.objects.get_or_create(user_id=user_id, list_id=list_id)
+    pending = Delivery.objects.filter(
+        recipient_id=user_id, list_id=list_id, state=Delivery.State.PENDING
+    )
+    skipped = list(pending.select_for_update().values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=skipped).update(state=Delivery.State.SKIPPED)
+    return created, skipped
+
+
 @transaction.atomic
 def unsubscribe(*, user_id: int, list_id: str) -> bool:
     """Stop every mail of ``list_id`` to the person, pending ones included; True if new.
 
     A link of a deleted account (tokens live for months) has nothing left to stop.
     """
-    if not get_user_model().objects.filter(pk=user_id).exists():
-        return False
-    _, created = Unsubscription.objects.get_or_create(user_id=user_id, list_id=list_id)
-    Delivery.objects.filter(
-        recipient_id=user_id, list_id=list_id, state=Delivery.State.PENDING
-    ).update(state=Delivery.State.SKIPPED)
+    created, _skipped = _unsubscribe(user_id=user_id, list_id=list_id)
     return created
+
+
+# The undo of a one-click unsubscribe: a token naming exactly what the click stopped (the
+# list and the pending deliveries it skipped), signed with a salt of its own so that an
+# unsubscribe link cannot stand in for it, and only for a week.
+UNDO_SALT = "mail.unsubscribe.undo"
+UNDO_MAX_AGE = 60 * 60 * 24 * 7
+
+
+@transaction.atomic
+def unsubscribe_one_click(*, user_id: int, list_id: str) -> str:
+    """Unsubscribe from a mail's link; return the token of its undo ("" if nothing changed:
+    the person had left the list already, or has no account any more)."""
+    created, skipped = _unsubscribe(user_id=user_id, list_id=list_id)
+    if not created:
+        return ""
+    return signing.dumps({"u": user_id, "l": list_id, "d": skipped}, salt=UNDO_SALT)
+
+
+def read_undo_token(token: str) -> tuple[int, str, list[int]]:
+    """Return (user id, list id, skipped delivery ids); raise signing.BadSignature."""
+    data = signing.loads(token, salt=UNDO_SALT, max_age=UNDO_MAX_AGE)
+    if not isinstance(data, dict) or not {"u", "l", "d"} <= data.keys():
+        raise signing.BadSignature("incomplete token")
+    return int(data["u"]), str(data["l"]), [int(pk) for pk in data["d"]]
+
+
+@transaction.atomic
+def unsubscribe_undo(*, user_id: int, list_id: str, delivery_ids: Sequence[int]) -> int:
+    """Undo a one-click unsubscribe: receive the list again and send the mails it skipped
+    (those still skipped); return how many go out again."""
+    resubscribe(user_id=user_id, list_id=list_id)
+    ids = list(
+        Delivery.objects.select_for_update()
+        .filter(
+            pk__in=list(delivery_ids),
+            recipient_id=user_id,
+            list_id=list_id,
+            state=Delivery.State.SKIPPED,
+        )
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(
+            state=Delivery.State.PENDING, queued_at=None, next_attempt_at=None
+        )
+        for start in range(0, len(ids), BATCH_SIZE):
+            transaction.on_commit(partial(enqueue_batch, ids[start : start + BATCH_SIZE]))
+    return len(ids)
+
+
+@transaction.atomic
+def mail_settings_save(*, by, data) -> None:
+    """Save the whole mail settings form at once: every section's rows, then the lists.
+
+    ``data`` is the form's POST. One transaction: a refusal anywhere leaves everything as
+    it was. A list's box is carried out only where it changed, so choosing a delivery for
+    something of a list one had left (which subscribes again, the forums' rule) stands
+    unless the same form also unticks the list.
+    """
+    before = set(Unsubscription.objects.filter(user=by).values_list("list_id", flat=True))
+    for section in settings_sections():
+        if section.save is not None:
+            section.save(by, data)
+    wanted = set(data.getlist("receive"))
+    for list_id in data.getlist("list"):
+        if list_id not in LIST_NAMES:
+            raise InvalidInput(_("There is no such list."))
+        if (list_id in wanted) == (list_id not in before):
+            continue
+        if list_id in wanted:
+            resubscribe(user_id=by.pk, list_id=list_id)
+        else:
+            unsubscribe(user_id=by.pk, list_id=list_id)
