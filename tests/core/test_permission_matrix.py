@@ -1235,6 +1235,34 @@ CROSSED = [
         "post",
         404,
     ),
+    # B's manage sections, for the lead of A; A's confirmation pages with B's objects.
+    *(
+        Crossed(f"consortia:manage_{section}", {"slug": "consortium_b"}, "lead", method, 403)
+        for section in ("requests", "members", "contacts", "checklist", "documents", "reports")
+        for method in ("get", "post")
+        if method == "get" or section in ("checklist", "documents", "reports")
+    ),
+    Crossed(
+        "consortia:member_remove",
+        {"slug": "consortium_a", "pk": "membership_b"},
+        "lead",
+        "get",
+        404,
+    ),
+    Crossed(
+        "consortia:document_delete",
+        {"slug": "consortium_b", "pk": "document"},
+        "other_lead",
+        "get",
+        404,
+    ),
+    Crossed(
+        "consortia:contact_remove",
+        {"slug": "consortium_b", "pk": "colleague_contact_a"},
+        "other_lead",
+        "get",
+        404,
+    ),
     # A's members-only document: not for B's member or B's lead, not under B's address.
     Crossed(
         "consortia:document", {"slug": "consortium_a", "pk": "document"}, "other_member", "get", 404
