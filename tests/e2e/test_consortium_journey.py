@@ -216,6 +216,9 @@ def test_join_a_consortium(stack, mailbox, new_page):
     ):
         phone.goto(f"/consortia/irel/manage/{section}")
         check_page(phone, f"manage-{section.strip('/') or 'overview'}-phone")
+    # An older mail's link to the one-page manage area opens its section.
+    phone.goto("/consortia/irel/manage/#requests-title")
+    phone.wait_for_url(re.compile(r"/manage/requests/$"))
     phone.goto("/consortia/irel/manage/members/")
     phone.locator("a.button", has_text="Remove").first.click()
     assert "will no longer be a member" in phone.locator("main").inner_text()
