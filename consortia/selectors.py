@@ -137,6 +137,7 @@ class ConsortiumPage:
     reports: list[ProgressReport]
     can_manage: bool
     pending_organizations: list[Organization]
+    is_lead_contact: bool = False
 
 
 def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
@@ -192,6 +193,7 @@ def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
         ),
         can_manage=can_manage,
         pending_organizations=pending,
+        is_lead_contact=user.is_authenticated and user.pk in lead_contact_ids,
     )
 
 
@@ -352,6 +354,65 @@ def open_invitation(token: str) -> ContactInvitation | None:
 
 def consortium_documents(consortium: Consortium) -> list[Document]:
     return list(Document.objects.filter(consortium=consortium).select_related("uploaded_by"))
+
+
+def lead_contacts(consortium: Consortium) -> list[ConsortiumContact]:
+    return list(
+        ConsortiumContact.objects.filter(consortium=consortium)
+        .select_related("user")
+        .order_by("role", "user__name", "pk")
+    )
+
+
+MANAGE_REPORTS_SHOWN = 20
+
+
+def recent_reports(consortium: Consortium) -> list[ProgressReport]:
+    return list(
+        ProgressReport.objects.filter(consortium=consortium)
+        .select_related("published_by")
+        .order_by("-published_at", "-pk")[:MANAGE_REPORTS_SHOWN]
+    )
+
+
+@dataclass
+class ManageOverview:
+    """What the overview of the manage area counts: what waits, and how far things are."""
+
+    pending: int
+    members: int
+    contacts: int
+    open_invitations: int
+    documents: int
+    latest_report: ProgressReport | None
+    checklist: Checklist
+
+
+def manage_overview(consortium: Consortium) -> ManageOverview:
+    # Separate counts: one query joining the four tables would multiply their rows.
+    memberships = Membership.objects.filter(consortium=consortium)
+    counts = {
+        "pending": memberships.filter(state=Membership.State.REQUESTED).count(),
+        "members": memberships.filter(state=Membership.State.ACTIVE).count(),
+        "contacts": ConsortiumContact.objects.filter(consortium=consortium).count(),
+        "documents": Document.objects.filter(consortium=consortium).count(),
+    }
+    open_invitations = ContactInvitation.objects.filter(
+        consortium=consortium,
+        state=ContactInvitation.State.PENDING,
+        expires_at__gt=timezone.now(),
+    ).count()
+    latest = (
+        ProgressReport.objects.filter(consortium=consortium)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    return ManageOverview(
+        **counts,
+        open_invitations=open_invitations,
+        latest_report=latest,
+        checklist=checklist(consortium),
+    )
 
 
 # --- The dashboard -------------------------------------------------------------------------
