@@ -214,7 +214,7 @@ def posts_to_moderate(user) -> QuerySet[Post]:
     return (
         Post.objects.filter(topic__forum__in=permissions.moderated_forums(user))
         .filter(Q(Exists(open_flags)) | Q(hidden_reason=Post.HiddenReason.FLAGS))
-        .select_related("topic", "topic__forum")
+        .select_related("topic", "topic__forum", "author")
         .order_by("created_at", "pk")
     )
 

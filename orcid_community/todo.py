@@ -107,8 +107,12 @@ def _vote(nomination) -> Entry:
 
 def _flagged_post(post) -> Entry:
     return Entry(
-        text=_("A flagged post in “%(topic)s” (%(forum)s)")
-        % {"topic": post.topic.title, "forum": post.topic.forum.name},
+        text=_("A post by %(author)s in “%(topic)s” (%(forum)s)")
+        % {
+            "author": post.author.display_name if post.author else _("someone"),
+            "topic": post.topic.title,
+            "forum": post.topic.forum.name,
+        },
         url=reverse("forums:moderation") + f"#q-{post.pk}",
         when_label=_("posted"),
         when=post.created_at,
