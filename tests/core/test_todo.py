@@ -310,3 +310,30 @@ def test_the_header_count_runs_the_same_queries_for_few_and_many_entries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         after = todo.count(person)
     assert after == before + 10  # the voter reviews the proposals too
+
+
+@pytest.mark.parametrize(
+    ("path", "section"),
+    [
+        ("/consortia/", "/consortia/"),
+        ("/contributors/", "/contributors/"),
+        ("/groups/", "/groups/"),
+        ("/groups/w-group/", "/groups/"),
+        ("/forums/", "/forums/"),
+        ("/events/", "/events/"),
+    ],
+)
+def test_the_header_links_every_section_and_marks_the_current_one(client, world, path, section):
+    html = client.get(path).content.decode()
+    for link in ("/consortia/", "/contributors/", "/groups/", "/forums/", "/events/"):
+        assert f'href="{link}"' in html
+    assert re.findall(r'href="([^"]+)" aria-current="page"', html) == [section]
+
+
+def test_the_header_marks_the_todo_page_and_shows_review_to_the_steering_group(client, world):
+    client.force_login(world.voter)
+    html = client.get("/todo/").content.decode()
+    assert re.findall(r'href="([^"]+)"[^>]* aria-current="page"', html) == ["/todo/"]
+    assert 'href="/review/"' in html
+    client.force_login(world.lead)
+    assert 'href="/review/"' not in client.get("/todo/").content.decode()
