@@ -465,6 +465,64 @@ def dashboard(user) -> Dashboard:
     )
 
 
+# --- What waits for a person (the to-do page, orcid_community.todo) ----------------------
+# Query sets, not lists: the page draws them, the header counts them in one query.
+
+
+def join_requests_to_decide(user) -> QuerySet[Membership]:
+    """Requests to join the consortia ``user`` is a lead contact of (who may answer them:
+    permissions.can_manage_consortium), oldest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return (
+        Membership.objects.pending()
+        .filter(consortium__contacts__user=user)
+        .select_related("consortium", "organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def contact_requests_to_decide(user) -> QuerySet[ContactRequest]:
+    """Requests to act for the verified organizations ``user`` acts for, which they may
+    answer (permissions.can_decide_contact_request), oldest first."""
+    if not getattr(user, "is_authenticated", False):
+        return ContactRequest.objects.none()
+    return (
+        ContactRequest.objects.filter(
+            state=ContactRequest.State.PENDING,
+            organization__verification=Verification.VERIFIED,
+            organization__contacts__user=user,
+        )
+        .exclude(user=user)
+        .select_related("organization", "user")
+        .order_by("created_at", "pk")
+    )
+
+
+def own_pending_requests(user) -> QuerySet[Membership]:
+    """The requests to join a consortium of the organizations ``user`` acts for that wait
+    for an answer, oldest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return (
+        Membership.objects.pending()
+        .filter(organization__contacts__user=user)
+        .select_related("consortium", "organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def own_pending_contact_requests(user) -> QuerySet[ContactRequest]:
+    """The person's own requests to act for an organization that wait for an answer."""
+    if not getattr(user, "is_authenticated", False):
+        return ContactRequest.objects.none()
+    return (
+        ContactRequest.objects.filter(user=user, state=ContactRequest.State.PENDING)
+        .select_related("organization")
+        .order_by("created_at", "pk")
+    )
+
+
 # --- Registered organizations --------------------------------------------------------------
 
 

@@ -9,7 +9,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -52,6 +63,15 @@ def forum_topics(forum: Forum, *, page=1) -> Page:
         .order_by("-is_pinned", "-last_post_at", "-pk")
     )
     return _page(topics, page, TOPICS_PER_PAGE)
+
+
+def latest_topics(forum: Forum, *, limit: int) -> list[Topic]:
+    """The topics of ``forum`` with the latest posts, pinned or not (the home page)."""
+    return list(
+        Topic.objects.filter(forum=forum, merged_into__isnull=True)
+        .select_related("author", "last_post_author")
+        .order_by("-last_post_at", "-pk")[:limit]
+    )
 
 
 def page_of_post(post: Post) -> int:
@@ -184,6 +204,18 @@ def moderation_queue(user) -> list[Post]:
         .prefetch_related("flags")
         .distinct()
         .order_by("-open_flags", "-created_at")[:200]
+    )
+
+
+def posts_to_moderate(user) -> QuerySet[Post]:
+    """What moderation_queue shows, as a query set for the to-do page: posts with open
+    flags, or hidden after flags, in the forums ``user`` moderates; the oldest first."""
+    open_flags = Flag.objects.filter(post=OuterRef("pk"), resolution=Flag.Resolution.OPEN)
+    return (
+        Post.objects.filter(topic__forum__in=permissions.moderated_forums(user))
+        .filter(Q(Exists(open_flags)) | Q(hidden_reason=Post.HiddenReason.FLAGS))
+        .select_related("topic", "topic__forum", "author")
+        .order_by("created_at", "pk")
     )
 
 

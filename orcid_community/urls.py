@@ -15,6 +15,7 @@ handler403 = "core.errors.permission_denied"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("todo/", views.todo_page, name="todo"),
     path("healthz", core_views.healthz, name="healthz"),
     path("healthz/", core_views.healthz),
     # Before the admin's own: the admin signs in through the portal's sign-in (allauth).

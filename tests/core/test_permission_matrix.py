@@ -171,6 +171,8 @@ def signed_in(cell) -> tuple:
 # fmt: off
 MATRIX: dict[str, Row] = {
     "home":                                    Row(get=every(200)),
+    # What waits for each role, object by object: tests/core/test_todo.py.
+    "todo":                                    Row(get=signed_in(200), post=every(405)),
     "healthz":                                 Row(get=every(200)),
     "healthz/":                                Row(get=every(200)),
     "account_login":                           Row(get=(200, to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"))),
