@@ -93,9 +93,7 @@ def _way_back(request: HttpRequest) -> str:
     return back if safe else ""
 
 
-def refused(
-    request: HttpRequest, message, status: int, details=(), *, title=None
-) -> HttpResponse:
+def refused(request: HttpRequest, message, status: int, details=(), *, title=None) -> HttpResponse:
     """The refusal page: a title, the reason, a way back, and the 4xx status."""
     context = {
         "title": title,

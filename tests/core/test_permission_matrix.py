@@ -172,6 +172,7 @@ MATRIX: dict[str, Row] = {
     "home":                                    Row(get=every(200)),
     "healthz":                                 Row(get=every(200)),
     "healthz/":                                Row(get=every(200)),
+    "favicon":                                 Row(get=every(200)),
     "account_login":                           Row(get=(200, to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"))),
     "account_logout":                          Row(get=(to("/"), 200, 200, 200, 200, 200, 200, 200, 200)),
     "account_inactive":                        Row(get=every(200)),
