@@ -25,6 +25,7 @@ class DomainError(Exception):
 
     status_code = 400
     default_message = _("This action is not allowed.")
+    title = None  # the refusal page's heading: "This did not work" unless a kind says more
 
     def __init__(self, message=None, *, details: list | None = None):
         self.message = message or self.default_message
@@ -44,6 +45,7 @@ class NotAllowed(DomainError):
 
     status_code = 403
     default_message = _("You are not allowed to do this.")
+    title = _("Not allowed")
 
 
 class InvalidInput(DomainError):
@@ -132,7 +134,7 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DomainError):
             return None
         message, *details = error_texts(exception)
-        return refused(request, message, exception.status_code, details)
+        return refused(request, message, exception.status_code, details, title=exception.title)
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
