@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,10 +15,13 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
@@ -235,6 +239,41 @@ def clean_query(q: str | None) -> str:
     return " ".join(q.split())[:QUERY_MAX]
 
 
+# Tags that end a line of text become a space; the others (strong, a, code…) vanish.
+_BLOCK_TAGS = (
+    r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|pre|blockquote|table|thead|tbody|tr|td|th)\b[^>]*>"
+)
+_ANY_TAG = r"<[^>]*>"
+
+
+def _plain_text_sql(field: str) -> Func:
+    """The text of the sanitized HTML ``field``, as PostgreSQL sees it: tags out, entities
+    kept (``plain_text`` and ``html.unescape`` undo them once the excerpt is cut)."""
+    text = TextField()
+    blocks = Func(
+        F(field),
+        Value(_BLOCK_TAGS),
+        Value(" "),
+        Value("g"),
+        function="REGEXP_REPLACE",
+        output_field=text,
+    )
+    return Func(
+        blocks,
+        Value(_ANY_TAG),
+        Value(""),
+        Value("g"),
+        function="REGEXP_REPLACE",
+        output_field=text,
+    )
+
+
+def plain_text(body_html: str) -> str:
+    """A post's sanitized HTML as plain text: what a reader sees, without markup."""
+    text = re.sub(_ANY_TAG, "", re.sub(_BLOCK_TAGS, " ", body_html))
+    return " ".join(html.unescape(text).split())
+
+
 def _highlight(text: str) -> SafeString:
     return mark_safe(  # noqa: S308 - escaped first, then our own markers become <mark>
         escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
@@ -291,16 +330,26 @@ def search_posts(
         query = SearchQuery(
             _INTRAWORD_HYPHEN.sub(" ", q), search_type="websearch", config=SEARCH_CONFIG
         )
+        rank = SearchRank(F("search_vector"), query)
         # Rank only the most recent RANK_WINDOW matches: a word found in half the posts
         # would otherwise rank 100,000 rows per search. The inner query walks the
         # created_at index for frequent words and the GIN index for rare ones.
         window = posts.filter(search_vector=query).order_by("-created_at")[:RANK_WINDOW]
-        posts = (
+        # One result per topic: its best post (the newest of equally good ones).
+        best = (
             Post.objects.filter(pk__in=window.values("pk"))
+            .annotate(rank=rank)
+            .order_by("topic_id", "-rank", "-created_at")
+            .distinct("topic_id")
+        )
+        posts = (
+            Post.objects.filter(pk__in=best.values("pk"))
             .annotate(
-                rank=SearchRank(F("search_vector"), query),
+                rank=rank,
+                # The excerpt is of the post as read (its sanitized HTML without tags, see
+                # _plain_text_sql), never of its Markdown source.
                 excerpt_raw=SearchHeadline(
-                    "body",
+                    _plain_text_sql("body_html"),
                     query,
                     config=SEARCH_CONFIG,
                     start_sel=_START,
@@ -312,20 +361,27 @@ def search_posts(
             )
             .order_by("-rank", "-created_at")
         )
+        posts = posts.defer("body_html")
     else:
-        # SQLite (make run): every word must appear in the post or its topic's title.
+        # SQLite (make run): every word must appear in the post or its topic's title; one
+        # result per topic, its newest matching post.
         for term in terms:
             posts = posts.filter(Q(body__icontains=term) | Q(topic__title__icontains=term))
-        posts = posts.order_by("-created_at")
+        newest = posts.values("topic_id").annotate(newest=Max("pk")).values("newest")
+        posts = Post.objects.filter(pk__in=newest).order_by("-created_at")
     offset = (page - 1) * RESULTS_PER_PAGE
     rows = list(
-        posts.select_related("topic", "topic__forum", "author").defer("search_vector", "body_html")[
+        posts.select_related("topic", "topic__forum", "author").defer("search_vector")[
             offset : offset + RESULTS_PER_PAGE + 1
         ]
     )
     for post in rows:
         raw = getattr(post, "excerpt_raw", None)
-        post.excerpt = _highlight(raw if raw is not None else _excerpt(post.body, terms))
+        if raw is not None:
+            excerpt = html.unescape(raw)  # entities of the HTML the excerpt was cut from
+        else:
+            excerpt = _excerpt(plain_text(post.body_html), terms)
+        post.excerpt = _highlight(excerpt)
         post.title_html = _highlight(_excerpt(post.topic.title, terms, width=200))
     return SearchResults(rows[:RESULTS_PER_PAGE], page, len(rows) > RESULTS_PER_PAGE)
 

@@ -39,6 +39,8 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused for its CSRF token gets the portal's refusal page, not Django's bare one.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 # --- Applications and requests ------------------------------------------------------------
 INSTALLED_APPS = [
@@ -385,6 +387,8 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
+# One style for a day and one for a moment (with its zone), per language.
+FORMAT_MODULE_PATH = ["orcid_community.formats"]
 USE_TZ = True
 
 # --- Files: static (whitenoise, hashed names in production), media, documents ------------

@@ -140,3 +140,14 @@ def watch(user, mode, *, forum=None, topic=None):
     from forums import services as forums  # when called: see vote()
 
     return forums.subscription_set(by=user, mode=mode, forum=forum, topic=topic)
+
+
+def moment_text(value, *, zone: str = "UTC", language: str = "en") -> str:
+    """How a page shows a moment (``DATETIME_FORMAT``: day, 24-hour time, zone) in ``zone``."""
+    import zoneinfo  # only this helper needs them; the module stays light for the e2e stack
+
+    from django.utils import formats, timezone, translation
+
+    with translation.override(language):
+        local = timezone.localtime(value, zoneinfo.ZoneInfo(zone))
+        return formats.date_format(local, "DATETIME_FORMAT")

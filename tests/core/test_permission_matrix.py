@@ -175,6 +175,7 @@ MATRIX: dict[str, Row] = {
     "todo":                                    Row(get=signed_in(200), post=every(405)),
     "healthz":                                 Row(get=every(200)),
     "healthz/":                                Row(get=every(200)),
+    "favicon":                                 Row(get=every(200)),
     "account_login":                           Row(get=(200, to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"))),
     "account_logout":                          Row(get=(to("/"), 200, 200, 200, 200, 200, 200, 200, 200)),
     "account_inactive":                        Row(get=every(200)),
@@ -268,7 +269,7 @@ MATRIX: dict[str, Row] = {
     "forums:moderation":                       Row(get=(LOGIN, 403, 403, 403, 403, 403, 200, 403, 200), perm=("forums.moderate_forums",)),
     "forums:topic_noslug":                     Row(get=every((301, "{topic}")), kwargs={'topic_id': 'topic'}),
     "forums:reply":                            Row(get=signed_in(405), post=signed_in(400), kwargs={'topic_id': 'topic'}),
-    "forums:vote":                             Row(get=signed_in(405), post=signed_in(to("{idea}")), kwargs={'topic_id': 'idea'}),
+    "forums:vote":                             Row(get=signed_in(405), post=signed_in(to("{idea}#votes")), kwargs={'topic_id': 'idea'}),
     "forums:idea_status":                      Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 400, 403, 403, 400), kwargs={'topic_id': 'idea'}, perm=("forums.set_idea_status",)),
     "forums:idea_merge":                       Row(get=(LOGIN, 403, 403, 403, 403, 200, 403, 403, 200), post=(LOGIN, 403, 403, 403, 403, 400, 403, 403, 400), kwargs={'topic_id': 'idea'}, perm=("forums.set_idea_status",)),
     "forums:topic_move":                       Row(get=(LOGIN, 403, 403, 403, 403, 403, 403, 403, 200), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, 400), kwargs={'topic_id': 'topic'}, perm=("forums.moderate_forums",)),
@@ -1336,7 +1337,7 @@ def test_staff_without_two_factor_are_led_to_set_it_up(world):
         if key in ROUTES
         and row.get is not None
         and row.get[-1] == 200
-        and not ROUTES[key].startswith(("accounts/", "healthz", "admin/"))
+        and not ROUTES[key].startswith(("accounts/", "healthz", "admin/", "favicon.ico"))
     ] + ["admin:index"]
     client = Client(raise_request_exception=False)
     client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[world.staff_without_two_factor.pk]

@@ -38,6 +38,35 @@ def test_voting_twice_counts_once_and_the_vote_can_be_withdrawn(client, idea, re
     assert idea.vote_count == 0
 
 
+def test_a_vote_from_the_list_returns_to_that_idea_in_the_list_as_it_was_shown(
+    client, idea, reader
+):
+    client.force_login(reader)
+    page = client.get("/forums/ideas/?sort=newest&status=new").content.decode()
+    assert f'id="idea-{idea.pk}"' in page
+    back = "/forums/ideas/?sort=newest&amp;status=new&amp;page=1"
+    assert f'name="next" value="{back}"' in page
+    response = client.post(
+        f"/forums/t/{idea.pk}/vote/", {"vote": "1", "next": back.replace("&amp;", "&")}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/forums/ideas/?sort=newest&status=new&page=1#idea-{idea.pk}"
+
+
+def test_a_vote_on_the_idea_s_page_returns_to_its_vote_box(client, idea, reader):
+    client.force_login(reader)
+    response = client.post(f"/forums/t/{idea.pk}/vote/", {"vote": "1"})
+    assert response["Location"] == f"{idea.get_absolute_url()}#votes"
+    assert 'id="votes"' in client.get(idea.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/forums/ideas/", "/forums/", "//evil"])
+def test_a_vote_never_returns_elsewhere_than_the_ideas(client, idea, reader, elsewhere):
+    client.force_login(reader)
+    response = client.post(f"/forums/t/{idea.pk}/vote/", {"vote": "1", "next": elsewhere})
+    assert response["Location"] == f"{idea.get_absolute_url()}#votes"
+
+
 def test_the_database_holds_one_vote_per_person_per_idea(idea, reader):
     Vote.objects.create(idea=idea, user=reader)
     with pytest.raises(IntegrityError):
