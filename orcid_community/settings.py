@@ -42,6 +42,9 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Applications and requests ------------------------------------------------------------
 INSTALLED_APPS = [
+    # django-modeltranslation: shipped data (checklist items, groups, forums) in every
+    # language; before the admin so its admin classes are there.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -383,6 +386,16 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times per language (our own on top of Django's, FORMAT_MODULE_PATH wins).
+FORMAT_MODULE_PATH = ["orcid_community.formats"]
+# Data in every language (README, Languages): each translated field has a column per
+# language (`title_ru`, `name_zh_hans`, …); English is required, any other may be empty and
+# then shows English. A row created with the plain field (`title=`) fills English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_REQUIRED_LANGUAGES = ("en",)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_AUTO_POPULATE = "default"
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"  # slugs come from the English name
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
