@@ -386,8 +386,6 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Dates and times per language (our own on top of Django's, FORMAT_MODULE_PATH wins).
-FORMAT_MODULE_PATH = ["orcid_community.formats"]
 # Data in every language (README, Languages): each translated field has a column per
 # language (`title_ru`, `name_zh_hans`, …); English is required, any other may be empty and
 # then shows English. A row created with the plain field (`title=`) fills English.
