@@ -394,6 +394,9 @@ MODELTRANSLATION_REQUIRED_LANGUAGES = ("en",)
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 MODELTRANSLATION_AUTO_POPULATE = "default"
 MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"  # slugs come from the English name
+# django-countries' Simplified Chinese name of Svalbard starts with a space, which sorted it
+# first of every country list; our catalogs name it (and it alone) in each language.
+COUNTRIES_OVERRIDE = {"SJ": _("Svalbard and Jan Mayen")}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

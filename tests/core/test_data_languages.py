@@ -270,6 +270,14 @@ def test_the_propose_form_lists_countries_in_the_readers_language_and_order(clie
     assert names.index("Alemania") < names.index("Austria") < names.index("Azerbaiyán")
 
 
+def test_no_country_is_sorted_first_by_a_stray_space_in_chinese(client, catalogs):
+    html = client.get("/consortia/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    names = _options(html, "country")[1:]
+    assert "斯瓦尔巴群岛和扬马延岛" in names
+    assert names[0] != "斯瓦尔巴群岛和扬马延岛"
+    assert all(name == name.strip() for name in names)
+
+
 # --- month and day names --------------------------------------------------------------
 
 
