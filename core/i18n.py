@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import lazy
 
 
 def fill_translations(obj: models.Model, texts: dict[str, str]) -> list[str]:
@@ -14,3 +15,10 @@ def fill_translations(obj: models.Model, texts: dict[str, str]) -> list[str]:
     if changed:
         obj.save(update_fields=changed)
     return changed
+
+
+def read_when_shown(obj: models.Model, field: str) -> str:
+    """``obj.<field>`` read when it is turned into text, in the language active then: a
+    translated name in a mail's subject is formatted in each recipient's language, not
+    in the language of the person whose action sent it."""
+    return lazy(lambda: getattr(obj, field), str)()

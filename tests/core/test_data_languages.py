@@ -8,21 +8,24 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation.reloader import translation_file_changed
 
 from consortia.models import ChecklistItem
 from contributors.models import Group
+from forums import services as forums
 from forums.models import Forum
-from tests.factories.accounts import UserFactory, with_two_factor
+from tests.factories.accounts import UserFactory, person, with_two_factor
 from tests.factories.consortia import ConsortiumContactFactory, ConsortiumFactory
 from tests.factories.contributors import GroupFactory
 from tests.factories.forums import ForumFactory
-from tests.helpers import count_queries
+from tests.helpers import count_queries, watch
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +42,6 @@ def _speak_english_afterwards():
 @pytest.fixture
 def catalogs():
     """The compiled catalogs, reloaded (a fresh clone has no .mo files until now)."""
-    from django.utils.translation.reloader import translation_file_changed
-
     call_command("compiletranslations", verbosity=0)
     translation_file_changed(sender=None, file_path=Path("django.mo"))
 
@@ -303,3 +304,21 @@ def test_abbreviated_months_are_lower_case_in_russian_and_portuguese(catalogs):
         assert date_filter(when, "N") == "дек."
     with translation.override("pt-br"):
         assert date_filter(when, "N") == "dez."
+
+
+# --- mail ---------------------------------------------------------------------------------
+
+
+def test_a_post_mails_the_forums_name_in_each_recipients_language(
+    catalogs, django_capture_on_commit_callbacks
+):
+    api = ForumFactory(
+        slug="api-users", name="ORCID API Users", name_ru="Пользователи API ORCID", kind="api_users"
+    )
+    author = person(email="ana@example.org", language="en")
+    reader = person(email="boris@example.org", language="ru")
+    watch(reader, "each", forum=api)
+    with django_capture_on_commit_callbacks(execute=True):
+        forums.topic_create(forum=api, by=author, title="Scopes", body="Which scope?")
+    (message,) = mail.outbox
+    assert message.subject == "[Пользователи API ORCID] Scopes"
