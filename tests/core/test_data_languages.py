@@ -19,6 +19,7 @@ from django.utils.translation.reloader import translation_file_changed
 
 from consortia.models import ChecklistItem
 from contributors.models import Group
+from core.errors import InvalidInput
 from forums import services as forums
 from forums.models import Forum
 from tests.factories.accounts import UserFactory, person, with_two_factor
@@ -189,6 +190,16 @@ def test_the_demo_seeds_its_groups_and_forums_in_every_language(seeded_demo):
         assert Forum.objects.get(slug="member-api-working-group").name == (
             "Grupo de trabajo de la API para miembros"
         )
+
+
+def test_forum_create_takes_the_other_languages_and_nothing_else():
+    forum = forums.forum_create(
+        slug="sandbox", name="Sandbox", translations={"name_ru": "Песочница", "name_es": ""}
+    )
+    assert (forum.name_en, forum.name_ru, forum.name_es) == ("Sandbox", "Песочница", None)
+    with pytest.raises(InvalidInput):
+        forums.forum_create(slug="other", name="Other", translations={"is_private_ru": "1"})
+    assert not Forum.objects.filter(slug="other").exists()
 
 
 # --- the admin ------------------------------------------------------------------------
