@@ -33,8 +33,10 @@ class OrganizationChoiceForm(forms.Form):
         required=False,
         help_text=_("Like 02mhbdp94 or https://ror.org/02mhbdp94. Look it up on ror.org."),
     )
+    # Choices are callables: drawn for each form, in the reader's language and its
+    # collation (django-countries sorts with pyuca), not once at import in English.
     new_country = forms.ChoiceField(
-        label=_("Country"), choices=[("", "—"), *countries], required=False
+        label=_("Country"), choices=lambda: [("", "—"), *countries], required=False
     )
     new_org_type = forms.ChoiceField(
         label=_("Organization type"),
@@ -101,7 +103,7 @@ class ProposeForm(OrganizationChoiceForm):
     )
     countries = forms.MultipleChoiceField(
         label=_("Countries"),
-        choices=countries,
+        choices=lambda: list(countries),
         help_text=_("One country for a national consortium, several for a regional one."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
@@ -135,7 +137,7 @@ class DetailsForm(forms.Form):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     countries = forms.MultipleChoiceField(
         label=_("Countries"),
-        choices=countries,
+        choices=lambda: list(countries),
         help_text=_("One country for a national consortium, several for a regional one."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import read_when_shown
 from forums import permissions
 from forums.models import Forum, Post, Subscription
 
@@ -78,7 +79,7 @@ def post_notify(*, post: Post) -> int:
         kind="forums.post",
         about=post,
         subject=subject,
-        subject_params={"forum": forum.name, "title": topic.title},
+        subject_params={"forum": read_when_shown(forum, "name"), "title": topic.title},
         template="forums/email/post",
         context={"post": post, "topic": topic, "forum": forum, "author": post.author},
         list_id=list_for_forum(forum),

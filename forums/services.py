@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
@@ -152,6 +153,16 @@ def forum_refresh(forum: Forum) -> None:
 # --- forums --------------------------------------------------------------------------------
 
 
+# A forum's words in the other languages (django-modeltranslation); ``name`` and
+# ``description`` are English, the language every forum has.
+FORUM_TRANSLATION_FIELDS = frozenset(
+    f"{field}_{code.replace('-', '_')}"
+    for field in ("name", "description")
+    for code, _label in settings.LANGUAGES
+    if code != settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+)
+
+
 @transaction.atomic
 def forum_create(
     *,
@@ -162,17 +173,23 @@ def forum_create(
     is_private: bool = False,
     position: int = 0,
     group=None,
+    translations: dict[str, str] | None = None,
 ) -> Forum:
-    """Create a forum (the admin creates every forum, a group's too, through this)."""
+    """Create a forum (the admin creates every forum, a group's too, through this);
+    ``translations`` names the other languages' words (``{"name_ru": …}``)."""
     if slug in RESERVED_SLUGS:
         raise InvalidInput(_("This address is reserved; choose another slug."))
+    unknown = set(translations or {}) - FORUM_TRANSLATION_FIELDS
+    if unknown:
+        raise InvalidInput(_("Unknown translated field: %(field)s.") % {"field": min(unknown)})
     forum = Forum(
         slug=slug,
-        name=name,
+        name_en=name,
         kind=kind,
-        description=description,
+        description_en=description,
         is_private=is_private,
         position=position,
+        **{field: text for field, text in (translations or {}).items() if text},
     )
     if group is not None:
         forum.group = group

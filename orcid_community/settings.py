@@ -44,6 +44,9 @@ CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 # --- Applications and requests ------------------------------------------------------------
 INSTALLED_APPS = [
+    # django-modeltranslation: shipped data (checklist items, groups, forums) in every
+    # language; before the admin so its admin classes are there.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -385,6 +388,17 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Data in every language (README, Languages): each translated field has a column per
+# language (`title_ru`, `name_zh_hans`, …); English is required, any other may be empty and
+# then shows English. A row created with the plain field (`title=`) fills English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_REQUIRED_LANGUAGES = ("en",)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_AUTO_POPULATE = "default"
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"  # slugs come from the English name
+# django-countries' Simplified Chinese name of Svalbard starts with a space, which sorted it
+# first of every country list; our catalogs name it (and it alone) in each language.
+COUNTRIES_OVERRIDE = {"SJ": _("Svalbard and Jan Mayen")}
 TIME_ZONE = "UTC"
 USE_I18N = True
 # One style for a day and one for a moment (with its zone), per language.
