@@ -25,6 +25,7 @@ from forums.models import (
     ModerationAction,
     Post,
     PostRevision,
+    ReplyKey,
     Subscription,
     Topic,
     Vote,
@@ -547,3 +548,20 @@ def subscription_set(*, by, mode: str, forum: Forum | None = None, topic: Topic 
         # Asking for mail again undoes a one-click unsubscription of the list.
         resubscribe(user_id=by.pk, list_id=list_for_forum(forum or topic.forum))
     return subscription
+
+
+# --- reply addresses -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def reply_keys_revoke(*, by, user, topic: Topic | None = None) -> int:
+    """Revoke a person's reply addresses (of one topic, or all): mail to them is refused.
+
+    The person themselves, staff who moderate every forum, or the portal (``by=None``).
+    """
+    if by is not None and by.pk != user.pk and not permissions.moderates_every_forum(by):
+        raise NotAllowed(_("Only the person or a moderator can revoke reply addresses."))
+    keys = ReplyKey.objects.filter(user=user, revoked_at__isnull=True)
+    if topic is not None:
+        keys = keys.filter(topic=topic)
+    return keys.update(revoked_at=timezone.now())

@@ -45,6 +45,9 @@ class Delivery(models.Model):
     body_text = models.TextField(_("text part"))
     body_html = models.TextField(_("HTML part"))
     reply_to = models.EmailField(_("reply to"), blank=True)
+    # More headers of this mail, {name: value}: a forum post's Message-ID, In-Reply-To and
+    # References, so mail programs thread it (null: none; a digest's raw insert leaves it).
+    headers = models.JSONField(_("headers"), null=True, blank=True)
     # Digests: the body is assembled at send time from the run's shared sections (the same
     # for every subscriber of a forum) in the order ``parts`` names them; body_text and
     # body_html stay empty. Storing 20,000 copies of the same sections would be the cost.

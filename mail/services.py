@@ -20,7 +20,7 @@ import logging
 import smtplib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
@@ -149,9 +149,14 @@ def deliver(
     list_id: str,
     subject_params: dict | None = None,
     period: str = "",
-    reply_to: str = "",
+    reply_to: str | Mapping[int, str] = "",
+    headers: Mapping[str, str] | None = None,
 ) -> int:
-    """Write one delivery per recipient and send them after commit; return how many are new."""
+    """Write one delivery per recipient and send them after commit; return how many are new.
+
+    ``reply_to`` is one address, or one per recipient ({user id: address}: a reply address
+    that names the person); ``headers`` are more headers of every copy (threading).
+    """
     key = about_key(about)
     people = {user.pk: user for user in recipients if user.is_active and user.email}
     if not people:
@@ -192,7 +197,8 @@ def deliver(
                 subject=subject_text[:255],
                 body_text=text,
                 body_html=html,
-                reply_to=reply_to,
+                reply_to=reply_to if isinstance(reply_to, str) else reply_to.get(user.pk, ""),
+                headers=dict(headers) if headers else None,
                 state=Delivery.State.SKIPPED if user.pk in opted_out else Delivery.State.PENDING,
             )
         )
@@ -213,6 +219,7 @@ def deliver_to_address(
     context: dict | None = None,
     subject_params: dict | None = None,
     language: str = "",
+    headers: Mapping[str, str] | None = None,
 ) -> int:
     """Write one delivery to an email address, whoever owns it, and send it after commit.
 
@@ -238,6 +245,7 @@ def deliver_to_address(
         subject=subject_text[:255],
         body_text=text,
         body_html=html,
+        headers=dict(headers) if headers else None,
     )
     # A concurrent writer of the same delivery loses to the constraint, silently.
     Delivery.objects.bulk_create([delivery], ignore_conflicts=True)
@@ -572,7 +580,12 @@ def digest_bodies(
 
 
 def build_message(delivery: Delivery, sections: dict | None = None) -> EmailMultiAlternatives:
-    headers = {"X-Portal-Delivery": str(delivery.pk)}
+    # X-Loop: the inbound gateway drops a mail that carries ours (an autoresponder's copy).
+    headers = {
+        **(delivery.headers or {}),
+        "X-Portal-Delivery": str(delivery.pk),
+        "X-Loop": settings.MAIL_LIST_ID_DOMAIN,
+    }
     link = ""
     if delivery.list_id != ACCOUNT_LIST:
         link = unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)
@@ -609,6 +622,7 @@ _SEND_FIELDS = (
     "body_text",
     "body_html",
     "reply_to",
+    "headers",
     "digest_run_id",
     "parts",
     "state",
