@@ -180,7 +180,9 @@ def strip_reply(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\x00", "")
     try:
         # Lines starting "- " are a list in a post (Markdown), not a signature.
-        parsed = ReplyText(text=text, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True).read()
+        parsed = ReplyText(
+            text=text, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True
+        ).read()
         body = parsed.replies[0].body if parsed.replies else text
     except Exception:  # noqa: BLE001 - a parser failure must not lose the mail's text
         body = text

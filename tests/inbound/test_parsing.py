@@ -113,5 +113,7 @@ def test_a_mail_with_two_from_addresses_has_no_sender():
 
 
 def test_a_topic_title_leaves_out_reply_prefixes_and_the_forum_tag():
-    title = parsing.topic_title("Re: Fwd: [ORCID API Users] Token expired", forum_name="ORCID API Users")
+    title = parsing.topic_title(
+        "Re: Fwd: [ORCID API Users] Token expired", forum_name="ORCID API Users"
+    )
     assert title == "Token expired"
