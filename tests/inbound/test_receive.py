@@ -133,7 +133,8 @@ def test_reply_keys_are_random_and_one_per_person_and_topic(
         forums.post_create(topic=topic, by=ana, body="Anyone?")
     keys = ReplyKey.objects.filter(topic=topic)
     assert keys.count() == 2  # Ben's and Cleo's, kept for the second mail
-    assert len({k.key for k in keys}) == 2 and len(key) == 24
+    assert len({k.key for k in keys}) == 2
+    assert len(key) == 24
     assert str(topic.pk) not in key
 
 
@@ -165,7 +166,8 @@ def test_attachments_are_left_out_with_a_note_and_html_only_mail_is_text(api_use
     post = Post.objects.get(pk=message_receive(raw=raw, recipient=address).post_id)
     assert post.body.startswith("See the log.")
     assert "An attachment was left out: log.txt" in post.body
-    assert "secret" not in post.body and "alert" not in post.body_html
+    assert "secret" not in post.body
+    assert "alert" not in post.body_html
 
 
 def test_a_mail_to_a_forum_address_from_an_authenticated_verified_person_starts_a_topic(
