@@ -154,8 +154,9 @@ def mail_bytes(
     message_id: str | None = None,
 ) -> bytes:
     """A mail as a mail program sends it (a text part, an HTML part or both, attachments)."""
+    from email import policy  # when called: only the mail-in tests build mail
     from email.message import EmailMessage
-    from email.utils import make_msgid  # when called: only the mail-in tests build mail
+    from email.utils import make_msgid
 
     message = EmailMessage()
     message["From"] = sender
@@ -174,4 +175,4 @@ def mail_bytes(
         message.add_attachment(
             data, maintype="application", subtype="octet-stream", filename=filename
         )
-    return message.as_bytes()
+    return message.as_bytes(policy=policy.SMTP)  # CRLF line ends, as on the wire
