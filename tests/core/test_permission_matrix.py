@@ -75,6 +75,7 @@ from contributors.models import Membership as GroupMembership
 from events.models import Registration
 from forums import services as forums_services
 from forums.models import Flag, Forum, IdeaStatusChange, ModerationAction, Subscription
+from inbound.models import InboundMessage
 from mail import services as mail_services
 from mail.models import Delivery, DigestRun, Unsubscription
 from orcid_community.celery import app as celery_app
@@ -499,6 +500,7 @@ ADMIN = {
     "forums.post": Admin("reply", add=NO, delete=NO),
     "forums.subscription": Admin("subscription", add=NO, delete=NO),
     "forums.topic": Admin("topic", add=NO, delete=NO),
+    "inbound.inboundmessage": Admin("inbound_message", add=NO, delete=NO),
     "mail.delivery": Admin("delivery", add=NO, delete=NO),
     "mail.digestrun": Admin("digest_run", add=NO, delete=NO),
     "mail.unsubscription": Admin("unsubscription", add=NO, delete=NO),
@@ -688,6 +690,7 @@ ACTIONS.update(
             "forums.post": "reply",
             "forums.subscription": "subscription",
             "forums.topic": "topic",
+            "inbound.inboundmessage": "inbound_message",
             "mail.delivery": "delivery",
             "mail.digestrun": "digest_run",
             "mail.unsubscription": "unsubscription",
@@ -828,6 +831,13 @@ def build_world() -> SimpleNamespace:
         user_id=w.user.pk, list_id="forums-watched"
     )
     w.delivery = Delivery.objects.order_by("pk").first()
+    w.inbound_message = InboundMessage.objects.create(
+        message_id="<matrix@example.org>",
+        recipient="api-users@community.orcid.example",
+        raw=b"Subject: <b>hi</b>\r\n\r\nhello",
+        outcome="refused",
+        reason="unknown_sender",
+    )
     w.digest_run = DigestRun.objects.create(
         kind="daily",
         period="2026-12-01",

@@ -87,6 +87,18 @@ def test_every_web_rule_holds_a_reply_to_a_locked_topic_is_refused_with_the_reas
     assert "This topic is locked" in explanation.body_text
 
 
+def test_the_explanation_is_in_the_person_s_language(api_users, ana, ben):
+    ben.language = "es"
+    ben.save(update_fields=["language"])
+    topic = forums.topic_create(forum=api_users, by=ana, title="Scopes", body="Which scope?")
+    address = f"reply+{ReplyKey.objects.create(key='s' * 24, user=ben, topic=topic).key}@{DOMAIN}"
+    Topic.objects.filter(pk=topic.pk).update(is_locked=True)
+    message_receive(raw=mail_bytes(to=address, sender="ben@example.org"), recipient=address)
+    explanation = Delivery.objects.get(kind="inbound.refused")
+    assert explanation.subject == f"Su mensaje a {DOMAIN} no se publicó"
+    assert "Esta es una respuesta automática" in explanation.body_text
+
+
 def test_a_person_who_left_a_private_forum_cannot_reply_by_mail(ana, ben):
     from tests.factories.contributors import GroupFactory
     from tests.factories.forums import ForumFactory
