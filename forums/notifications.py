@@ -84,17 +84,21 @@ def post_ids_in(header: str) -> list[int]:
     return [int(pk) for pk, host in _MESSAGE_ID.findall(header or "") if host.lower() == domain]
 
 
+def topic_thread_headers(topic: Topic) -> dict[str, str]:
+    """A notice about a topic (not a post of it) answers the topic's first post."""
+    first = (
+        Post.objects.filter(topic_id=topic.pk, is_first=True).values_list("pk", flat=True).first()
+    )
+    if first is None:
+        return {}
+    return {"In-Reply-To": post_message_id(first), "References": post_message_id(first)}
+
+
 def thread_headers(post: Post) -> dict[str, str]:
     """Message-ID of a post's mail, and for a reply the topic's first post it answers."""
     headers = {"Message-ID": post_message_id(post.pk)}
     if not post.is_first:
-        first = (
-            Post.objects.filter(topic_id=post.topic_id, is_first=True)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if first is not None:
-            headers["In-Reply-To"] = headers["References"] = post_message_id(first)
+        headers.update(topic_thread_headers(post.topic))
     return headers
 
 

@@ -30,7 +30,13 @@ from forums.models import (
     Topic,
     Vote,
 )
-from forums.notifications import list_for_forum, post_notify
+from forums.notifications import (
+    list_for_forum,
+    post_notify,
+    reply_address,
+    reply_keys_for,
+    topic_thread_headers,
+)
 from mail.services import deliver, resubscribe
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -472,9 +478,12 @@ def idea_status_set(*, idea: Topic, by, status: str, note: str) -> IdeaStatusCha
     )
     idea.status, idea.status_note = status, note
     idea.save(update_fields=["status", "status_note"])
-    voters = get_user_model().objects.filter(pk__in=Vote.objects.filter(idea=idea).values("user"))
+    voters = list(
+        get_user_model().objects.filter(pk__in=Vote.objects.filter(idea=idea).values("user"))
+    )
+    keys = reply_keys_for(idea, [voter.pk for voter in voters if voter.email])
     deliver(
-        recipients=list(voters),
+        recipients=voters,
         kind="forums.idea_status",
         about=idea,
         period=str(change.pk),
@@ -483,6 +492,9 @@ def idea_status_set(*, idea: Topic, by, status: str, note: str) -> IdeaStatusCha
         template="forums/email/idea_status",
         context={"idea": idea, "change": change, "status": IdeaStatus(status).label},
         list_id="ideas",
+        # A voter answers the status in the idea's thread, by mail as on the page.
+        reply_to={pk: reply_address(key) for pk, key in keys.items()},
+        headers=topic_thread_headers(idea),
     )
     return change
 

@@ -89,3 +89,23 @@ def test_while_the_database_is_away_the_gateway_answers_451(gateway, api_users, 
     with _client(gateway) as client:
         client.mail("ana@example.org")
         assert client.rcpt(f"api-users@{DOMAIN}")[0] == 451
+
+
+def test_lmtp_answers_data_once_per_recipient(gateway, api_users, ana, ben):
+    """LMTP's DATA has one answer per accepted recipient (smtplib reads only the first:
+    the handler is asked directly)."""
+    import asyncio
+    from types import SimpleNamespace
+
+    topic = forums.topic_create(forum=api_users, by=ana, title="Scopes", body="Which scope?")
+    first = ReplyKey.objects.create(key="m" * 24, user=ben, topic=topic).key
+    second = ReplyKey.objects.create(key="n" * 24, user=ana, topic=topic).key
+    envelope = SimpleNamespace(
+        original_content=mail_bytes(to="x", sender="ben@example.org", text="Both."),
+        mail_from="ben@example.org",
+        rcpt_tos=[f"reply+{first}@{DOMAIN}", f"reply+{second}@{DOMAIN}"],
+    )
+    answer = asyncio.run(gateway.handler.handle_DATA(None, None, envelope))
+    # One mail, one Message-ID: posted for the first, a duplicate for the second.
+    assert answer.split("\r\n") == ["250 2.0.0 posted", "250 2.0.0 duplicate"]
+    assert topic.posts.count() == 2
