@@ -196,8 +196,8 @@ def message_receive(*, raw: bytes, recipient: str, envelope_from: str = "") -> R
         record.reason = "bounce_not_handled"
     else:
         try:
-            with transaction.atomic():
-                post, person = _post(received, target, record, raw)
+            # The forums' services are atomic: a refused post leaves nothing behind.
+            post, person = _post(received, target, record, raw)
         except _Refused as refused:
             record.reason, record.detail = refused.reason, refused.detail
             if refused.explain:
