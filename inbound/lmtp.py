@@ -39,6 +39,11 @@ def _in_thread(function, *args, **kwargs):
         raise
 
 
+def _sender(mail_from) -> str:
+    # aiosmtpd keeps MAIL FROM:<> as "<>" or "": both are the null sender.
+    return "" if not mail_from or mail_from.strip() == "<>" else mail_from
+
+
 class Handler:
     def __init__(self) -> None:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbound-db")
@@ -72,7 +77,7 @@ class Handler:
                     message_receive,
                     raw=raw,
                     recipient=recipient,
-                    envelope_from=envelope.mail_from or "",
+                    envelope_from=_sender(envelope.mail_from),
                 )
             except DatabaseError:
                 logger.warning("Database unreachable for a mail to %s", recipient, exc_info=True)

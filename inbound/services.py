@@ -165,8 +165,12 @@ def _post(received: parsing.Received, target: Target, record: InboundMessage, ra
 
 
 @transaction.atomic
-def message_receive(*, raw: bytes, recipient: str, envelope_from: str = "") -> Result:
-    """Process one received mail for one of our addresses (idempotent per Message-ID)."""
+def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = None) -> Result:
+    """Process one received mail for one of our addresses (idempotent per Message-ID).
+
+    ``envelope_from``: the SMTP sender; "" is the null sender of bounces and automatic
+    notices (dropped), None when unknown (``receive_mail``).
+    """
     if len(raw) > settings.INBOUND_MAX_BYTES:
         return Result(Outcome.REFUSED, "too_large")
     received = parsing.read(raw)
@@ -187,6 +191,8 @@ def message_receive(*, raw: bytes, recipient: str, envelope_from: str = "") -> R
     except IntegrityError:
         return Result("duplicate")
     loop = parsing.loop_reason(received.message, list_domain=settings.MAIL_LIST_ID_DOMAIN)
+    if envelope_from == "" and not loop:
+        loop = "null-sender"  # RFC 3834: never answer (nor post) a mail from <>
     target = recipient_target(recipient)
     if loop:
         record.outcome, record.reason = Outcome.DROPPED, loop

@@ -109,3 +109,13 @@ def test_lmtp_answers_data_once_per_recipient(gateway, api_users, ana, ben):
     # One mail, one Message-ID: posted for the first, a duplicate for the second.
     assert answer.split("\r\n") == ["250 2.0.0 posted", "250 2.0.0 duplicate"]
     assert topic.posts.count() == 2
+
+
+def test_a_mail_from_the_null_sender_is_dropped_never_posted(gateway, api_users, ana, ben):
+    topic = forums.topic_create(forum=api_users, by=ana, title="Scopes", body="Which scope?")
+    address = f"reply+{ReplyKey.objects.create(key='o' * 24, user=ben, topic=topic).key}@{DOMAIN}"
+    raw = mail_bytes(to=address, sender="ben@example.org", text="Delivery report.")
+    with _client(gateway) as client:
+        assert client.sendmail("", [address], raw) == {}
+    assert InboundMessage.objects.get().reason == "null-sender"
+    assert topic.posts.count() == 1

@@ -277,3 +277,30 @@ def test_receive_mail_feeds_a_file_through_the_same_processing(api_users, ana, t
     call_command("receive_mail", str(path))
     assert '"outcome": "posted"' in capsys.readouterr().out
     assert Topic.objects.get().title == "By command"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\x00\xff\xfe garbage without headers",
+        b"From: =?utf-8?q?broken\r\nSubject: =?unknown-8bit?b?////?=\r\n\r\n\xff\xfe",
+        b'From: <>\r\nContent-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\n'
+        b"Content-Type: text/html; charset=no-such-charset\r\n\r\n<p>hi\r\n--x--\r\n",
+    ],
+)
+def test_malformed_mail_is_recorded_and_never_raises(api_users, raw):
+    result = message_receive(raw=raw, recipient=f"api-users@{DOMAIN}", envelope_from="x@y.org")
+    assert result.outcome == "refused"
+    assert InboundMessage.objects.count() == 1
+
+
+def test_bench_inbound_prints_its_figures_last_and_leaves_nothing_behind(capsys):
+    import json
+
+    call_command("bench_inbound", messages=4)
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["messages"] == 4
+    assert figures["queries_per_message"] > 0
+    assert not Topic.objects.exists()
+    assert not InboundMessage.objects.exists()
