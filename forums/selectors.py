@@ -35,6 +35,7 @@ from forums.models import (
     IdeaStatus,
     IdeaStatusChange,
     Post,
+    ReplyKey,
     Subscription,
     Topic,
     Vote,
@@ -418,3 +419,35 @@ def activity_counts(user_ids: list[int]) -> dict[int, dict[str, int]]:
     ):
         counts[row["accepted_post__author_id"]]["accepted_answers"] = row["n"]
     return counts
+
+
+# --- mail in (the inbound gateway asks these) ----------------------------------------------
+
+
+def reply_key_find(key: str) -> ReplyKey | None:
+    """The live reply key ``key`` with its person, topic and forum; None if unknown or
+    revoked."""
+    if not key or len(key) > 32:
+        return None
+    return (
+        ReplyKey.objects.select_related("user", "topic__forum")
+        .filter(key=key.lower(), revoked_at__isnull=True)
+        .first()
+    )
+
+
+def forum_by_posting_address(local_part: str) -> Forum | None:
+    """The forum whose posting address is ``<slug>@MAIL_LIST_ID_DOMAIN``."""
+    return Forum.objects.filter(slug=local_part.lower()).first() if local_part else None
+
+
+def topic_of_posts(post_ids: list[int]) -> Topic | None:
+    """The topic of the last of these posts that exists (a reply's References, newest
+    last), with its forum."""
+    if not post_ids:
+        return None
+    found = dict(Post.objects.filter(pk__in=post_ids[-20:]).values_list("pk", "topic_id"))
+    for pk in reversed(post_ids):
+        if pk in found:
+            return Topic.objects.select_related("forum").filter(pk=found[pk]).first()
+    return None

@@ -75,8 +75,9 @@ from contributors.models import Membership as GroupMembership
 from events.models import Registration
 from forums import services as forums_services
 from forums.models import Flag, Forum, IdeaStatusChange, ModerationAction, Subscription
+from inbound.models import InboundMessage
 from mail import services as mail_services
-from mail.models import Delivery, DigestRun, Unsubscription
+from mail.models import BounceScore, Delivery, DigestRun, Unsubscription
 from orcid_community.celery import app as celery_app
 from orcid_community.celery import configure as configure_celery
 from tests.factories.accounts import TOTP_SECRET, UserFactory, person, with_two_factor
@@ -302,6 +303,9 @@ MATRIX: dict[str, Row] = {
     "events:session_held":                     Row(get=every(405), post=(403, 403, 403, 403, 403, 403, 403, 403, 409), kwargs={'slug': 'meeting', 'session_id': 'session'}, perm=("events.manage_programme",)),
     "mail:settings":                           Row(get=signed_in(200), post=signed_in(to("/mail/settings/")), data={'list': 'forums', 'receive': 'forums'}),
     "mail:unsubscribe":                        Row(get=every(200), kwargs={'token': 'unsubscribe_token'}),
+    # Turning mail on again for a bounced address: one's own verified address (none is
+    # posted here), or staff holding the permission.
+    "mail:bounce_enable":                      Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, to("/mail/settings/")), perm=("mail.enable_bouncing_address",)),
     # The undo of a one-click unsubscribe: its signed token is the proof, whoever sends it.
     "mail:unsubscribe_undo":                   Row(get=every(405), post=every(400)),
     # Open data (api/): read as an anonymous visitor whoever asks; what the public pages show.
@@ -507,6 +511,8 @@ ADMIN = {
     "forums.post": Admin("reply", add=NO, delete=NO),
     "forums.subscription": Admin("subscription", add=NO, delete=NO),
     "forums.topic": Admin("topic", add=NO, delete=NO),
+    "inbound.inboundmessage": Admin("inbound_message", add=NO, delete=NO),
+    "mail.bouncescore": Admin("bounce_score", add=NO, delete=NO),
     "mail.delivery": Admin("delivery", add=NO, delete=NO),
     "mail.digestrun": Admin("digest_run", add=NO, delete=NO),
     "mail.unsubscription": Admin("unsubscription", add=NO, delete=NO),
@@ -654,6 +660,7 @@ ACTIONS = {
     ("forums.topic", "unlock"): Action("topic", ("forums.moderate_forums",)),
     ("forums.topic", "pin"): Action("topic", ("forums.moderate_forums",)),
     ("forums.topic", "unpin"): Action("topic", ("forums.moderate_forums",)),
+    ("mail.bouncescore", "enable"): Action("bounce_score", ("mail.enable_bouncing_address",)),
     ("mail.delivery", "resend"): Action("delivery", ("mail.resend_delivery",)),
     ("mfa.authenticator", "delete_selected"): Action(
         "authenticator", ("mfa.delete_authenticator",)
@@ -696,6 +703,8 @@ ACTIONS.update(
             "forums.post": "reply",
             "forums.subscription": "subscription",
             "forums.topic": "topic",
+            "inbound.inboundmessage": "inbound_message",
+            "mail.bouncescore": "bounce_score",
             "mail.delivery": "delivery",
             "mail.digestrun": "digest_run",
             "mail.unsubscription": "unsubscription",
@@ -836,6 +845,19 @@ def build_world() -> SimpleNamespace:
         user_id=w.user.pk, list_id="forums-watched"
     )
     w.delivery = Delivery.objects.order_by("pk").first()
+    w.bounce_score = BounceScore.objects.create(
+        email=w.user.email.lower(),
+        score=5,
+        last_bounce_at=timezone.now(),
+        disabled_at=timezone.now(),
+    )
+    w.inbound_message = InboundMessage.objects.create(
+        message_id="<matrix@example.org>",
+        recipient="api-users@community.orcid.example",
+        raw=b"Subject: <b>hi</b>\r\n\r\nhello",
+        outcome="refused",
+        reason="unknown_sender",
+    )
     w.digest_run = DigestRun.objects.create(
         kind="daily",
         period="2026-12-01",

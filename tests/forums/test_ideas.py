@@ -6,7 +6,7 @@ from django.db import IntegrityError
 
 from core.errors import NotAllowed, RuleViolation
 from forums import services
-from forums.models import IdeaStatusChange, Subscription, Vote
+from forums.models import IdeaStatusChange, ReplyKey, Subscription, Vote
 from tests.factories.accounts import person
 from tests.factories.forums import IdeaFactory, VoteFactory
 
@@ -119,6 +119,13 @@ def test_staff_sets_a_status_with_a_note_shown_on_the_idea_and_mailed_to_voters(
     assert sorted(m.to[0] for m in mail.outbox) == sorted(v.email for v in voters)
     assert "Planned for Q3." in mail.outbox[0].body
     assert "planned" in mail.outbox[0].subject
+    # Each voter answers by mail in the idea's thread, through a reply address of their own.
+    for message in mail.outbox:
+        voter = next(v for v in voters if v.email == message.to[0])
+        key = ReplyKey.objects.get(user=voter, topic=idea).key
+        assert message.reply_to == [f"reply+{key}@community.orcid.example"]
+        first = idea.posts.get(is_first=True)
+        assert message.extra_headers["In-Reply-To"] == f"<post-{first.pk}@community.orcid.example>"
 
 
 def test_the_status_mail_shows_names_titles_and_notes_unescaped_in_its_text_part(
