@@ -2,8 +2,8 @@
 
 A database of its own (created and dropped here) on the PostgreSQL server of
 DATABASE_URL, a Redis database, an SMTP receiver in this process (aiosmtpd), and the
-web, worker and beat processes started with bin/stack — the same commands as
-docker-compose.yml. Every process started is stopped again, also when a test fails.
+web, worker, beat and inbound (the LMTP mail gateway) processes started with bin/stack —
+the same commands as docker-compose.yml. Every process started is stopped again, also when a test fails.
 
 The browser tests (tests/e2e) use it as it is; the fault drills (tests/drills) point its
 processes at a Redis server of their own and at proxies they can cut, with the mail
@@ -19,6 +19,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -135,7 +136,10 @@ class SmtpReceiver:
                 return "250 OK"
 
             async def handle_DATA(self, server, session, envelope):  # noqa: N802
-                receive(envelope.original_content or envelope.content)
+                # The envelope sender recorded as a final delivery does (RFC 5321 4.4):
+                # a bounce goes to it, so the mail tests read it from here.
+                return_path = f"Return-Path: <{envelope.mail_from or ''}>\r\n".encode()
+                receive(return_path + (envelope.original_content or envelope.content))
                 return "250 Message accepted for delivery"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -179,6 +183,8 @@ class Stack:
         self.page_cache_url = with_path(self.redis_url, "/8")
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        # The mail gateway's LMTP port (bin/stack inbound), where tests deliver mail.
+        self.lmtp_port = free_port()
         self.mailbox = Mailbox()
         self.smtp = SmtpReceiver(receive or self.mailbox.add)
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{prefix.replace('_', '-')}-"))
@@ -207,6 +213,8 @@ class Stack:
             "SITE_URL": self.base_url,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
+            "INBOUND_LMTP_HOST": "127.0.0.1",
+            "INBOUND_LMTP_PORT": str(self.lmtp_port),
             "WEB_CONCURRENCY": "2",
             "CELERY_CONCURRENCY": "2",
             "CELERY_BEAT_SCHEDULE_FILE": str(self.tmp / "celerybeat-schedule"),
@@ -302,6 +310,22 @@ class Stack:
             time.sleep(0.3)
         raise RuntimeError(f"worker not ready within {timeout}s:\n{self.log('worker')[-4000:]}")
 
+    def wait_inbound(self, timeout: float = 60) -> None:
+        """Wait until the mail gateway takes connections on its LMTP port."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes["inbound"].poll() is not None:
+                raise RuntimeError(f"inbound exited:\n{self.log('inbound')[-4000:]}")
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.lmtp_port), timeout=2),
+            ):
+                return
+            time.sleep(0.3)
+        raise RuntimeError(
+            f"inbound not listening within {timeout}s:\n{self.log('inbound')[-4000:]}"
+        )
+
     def start(self) -> Stack:
         self._admin(f'CREATE DATABASE "{self.name}"')
         import redis
@@ -314,7 +338,9 @@ class Stack:
         self.wait_healthy()
         self.spawn("worker")
         self.spawn("beat")
+        self.spawn("inbound")
         self.wait_worker()
+        self.wait_inbound()
         return self
 
     def stop(self) -> None:
