@@ -9,6 +9,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from email.message import EmailMessage
+from email.mime.message import MIMEMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from typing import Any, TypeVar
 
 import redis
@@ -187,3 +191,28 @@ def mail_bytes(
             data, maintype="application", subtype="octet-stream", filename=filename
         )
     return message.as_bytes(policy=policy.SMTP)  # CRLF line ends, as on the wire
+
+
+def bounce_report(*, to: str, failed: str, action: str = "failed", status: str = "5.1.1") -> bytes:
+    """An RFC 3464 delivery status notification, as a receiving server sends it."""
+    outer = MIMEMultipart("report", report_type="delivery-status")
+    outer["From"] = "MAILER-DAEMON@mx.example.net"
+    outer["To"] = to
+    outer["Subject"] = "Undelivered Mail Returned to Sender"
+    outer["Message-ID"] = f"<dsn-{failed}-{action}-{time.time()}@mx.example.net>"
+    outer["Auto-Submitted"] = "auto-replied"
+    outer.attach(MIMEText("Your message could not be delivered.\n"))
+    status_part = MIMEMultipart("delivery-status")
+    status_part.set_type("message/delivery-status")
+    per_message, per_recipient = EmailMessage(), EmailMessage()
+    per_message["Reporting-MTA"] = "dns; mx.example.net"
+    per_recipient["Final-Recipient"] = f"rfc822; {failed}"
+    per_recipient["Action"] = action
+    per_recipient["Status"] = status
+    per_recipient["Diagnostic-Code"] = f"smtp; {'550' if status[0] == '5' else '451'} {status}"
+    status_part.set_payload([per_message, per_recipient])
+    outer.attach(status_part)
+    original = EmailMessage()
+    original["Subject"] = "Notice"
+    outer.attach(MIMEMessage(original))
+    return outer.as_bytes()

@@ -19,10 +19,7 @@ import psycopg
 import pytest
 
 from tests.e2e.helpers import check_accessibility, screenshot
-from tests.helpers import broker_idle, wait_until
-
-# The RFC 3464 report a receiving server sends, as the gateway's own tests build it.
-from tests.inbound.test_bounces import report
+from tests.helpers import bounce_report, broker_idle, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -155,7 +152,7 @@ def test_a_watcher_replies_by_mail_and_a_bouncing_address_stops_getting_the_list
     bounce_to = str(to_cy["Return-Path"]).strip("<>")
     assert re.fullmatch(r"bounces\+\d+-[0-9a-f]+@[\w.-]+", bounce_to), bounce_to
     assert lmtp_deliver(
-        stack, sender="", recipient=bounce_to, raw=report(to=bounce_to, failed=CY)
+        stack, sender="", recipient=bounce_to, raw=bounce_report(to=bounce_to, failed=CY)
     ) == (250, "2.0.0 bounce")
 
     # At the stack's threshold (1) list mail to Cy stops; Ben still gets Ana's next post.

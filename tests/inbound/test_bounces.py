@@ -2,10 +2,6 @@
 scored against the address (Mailman's model) and list mail stops at the threshold."""
 
 from datetime import timedelta
-from email.message import EmailMessage
-from email.mime.message import MIMEMessage
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 
 import pytest
 from django.core import mail
@@ -16,6 +12,7 @@ from inbound.services import message_receive, recipient_target
 from mail import services
 from mail.models import BounceScore, Delivery
 from tests.factories.accounts import person
+from tests.helpers import bounce_report
 from tests.inbound.conftest import DOMAIN
 
 pytestmark = pytest.mark.django_db
@@ -35,34 +32,9 @@ def notify(people, *, about="test:1", list_id="tests"):
     )
 
 
-def report(*, to: str, failed: str, action: str = "failed", status: str = "5.1.1") -> bytes:
-    """An RFC 3464 delivery status notification, as a receiving server sends it."""
-    outer = MIMEMultipart("report", report_type="delivery-status")
-    outer["From"] = "MAILER-DAEMON@mx.example.net"
-    outer["To"] = to
-    outer["Subject"] = "Undelivered Mail Returned to Sender"
-    outer["Message-ID"] = f"<dsn-{failed}-{action}-{timezone.now().timestamp()}@mx.example.net>"
-    outer["Auto-Submitted"] = "auto-replied"
-    outer.attach(MIMEText("Your message could not be delivered.\n"))
-    status_part = MIMEMultipart("delivery-status")
-    status_part.set_type("message/delivery-status")
-    per_message, per_recipient = EmailMessage(), EmailMessage()
-    per_message["Reporting-MTA"] = "dns; mx.example.net"
-    per_recipient["Final-Recipient"] = f"rfc822; {failed}"
-    per_recipient["Action"] = action
-    per_recipient["Status"] = status
-    per_recipient["Diagnostic-Code"] = f"smtp; {'550' if status[0] == '5' else '451'} {status}"
-    status_part.set_payload([per_message, per_recipient])
-    outer.attach(status_part)
-    original = EmailMessage()
-    original["Subject"] = "Notice"
-    outer.attach(MIMEMessage(original))
-    return outer.as_bytes()
-
-
 def bounce(delivery: Delivery, **kwargs):
     address = services.bounce_address(delivery.pk)
-    raw = report(to=address, failed=delivery.to_email, **kwargs)
+    raw = bounce_report(to=address, failed=delivery.to_email, **kwargs)
     return message_receive(raw=raw, recipient=address, envelope_from="")
 
 
