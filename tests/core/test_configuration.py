@@ -252,8 +252,8 @@ def test_mail_retry_timings_span_days_unless_the_environment_sets_them():
 def test_docker_compose_names_every_service_and_uses_bin_stack():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"db", "redis", "web", "worker", "beat", "mail"} <= set(services)
-    for name in ("web", "worker", "beat"):
+    assert {"db", "redis", "web", "worker", "beat", "inbound", "mail"} <= set(services)
+    for name in ("web", "worker", "beat", "inbound"):
         assert services[name]["command"] == ["bin/stack", name]
     for name in ("db", "redis", "web", "mail"):
         assert "healthcheck" in services[name]
@@ -278,7 +278,7 @@ def test_docker_compose_keeps_cached_html_in_a_redis_of_its_own_that_evicts_free
 
 def test_readme_documents_the_stack_commands_and_every_variable():
     readme = (ROOT / "README.md").read_text()
-    for command in ("bin/stack web", "bin/stack worker", "bin/stack beat"):
+    for command in ("bin/stack web", "bin/stack worker", "bin/stack beat", "bin/stack inbound"):
         assert command in readme
     settings_source = (ROOT / "orcid_community" / "settings.py").read_text()
     import re
