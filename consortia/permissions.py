@@ -137,6 +137,24 @@ def can_see_member_documents(
     ) or is_member_contact(user, consortium, member_organization_ids=member_organization_ids)
 
 
+def can_see_contact_emails(
+    user,
+    consortium: Consortium,
+    *,
+    lead_contact_ids: Collection[int] | None = None,
+    member_organization_ids: Collection[int] | None = None,
+) -> bool:
+    """Whether every lead contact's email address is shown to ``user``: to the consortium's
+    lead contacts and the contacts of its active members, and to consortia staff. Everyone
+    else sees an address only if its contact chose to show it (``show_email``)."""
+    return can_see_member_documents(
+        user,
+        consortium,
+        lead_contact_ids=lead_contact_ids,
+        member_organization_ids=member_organization_ids,
+    ) or (getattr(user, "is_authenticated", False) and can_verify(user))
+
+
 def organizations_for_user(user) -> QuerySet[Organization]:
     """The organizations ``user`` may act for: they are a contact of it, and staff have not
     rejected its registration (an unverified one may be used while it waits)."""

@@ -300,6 +300,13 @@ DEFAULT_FROM_EMAIL = env.str(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in mail (and List-Unsubscribe) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where people write about their data, an accessibility problem or a moderator's decision
+# (the privacy notice, the accessibility statement and the forum rules name it).
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="community@orcid.org")
+# How long the records of settled mail deliveries and the IP addresses of sign-ins are
+# kept (days); the privacy notice states them and the scheduled purge obeys them.
+RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=90)
+RETENTION_SIGN_IN_IP_DAYS = env.int("RETENTION_SIGN_IN_IP_DAYS", default=30)
 MAIL_LIST_ID_DOMAIN = env.str("MAIL_LIST_ID_DOMAIN", default="community.orcid.example")
 # How sending is retried, like an MTA's queue (README, "Sending and retries"; `make drills`
 # sets these, CELERY_VISIBILITY_TIMEOUT and MAIL_SWEEP_SECONDS compressed, to run outages
@@ -455,6 +462,9 @@ if REDIS_URL:
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# Messages wait in the session, not in a cookie of their own: the portal sets only the
+# session, CSRF and language cookies, as the privacy notice says (/privacy/).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

@@ -1,6 +1,10 @@
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from core.pagecache import cached_page
 from events import selectors as event_selectors
@@ -33,3 +37,46 @@ def home(request: HttpRequest) -> HttpResponse:
         "api_topics": _latest_api_user_topics(),
     }
     return render(request, "core/home.html", context)
+
+
+# --- What the portal promises in public (footer, sign-up) ----------------------------------
+# Plain pages: no query of their own and no cache (the header's person comes from the
+# session). The periods they state are the settings the purge obeys, read here.
+
+# When the accessibility statement was last checked against the pages (change it with them).
+ACCESSIBILITY_REVIEWED = datetime.date(2026, 12, 7)
+
+
+def _retention_days() -> dict[str, int]:
+    """The retention periods the privacy notice states, in days, from the settings the
+    scheduled purge reads (README, "Configuration"), so the notice says what is done."""
+    return {
+        "deliveries": settings.RETENTION_DELIVERY_DAYS,
+        "sign_in_ips": settings.RETENTION_SIGN_IN_IP_DAYS,
+        "sessions": settings.SESSION_COOKIE_AGE // 86400,
+    }
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    context = {
+        "retention": _retention_days(),
+        "contact_email": settings.CONTACT_EMAIL,
+        "cookies": {
+            "session": settings.SESSION_COOKIE_NAME,
+            "csrf": settings.CSRF_COOKIE_NAME,
+            "language": settings.LANGUAGE_COOKIE_NAME,
+        },
+    }
+    return render(request, "core/privacy.html", context)
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    context = {"contact_email": settings.CONTACT_EMAIL, "reviewed": ACCESSIBILITY_REVIEWED}
+    return render(request, "core/accessibility.html", context)
+
+
+@require_GET
+def conduct(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/conduct.html", {"contact_email": settings.CONTACT_EMAIL})

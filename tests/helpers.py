@@ -140,3 +140,15 @@ def watch(user, mode, *, forum=None, topic=None):
     from forums import services as forums  # when called: see vote()
 
     return forums.subscription_set(by=user, mode=mode, forum=forum, topic=topic)
+
+
+def compile_catalogs() -> None:
+    """Compile the translation catalogs and drop what this process loaded before they existed
+    (a plain `pytest` on a fresh clone has no .mo files until now: English would stay cached)."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+    from django.utils.translation.reloader import translation_file_changed
+
+    call_command("compiletranslations", verbosity=0)
+    translation_file_changed(sender=None, file_path=Path("django.mo"))
