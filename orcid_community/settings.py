@@ -303,10 +303,6 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Where people write about their data, an accessibility problem or a moderator's decision
 # (the privacy notice, the accessibility statement and the forum rules name it).
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="community@orcid.org")
-# How long the records of settled mail deliveries and the IP addresses of sign-ins are
-# kept (days); the privacy notice states them and the scheduled purge obeys them.
-RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=90)
-RETENTION_SIGN_IN_IP_DAYS = env.int("RETENTION_SIGN_IN_IP_DAYS", default=30)
 MAIL_LIST_ID_DOMAIN = env.str("MAIL_LIST_ID_DOMAIN", default="community.orcid.example")
 # How sending is retried, like an MTA's queue (README, "Sending and retries"; `make drills`
 # sets these, CELERY_VISIBILITY_TIMEOUT and MAIL_SWEEP_SECONDS compressed, to run outages
@@ -507,6 +503,13 @@ RATE_LIMITS = {
 # within this many seconds of the first one's answer is sent where the first one was,
 # instead of making a second thing (core/submissions.py).
 DUPLICATE_SUBMISSION_SECONDS = env.int("DUPLICATE_SUBMISSION_SECONDS", default=30)
+
+# --- People's data -------------------------------------------------------------------------
+# README, "People's data": how long the link to a data export works, and how long delivery
+# records and the IP address of an agreement signature are kept (beat purges them daily).
+DATA_EXPORT_LINK_HOURS = env.int("DATA_EXPORT_LINK_HOURS", default=72)
+RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=180)
+RETENTION_IP_ADDRESS_DAYS = env.int("RETENTION_IP_ADDRESS_DAYS", default=365)
 
 # --- The domain's own numbers ---------------------------------------------------------------
 # OST nominations: the deadline defaults to 14 days after opening and may not be sooner

@@ -52,7 +52,7 @@ def _retention_days() -> dict[str, int]:
     scheduled purge reads (README, "Configuration"), so the notice says what is done."""
     return {
         "deliveries": settings.RETENTION_DELIVERY_DAYS,
-        "sign_in_ips": settings.RETENTION_SIGN_IN_IP_DAYS,
+        "signature_ips": settings.RETENTION_IP_ADDRESS_DAYS,
         "sessions": settings.SESSION_COOKIE_AGE // 86400,
     }
 
@@ -61,6 +61,7 @@ def _retention_days() -> dict[str, int]:
 def privacy(request: HttpRequest) -> HttpResponse:
     context = {
         "retention": _retention_days(),
+        "export_link_hours": settings.DATA_EXPORT_LINK_HOURS,
         "contact_email": settings.CONTACT_EMAIL,
         "cookies": {
             "session": settings.SESSION_COOKIE_NAME,

@@ -74,11 +74,13 @@ def test_the_sign_up_page_links_the_rules_and_the_privacy_notice(client):
 
 def test_the_privacy_notice_states_the_periods_the_settings_hold(client, settings):
     settings.RETENTION_DELIVERY_DAYS = 45
-    settings.RETENTION_SIGN_IN_IP_DAYS = 1
+    settings.RETENTION_IP_ADDRESS_DAYS = 1
+    settings.DATA_EXPORT_LINK_HOURS = 24
     settings.SESSION_COOKIE_AGE = 14 * 86400
     html = re.sub(r"\s+", " ", client.get("/privacy/").content.decode())
     assert "Mail delivery records are deleted 45 days after the message was sent." in html
-    assert "The IP addresses of sign-ins are deleted after 1 day." in html
+    assert "the IP address a signature was sent from is deleted 1 day after signing." in html
+    assert "a link to it that works for 24 hours." in html
     assert "A sign-in lasts at most 14 days" in html
 
 
