@@ -169,11 +169,8 @@ def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
     see_member_documents = can_manage or permissions.is_member_contact(
         user, consortium, member_organization_ids=member_organization_ids
     )
-    sees_every_email = see_member_documents or permissions.can_see_contact_emails(
-        user,
-        consortium,
-        lead_contact_ids=lead_contact_ids,
-        member_organization_ids=member_organization_ids,
+    sees_every_email = permissions.can_see_contact_emails(
+        user, consortium, sees_member_documents=see_member_documents
     )
     for contact in contacts:
         # The address this viewer may see ("" for none): the template shows it as is.
