@@ -10,7 +10,7 @@ class ForumsConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(): both import models, loadable only once the app registry is ready.
-        from forums.mail_settings import settings_context, settings_watch
+        from forums.mail_settings import settings_context, settings_save
         from forums.selectors import activity_counts
         from mail.lists import register_settings_section
         from mail.services import register_list
@@ -26,6 +26,6 @@ class ForumsConfig(AppConfig):
             "forums",
             template="forums/_mail_settings.html",
             context=settings_context,
-            actions={"watch": settings_watch},
+            save=settings_save,
             position=10,
         )
