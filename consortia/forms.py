@@ -188,7 +188,7 @@ class OrganizationSearchForm(forms.Form):
 
 class ContactEmailForm(forms.Form):
     show_email = forms.BooleanField(
-        label=_("Show my email address on the consortium page"), required=False
+        label=_("Show my email address to everyone on the consortium page"), required=False
     )
 
 

@@ -137,6 +137,29 @@ def can_see_member_documents(
     ) or is_member_contact(user, consortium, member_organization_ids=member_organization_ids)
 
 
+def can_see_contact_emails(
+    user,
+    consortium: Consortium,
+    *,
+    lead_contact_ids: Collection[int] | None = None,
+    member_organization_ids: Collection[int] | None = None,
+    sees_member_documents: bool | None = None,
+) -> bool:
+    """Whether every lead contact's email address is shown to ``user``: to those who see
+    the members' documents (the consortium's lead contacts, the contacts of its active
+    members, staff who manage every consortium) and to staff who verify organizations.
+    Everyone else sees an address only if its contact chose to show it (``show_email``).
+    ``sees_member_documents``: :func:`can_see_member_documents`, when the caller has it."""
+    if sees_member_documents is None:
+        sees_member_documents = can_see_member_documents(
+            user,
+            consortium,
+            lead_contact_ids=lead_contact_ids,
+            member_organization_ids=member_organization_ids,
+        )
+    return sees_member_documents or (getattr(user, "is_authenticated", False) and can_verify(user))
+
+
 def organizations_for_user(user) -> QuerySet[Organization]:
     """The organizations ``user`` may act for: they are a contact of it, and staff have not
     rejected its registration (an unverified one may be used while it waits)."""

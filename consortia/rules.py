@@ -65,7 +65,9 @@ def membership_shortfalls(*, kind: str, member_countries: Sequence[str]) -> list
                     % {
                         "largest": largest,
                         "count": count,
-                        "percent": largest * 100 // count,
+                        # Rounded up: a share just above the maximum never reads as the
+                        # maximum itself (18 of 21 is 86%, not 85%).
+                        "percent": -(-largest * 100 // count),
                         "country": countries.name(country) or country,
                         "maximum": MAXIMUM_SHARE_OF_ONE_COUNTRY,
                     }

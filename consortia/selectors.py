@@ -166,9 +166,18 @@ def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
     can_manage = permissions.can_manage_consortium(
         user, consortium, lead_contact_ids=lead_contact_ids
     )
+    member_organization_ids = {m.organization_id for m in members}
     see_member_documents = can_manage or permissions.is_member_contact(
-        user, consortium, member_organization_ids={m.organization_id for m in members}
+        user, consortium, member_organization_ids=member_organization_ids
     )
+    sees_every_email = permissions.can_see_contact_emails(
+        user, consortium, sees_member_documents=see_member_documents
+    )
+    for contact in contacts:
+        # The address this viewer may see ("" for none): the template shows it as is.
+        contact.visible_email = (
+            contact.user.email if (contact.show_email or sees_every_email) else ""
+        )
     documents = Document.objects.filter(consortium=consortium)
     if not see_member_documents:
         documents = documents.filter(visibility=Document.Visibility.PUBLIC)

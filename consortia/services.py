@@ -866,10 +866,24 @@ def consortium_propose(
         decided_by=by,
         decided_at=timezone.now(),
     )
-    # The checklist starts with every item open; the first one is done by proposing.
+    # The checklist starts with every item open but the first one ("Lead organization
+    # identified, with its main contact"): proposing did exactly that.
     items = list(ChecklistItem.objects.filter(is_active=True))
+    first = min(
+        (item for item in items if item.phase == ChecklistItem.Phase.PRE_AGREEMENT),
+        key=lambda item: (item.position, item.pk),
+        default=None,
+    )
+    now = timezone.now()
     ChecklistEntry.objects.bulk_create(
-        [ChecklistEntry(consortium=consortium, item=item) for item in items]
+        [
+            ChecklistEntry(consortium=consortium, item=item)
+            if item is not first
+            else ChecklistEntry(
+                consortium=consortium, item=item, done=True, done_by=by, done_at=now
+            )
+            for item in items
+        ]
     )
     deliver(
         recipients=_verifiers(),

@@ -760,6 +760,16 @@ def members_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{consortium.slug}-members.csv"'
     response["Cache-Control"] = "private, no-store"
     writer = csv.writer(response)
+    # The file leaves the permission check with whoever downloads it: it says who it is for.
+    writer.writerow(
+        [
+            _(
+                "Confidential: the contact details of the members of %(name)s, for its lead "
+                "contacts and ORCID staff only. Do not share this file."
+            )
+            % {"name": _csv_cell(consortium.name)}
+        ]
+    )
     writer.writerow(
         [
             _("Organization"),

@@ -312,15 +312,22 @@ def post_hide(*, post: Post, by, note: str = "") -> Post:
         Post.objects.select_for_update(of=("self",)).select_related("topic__forum").get(pk=post.pk)
     )
     _require_moderator(by, post.topic.forum)
-    post.is_hidden, post.hidden_reason = True, Post.HiddenReason.MODERATOR
-    post.save(update_fields=["is_hidden", "hidden_reason"])
+    _hide(post, Post.HiddenReason.MODERATOR)
     _resolve_flags(post, by, Flag.Resolution.UPHELD)
-    if post.topic.accepted_post_id == post.pk:
-        Topic.objects.filter(pk=post.topic_id).update(accepted_post=None)
-    topic_refresh(post.topic)
-    forum_refresh(post.topic.forum)
     _log(by, "hide", topic=post.topic, post=post, note=note)
     return post
+
+
+def _hide(post: Post, reason: str) -> None:
+    """Hide a locked post, whoever decided it (a moderator or three flags): a hidden post is
+    no longer its topic's accepted answer, and the counts follow."""
+    post.is_hidden, post.hidden_reason = True, reason
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    if post.topic.accepted_post_id == post.pk:
+        Topic.objects.filter(pk=post.topic_id).update(accepted_post=None)
+        post.topic.accepted_post = None
+    topic_refresh(post.topic)
+    forum_refresh(post.topic.forum)
 
 
 @transaction.atomic
@@ -410,10 +417,7 @@ def post_flag(*, post: Post, by, reason: str, note: str = "") -> Flag:
         raise RuleViolation(_("You have already flagged this post.")) from None
     flaggers = Flag.objects.filter(post=post, resolution="").values("user").distinct().count()
     if flaggers >= FLAGS_TO_HIDE:
-        post.is_hidden, post.hidden_reason = True, Post.HiddenReason.FLAGS
-        post.save(update_fields=["is_hidden", "hidden_reason"])
-        topic_refresh(post.topic)
-        forum_refresh(post.topic.forum)
+        _hide(post, Post.HiddenReason.FLAGS)
         action = _log(None, "hide_after_flags", topic=post.topic, post=post)
         _tell_author_hidden(post, action)
     return flag

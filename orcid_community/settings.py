@@ -307,6 +307,9 @@ DEFAULT_FROM_EMAIL = env.str(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in mail (and List-Unsubscribe) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where people write about their data, an accessibility problem or a moderator's decision
+# (the privacy notice, the accessibility statement and the forum rules name it).
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="community@orcid.org")
 MAIL_LIST_ID_DOMAIN = env.str("MAIL_LIST_ID_DOMAIN", default="community.orcid.example")
 # Mail in (README, "Mail in"): the gateway receives for MAIL_LIST_ID_DOMAIN over LMTP.
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)
@@ -486,6 +489,9 @@ if REDIS_URL:
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# Messages wait in the session, not in a cookie of their own: the portal sets only the
+# session, CSRF and language cookies, as the privacy notice says (/privacy/).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -528,6 +534,13 @@ RATE_LIMITS = {
 # within this many seconds of the first one's answer is sent where the first one was,
 # instead of making a second thing (core/submissions.py).
 DUPLICATE_SUBMISSION_SECONDS = env.int("DUPLICATE_SUBMISSION_SECONDS", default=30)
+
+# --- People's data -------------------------------------------------------------------------
+# README, "People's data": how long the link to a data export works, and how long delivery
+# records and the IP address of an agreement signature are kept (beat purges them daily).
+DATA_EXPORT_LINK_HOURS = env.int("DATA_EXPORT_LINK_HOURS", default=72)
+RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=180)
+RETENTION_IP_ADDRESS_DAYS = env.int("RETENTION_IP_ADDRESS_DAYS", default=365)
 
 # --- The domain's own numbers ---------------------------------------------------------------
 # OST nominations: the deadline defaults to 14 days after opening and may not be sooner

@@ -21,6 +21,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("healthz/", core_views.healthz),
     path("favicon.ico", core_views.favicon, name="favicon"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("conduct/", views.conduct, name="conduct"),
     # Before the admin's own: the admin signs in through the portal's sign-in (allauth).
     path("admin/login/", accounts_views.admin_login, name="admin_login"),
     # Before the admin's own too: "View on site" for what the person may see in the admin.

@@ -1,3 +1,6 @@
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
@@ -47,3 +50,47 @@ def home(request: HttpRequest) -> HttpResponse:
 def todo_page(request: HttpRequest) -> HttpResponse:
     """What waits for the signed-in person, each entry linking to where it is done."""
     return render(request, "todo.html", {"todo": todo.for_person(request.user)})
+
+
+# --- What the portal promises in public (footer, sign-up) ----------------------------------
+# Plain pages: no query of their own and no cache (the header's person comes from the
+# session). The periods they state are the settings the purge obeys, read here.
+
+# When the accessibility statement was last checked against the pages (change it with them).
+ACCESSIBILITY_REVIEWED = datetime.date(2026, 12, 7)
+
+
+def _retention_days() -> dict[str, int]:
+    """The retention periods the privacy notice states, in days, from the settings the
+    scheduled purge reads (README, "Configuration"), so the notice says what is done."""
+    return {
+        "deliveries": settings.RETENTION_DELIVERY_DAYS,
+        "signature_ips": settings.RETENTION_IP_ADDRESS_DAYS,
+        "sessions": settings.SESSION_COOKIE_AGE // 86400,
+    }
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    context = {
+        "retention": _retention_days(),
+        "export_link_hours": settings.DATA_EXPORT_LINK_HOURS,
+        "contact_email": settings.CONTACT_EMAIL,
+        "cookies": {
+            "session": settings.SESSION_COOKIE_NAME,
+            "csrf": settings.CSRF_COOKIE_NAME,
+            "language": settings.LANGUAGE_COOKIE_NAME,
+        },
+    }
+    return render(request, "core/privacy.html", context)
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    context = {"contact_email": settings.CONTACT_EMAIL, "reviewed": ACCESSIBILITY_REVIEWED}
+    return render(request, "core/accessibility.html", context)
+
+
+@require_GET
+def conduct(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/conduct.html", {"contact_email": settings.CONTACT_EMAIL})

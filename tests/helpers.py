@@ -216,3 +216,15 @@ def bounce_report(*, to: str, failed: str, action: str = "failed", status: str =
     original["Subject"] = "Notice"
     outer.attach(MIMEMessage(original))
     return outer.as_bytes()
+
+
+def compile_catalogs() -> None:
+    """Compile the translation catalogs and drop what this process loaded before they existed
+    (a plain `pytest` on a fresh clone has no .mo files until now: English would stay cached)."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+    from django.utils.translation.reloader import translation_file_changed
+
+    call_command("compiletranslations", verbosity=0)
+    translation_file_changed(sender=None, file_path=Path("django.mo"))

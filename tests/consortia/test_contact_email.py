@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from consortia import services
 from consortia.models import ConsortiumContact
 from tests.factories.accounts import UserFactory, staff_person, with_two_factor
 from tests.factories.consortia import (
@@ -95,3 +96,72 @@ def test_lead_contacts_and_staff_still_see_addresses_on_the_manage_page_and_in_t
         assert "ciara@ucc.example" in [
             cell for row in csv.reader(io.StringIO(export)) for cell in row
         ]
+
+
+# --- Who sees a contact's address on the consortium page (issue 20) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("anonymous", False),
+        ("outsider", False),
+        ("contact_of_a_requesting_organization", False),
+        ("contact_of_a_member", True),
+        ("other_lead_contact", True),
+        ("consortia_staff", True),
+        ("community_staff", False),
+    ],
+)
+def test_members_and_consortia_staff_see_every_contact_address_others_only_chosen_ones(
+    client, consortium, main, who, sees
+):
+    member = MembershipFactory(consortium=consortium, state="active")
+    requesting = MembershipFactory(consortium=consortium, state="requested")
+    people = {
+        "anonymous": None,
+        "outsider": UserFactory(),
+        "contact_of_a_requesting_organization": OrganizationContactFactory(
+            organization=requesting.organization
+        ).user,
+        "contact_of_a_member": OrganizationContactFactory(organization=member.organization).user,
+        "other_lead_contact": ConsortiumContactFactory(consortium=consortium).user,
+        "consortia_staff": staff_person("Consortia staff"),
+        "community_staff": staff_person("Community staff"),
+    }
+    if people[who] is not None:
+        client.force_login(people[who])
+    html = client.get("/consortia/irel/").content.decode()
+    assert "Fiona Murphy" in html
+    assert ('href="mailto:fiona@irel.example"' in html) is sees
+
+
+def test_a_member_stops_seeing_the_address_when_their_organization_leaves(client, consortium, main):
+    member = MembershipFactory(consortium=consortium, state="active")
+    contact = OrganizationContactFactory(organization=member.organization).user
+    client.force_login(contact)
+    assert "fiona@irel.example" in client.get("/consortia/irel/").content.decode()
+    services.membership_leave(membership=member, by=contact)
+    assert "fiona@irel.example" not in client.get("/consortia/irel/").content.decode()
+
+
+def test_the_export_says_at_its_top_who_it_is_for(client, consortium, main):
+    client.force_login(main.user)
+    export = client.get("/consortia/irel/manage/members.csv").content.decode()
+    first = next(csv.reader(io.StringIO(export)))
+    assert first == [
+        "Confidential: the contact details of the members of IReL ORCID, for its lead "
+        "contacts and ORCID staff only. Do not share this file."
+    ]
+
+
+@pytest.mark.parametrize("who", ["outsider", "contact_of_a_member", "community_staff"])
+def test_the_export_is_refused_to_members_outsiders_and_other_staff(client, consortium, main, who):
+    member = MembershipFactory(consortium=consortium, state="active")
+    people = {
+        "outsider": UserFactory(),
+        "contact_of_a_member": OrganizationContactFactory(organization=member.organization).user,
+        "community_staff": staff_person("Community staff"),
+    }
+    client.force_login(people[who])
+    assert client.get("/consortia/irel/manage/members.csv").status_code == 403

@@ -228,13 +228,18 @@ def test_the_csv_export_lists_members_with_their_contacts(client, consortium, le
     response = client.get("/consortia/irel/manage/members.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:3] == ["Organization", "ROR ID", "Country"]
+    assert rows[0] == [
+        "Confidential: the contact details of the members of IReL ORCID, for its lead "
+        "contacts and ORCID staff only. Do not share this file."
+    ]
+    assert rows[1][:3] == ["Organization", "ROR ID", "Country"]
     row = next(r for r in rows if "Ciara Contact" in r)
     assert row[0] == "'=HYPERLINK(evil)"  # not a formula in a spreadsheet
     assert row[1] == "https://ror.org/03265fv13"
     assert row[2] == "Ireland"
     assert row[-1] == "Technical contact"
-    assert len(rows) == 3  # header, lead organization (no contact), the member's contact
+    # the notice, the header, the lead organization (no contact), the member's contact
+    assert len(rows) == 4
 
 
 def test_lead_contacts_can_be_removed_but_not_the_last(client, consortium, lead):

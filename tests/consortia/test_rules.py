@@ -51,8 +51,24 @@ def test_more_than_85_percent_from_one_country_is_refused():
 def test_just_above_85_percent_is_refused():
     members = ["NO"] * 6 + ["SE"]  # 6 of 7 = 85.7%: also only 2 countries
     problems = membership_shortfalls(kind="regional", member_countries=members)
-    assert any("(85%) are in Norway" in p for p in problems)
+    assert any("(86%) are in Norway" in p for p in problems)
     assert any("2 countries" in p for p in problems)
+
+
+def test_the_refused_share_is_rounded_up_so_it_never_reads_as_the_maximum():
+    """18 of 21 is 85.7%: the message said "(85%) … no more than 85%"."""
+    members = ["NO"] * 18 + ["SE", "DK", "FI"]
+    problems = membership_shortfalls(kind="regional", member_countries=members)
+    assert problems == [
+        "18 of its 21 members (86%) are in Norway; a regional consortium may have no more "
+        "than 85% of its members in one country."
+    ]
+
+
+def test_a_share_a_hair_above_the_maximum_reads_above_it():
+    members = ["NO"] * 171 + ["SE"] * 15 + ["DK"] * 15  # 171 of 201 = 85.07%
+    problems = membership_shortfalls(kind="regional", member_countries=members)
+    assert "171 of its 201 members (86%)" in problems[0]
 
 
 def test_a_national_consortium_ignores_the_country_rules():

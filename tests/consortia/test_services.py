@@ -273,6 +273,39 @@ def test_proposing_makes_a_forming_consortium_with_its_checklist_and_lead_member
     assert consortium.checklist_entries.count() == ChecklistItem.objects.count() == 12
 
 
+def test_proposing_marks_the_first_checklist_item_done_and_leaves_the_others_open():
+    """Proposing names the lead organization and its main contact: item 1 is done by it."""
+    contact = OrganizationContactFactory(organization__country="NZ")
+    consortium = services.consortium_propose(
+        by=contact.user,
+        name="ORCID Aotearoa",
+        kind="national",
+        countries=["NZ"],
+        organization=contact.organization,
+    )
+    done = consortium.checklist_entries.filter(done=True).select_related("item")
+    assert [(e.item.title, e.done_by) for e in done] == [
+        ("Lead organization identified, with its main contact", contact.user)
+    ]
+    assert done.get().done_at is not None
+    assert consortium.checklist_entries.filter(done=False).count() == 11
+
+
+def test_proposing_marks_done_whichever_item_staff_put_first():
+    first = ChecklistItem.objects.get(title="Lead organization identified, with its main contact")
+    ChecklistItem.objects.filter(pk=first.pk).update(is_active=False)
+    contact = OrganizationContactFactory(organization__country="NZ")
+    consortium = services.consortium_propose(
+        by=contact.user,
+        name="ORCID Aotearoa",
+        kind="national",
+        countries=["NZ"],
+        organization=contact.organization,
+    )
+    done = consortium.checklist_entries.get(done=True)
+    assert done.item.title == "Funding model decided"
+
+
 def test_a_regional_consortium_region_is_derived_from_its_countries():
     contact = OrganizationContactFactory(organization__country="SG")
     consortium = services.consortium_propose(

@@ -141,13 +141,18 @@ def test_joining_the_steering_group_shows_review_in_the_cached_header(client):
 
 def test_a_waiting_message_is_shown_on_a_cached_page(client, topic):
     from django.contrib.messages import constants
-    from django.contrib.messages.storage.base import Message
-    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.contrib.messages.storage.session import SessionStorage
 
     url = topic.get_absolute_url()
     client.get(url)  # cached now
-    storage = CookieStorage(RequestFactory().get("/"))
-    client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Saved for you.")])
+    # Messages wait in the session (settings.MESSAGE_STORAGE: no cookie of their own).
+    session = client.session
+    request = RequestFactory().get("/")
+    request.session = session
+    storage = SessionStorage(request)
+    storage.add(constants.SUCCESS, "Saved for you.")
+    storage.update(None)
+    session.save()
     assert "Saved for you." in client.get(url).content.decode()
     # Shown once: the next visit is the cached page again, without it.
     assert "Saved for you." not in client.get(url).content.decode()

@@ -177,6 +177,10 @@ MATRIX: dict[str, Row] = {
     "healthz":                                 Row(get=every(200)),
     "healthz/":                                Row(get=every(200)),
     "favicon":                                 Row(get=every(200)),
+    # What the portal promises in public (issue 20): read by everyone, nothing to send.
+    "privacy":                                 Row(get=every(200), post=every(405)),
+    "accessibility":                           Row(get=every(200), post=every(405)),
+    "conduct":                                 Row(get=every(200), post=every(405)),
     "account_login":                           Row(get=(200, to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"))),
     "account_logout":                          Row(get=(to("/"), 200, 200, 200, 200, 200, 200, 200, 200)),
     "account_inactive":                        Row(get=every(200)),

@@ -82,7 +82,10 @@ def test_a_demo_person_shows_the_orcid_id_they_proved(stack, new_page):
     assert page.get_by_role("link", name=f"https://orcid.org/{orcid_id}").is_visible()
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/login/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/accounts/login/", "/accounts/signup/", "/privacy/", "/accessibility/", "/conduct/"],
+)
 def test_pages_have_no_serious_accessibility_violations(stack, new_page, path):
     page = new_page()
     page.goto(path)
@@ -90,4 +93,9 @@ def test_pages_have_no_serious_accessibility_violations(stack, new_page, path):
     screenshot(page, f"{path.strip('/') or 'home'}-desktop")
     phone = new_page("phone")
     phone.goto(path)
+    # The accessibility statement promises it: no sideways scrolling at a phone's width.
+    overflow = phone.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{path} at phone width is {overflow}px too wide"
     screenshot(phone, f"{path.strip('/') or 'home'}-phone")

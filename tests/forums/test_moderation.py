@@ -1,6 +1,9 @@
 """Moderators (staff, group chairs) hide, restore, lock, pin and move; flags form a queue."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.db import IntegrityError
 
@@ -8,7 +11,7 @@ from contributors.models import Membership
 from contributors.services import membership_add
 from core.errors import NotAllowed, RuleViolation
 from forums import services
-from forums.models import Flag, ModerationAction, Post
+from forums.models import Flag, ModerationAction, Post, Topic
 from tests.factories.accounts import person
 from tests.factories.contributors import GroupFactory
 
@@ -213,3 +216,31 @@ def test_hiding_the_accepted_answer_unmarks_it(topic, reply, author, staff):
     topic.refresh_from_db()
     assert topic.accepted_post is None
     assert Post.objects.filter(topic=topic, is_hidden=False).count() == 1
+
+
+def test_an_accepted_answer_hidden_by_three_flags_is_no_longer_the_accepted_answer(
+    client, forum, topic, reply, author
+):
+    services.answer_accept(post=reply, by=author)
+    for _ in range(3):
+        services.post_flag(post=reply, by=person(), reason="spam")
+    topic.refresh_from_db()
+    assert topic.accepted_post is None
+    assert topic.reply_count == 0
+    listing = client.get(forum.get_absolute_url()).content.decode()
+    assert "Token expired on read-public" in listing
+    assert ">answered<" not in listing
+    page = client.get(topic.get_absolute_url()).content.decode()
+    assert "accepted answer" not in page
+
+
+def test_the_migration_clears_accepted_answers_that_flags_hid_before_the_fix(topic, reply, author):
+    migration = importlib.import_module("forums.migrations.0005_hidden_accepted_answers")
+    services.answer_accept(post=reply, by=author)
+    Post.objects.filter(pk=reply.pk).update(is_hidden=True, hidden_reason="flags")
+    other = services.topic_create(forum=topic.forum, by=author, title="Still answered", body="x")
+    answer = services.post_create(topic=other, by=person(), body="This works.")
+    services.answer_accept(post=answer, by=author)
+    migration.clear_hidden_accepted_answers(apps, None)
+    assert Topic.objects.get(pk=topic.pk).accepted_post is None
+    assert Topic.objects.get(pk=other.pk).accepted_post == answer
