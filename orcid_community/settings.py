@@ -554,6 +554,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # aiosmtpd (the mail gateway) logs every SMTP command at INFO, addresses included: keep
+    # its warnings only (the gateway logs each mail's outcome itself).
+    "loggers": {"mail.log": {"level": "WARNING"}},
 }
 
 # --- Demo ---------------------------------------------------------------------------------
