@@ -96,9 +96,12 @@ def _sender(message) -> tuple[str, str]:
         raise _Malformed("no single From address")
     name, address = pairs[0]
     name = " ".join(name.split())
-    for marker in (" via ", " (via "):
-        if marker in name:
-            name = name.split(marker)[0].strip()
+    if " via " in name:
+        # Google Groups sent it From the group's address; the author's is kept aside.
+        name = name.split(" via ")[0].rstrip(" (")
+        original = getaddresses([parsing.header(message, "X-Original-Sender")])
+        if original and "@" in original[0][1]:
+            address = original[0][1]
     return address.strip().lower(), name.strip("\"' ")
 
 

@@ -286,3 +286,33 @@ def test_mail_text_is_shown_as_it_was_not_as_markdown():
     assert "# not a heading" in html
     assert "<blockquote>" in html
     assert "<br" in html
+
+
+def test_imported_topics_show_on_the_cached_forum_page_at_once(client, tmp_path, api_users):
+    assert "Token expiry" not in client.get("/forums/api-users/").content.decode()
+    _import(_thread(tmp_path))
+    page = client.get("/forums/api-users/").content.decode()
+    assert "Token expiry" in page
+    assert "Outside Olga" in page
+
+
+def test_a_mail_google_groups_sent_in_its_own_name_is_its_authors(tmp_path, api_users, ana):
+    rewritten = _mail(
+        "<g@x>",
+        "Scopes",
+        "Which scope?",
+        sender="'Ana Author' via ORCID API Users <orcid-api-users@googlegroups.com>",
+    )
+    rewritten["X-Original-Sender"] = "ana@example.org"
+    outside = _mail(
+        "<o@x>",
+        "Re: Scopes",
+        "/read-limited",
+        sender="'Olga' via ORCID API Users <orcid-api-users@googlegroups.com>",
+        in_reply_to="<g@x>",
+        when=datetime(2015, 3, 3, tzinfo=UTC),
+    )
+    _import(_mbox(tmp_path, [rewritten, outside]))
+    assert Post.objects.get(message_id="<g@x>").author == ana
+    olga = Post.objects.get(message_id="<o@x>")
+    assert (olga.author, olga.author_name) == (None, "Olga")
