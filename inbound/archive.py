@@ -69,6 +69,7 @@ class _Mail:
     key: str
     message_id: str
     date: datetime
+    parents: list[str]  # the Message-IDs it answers, nearest first
 
 
 class _Malformed(Exception):
@@ -128,7 +129,14 @@ def _scan(box: mailbox.mbox, summary: ImportSummary) -> list[_Mail]:
         try:
             raw = box.get_bytes(key)
             message = parsing.parse(raw)
-            mails.append(_Mail(key, parsing.message_id_of(message, raw), _date_of(message)))
+            mails.append(
+                _Mail(
+                    key,
+                    parsing.message_id_of(message, raw),
+                    _date_of(message),
+                    parsing.thread_references(message),
+                )
+            )
         except _Malformed as error:
             summary.malformed += 1
             summary.problems.append(f"message {summary.messages}: {error}")
@@ -136,7 +144,31 @@ def _scan(box: mailbox.mbox, summary: ImportSummary) -> list[_Mail]:
             summary.malformed += 1
             summary.problems.append(f"message {summary.messages}: unreadable ({error})")
     mails.sort(key=lambda mail: (mail.date, mail.key))
-    return mails
+    return _parents_first(mails)
+
+
+def _parents_first(mails: list[_Mail]) -> list[_Mail]:
+    """Oldest first, except that a mail comes after the mail it answers when that one is
+    in the archive too (a sender's clock may be wrong): a thread stays one topic."""
+    by_id = {mail.message_id: mail for mail in mails}
+    placed: set[str] = set()
+    ordered: list[_Mail] = []
+    for mail in mails:
+        chain: list[_Mail] = []
+        seen: set[str] = set()
+        current: _Mail | None = mail
+        while (
+            current is not None
+            and current.message_id not in placed
+            and current.message_id not in seen
+        ):
+            seen.add(current.message_id)
+            chain.append(current)
+            current = next((by_id[p] for p in current.parents if p in by_id), None)
+        for link in reversed(chain):
+            placed.add(link.message_id)
+            ordered.append(link)
+    return ordered
 
 
 def mbox_import(

@@ -316,3 +316,24 @@ def test_a_mail_google_groups_sent_in_its_own_name_is_its_authors(tmp_path, api_
     assert Post.objects.get(message_id="<g@x>").author == ana
     olga = Post.objects.get(message_id="<o@x>")
     assert (olga.author, olga.author_name) == (None, "Olga")
+
+
+def test_a_reply_dated_before_its_question_still_joins_its_topic(tmp_path, api_users):
+    path = _mbox(
+        tmp_path,
+        [
+            _mail("<late@x>", "Clock skew", "The question.", when=datetime(2015, 3, 2, tzinfo=UTC)),
+            _mail(
+                "<early@x>",
+                "Re: Clock skew",
+                "An answer from a wrong clock.",
+                when=datetime(2015, 3, 1, tzinfo=UTC),
+                in_reply_to="<late@x>",
+            ),
+        ],
+    )
+    stdout, _err = _import(path)
+    assert _last_json(stdout) == {"messages": 2, "topics": 1, "posts": 2, "skipped": 0}
+    first = Post.objects.get(is_first=True)
+    assert first.message_id == "<late@x>"
+    assert Post.objects.get(message_id="<early@x>").topic == first.topic
