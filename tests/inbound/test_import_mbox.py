@@ -337,3 +337,13 @@ def test_a_reply_dated_before_its_question_still_joins_its_topic(tmp_path, api_u
     first = Post.objects.get(is_first=True)
     assert first.message_id == "<late@x>"
     assert Post.objects.get(message_id="<early@x>").topic == first.topic
+
+
+def test_staff_find_an_imported_post_by_its_message_id_in_the_admin(client, tmp_path, api_users):
+    from tests.factories.accounts import staff_person
+
+    _import(_thread(tmp_path))
+    client.force_login(staff_person("Community staff"))
+    page = client.get("/admin/forums/post/", {"q": "<b@x>"}).content.decode()
+    assert "1 result" in page
+    assert "Support" in page
