@@ -347,3 +347,37 @@ def test_staff_find_an_imported_post_by_its_message_id_in_the_admin(client, tmp_
     page = client.get("/admin/forums/post/", {"q": "<b@x>"}).content.decode()
     assert "1 result" in page
     assert "Support" in page
+
+
+def test_only_the_portal_or_a_moderator_imports(api_users, ben):
+    from core.errors import NotAllowed
+    from forums import services
+
+    when = datetime(2015, 3, 2, tzinfo=UTC)
+    with pytest.raises(NotAllowed):
+        services.topic_import(
+            forum=api_users, by=ben, title="Mine", body="x", created_at=when, message_id="<m@x>"
+        )
+    topic = services.topic_import(
+        forum=api_users, by=None, title="Mine", body="x", created_at=when, message_id="<m@x>"
+    )
+    with pytest.raises(services.AlreadyImported):
+        services.post_import(topic=topic, by=None, body="y", created_at=when, message_id="<m@x>")
+    assert Post.objects.count() == 1
+
+
+def test_nothing_is_imported_into_the_ideas_forum(db):
+    from core.errors import RuleViolation
+    from forums import services
+    from tests.factories.forums import ForumFactory
+
+    ideas = ForumFactory(slug="ideas", name="iDeas", kind="ideas")
+    with pytest.raises(RuleViolation):
+        services.topic_import(
+            forum=ideas,
+            by=None,
+            title="An idea",
+            body="x",
+            created_at=datetime(2015, 3, 2, tzinfo=UTC),
+            message_id="<i@x>",
+        )
