@@ -137,9 +137,19 @@ class TopicAdmin(ModeratedAdmin):
 
 @admin.register(Post)
 class PostAdmin(ModeratedAdmin):
-    list_display = ["pk", "topic", "author", "created_at", "is_hidden", "hidden_reason"]
+    list_display = [
+        "pk",
+        "topic",
+        "author",
+        "author_name",
+        "created_at",
+        "is_hidden",
+        "hidden_reason",
+    ]
     list_filter = ["is_hidden", "hidden_reason"]
     list_select_related = ["topic", "author"]
+    # An imported post is found by the Message-ID of its mail.
+    search_fields = ["=message_id"]
     actions = [
         _moderation(
             "hide",

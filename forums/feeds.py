@@ -44,7 +44,7 @@ class ForumFeed(Feed):
         return first.body_html
 
     def item_author_name(self, topic: Topic) -> str:
-        return topic.author.display_name if topic.author else ""
+        return topic.author.display_name if topic.author else topic.author_name
 
     def item_pubdate(self, topic: Topic):
         return topic.created_at

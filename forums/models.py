@@ -110,11 +110,15 @@ class Topic(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # A topic imported from the list's archive whose author has no account: their name as
+    # the mail gave it (see Post.author_name).
+    author_name = models.CharField(_("author's name"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_post_at = models.DateTimeField(_("last post"), db_index=True)
     last_post_author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    last_post_author_name = models.CharField(max_length=200, blank=True, editable=False)
     reply_count = models.PositiveIntegerField(default=0)
     is_pinned = models.BooleanField(_("pinned"), default=False)
     is_locked = models.BooleanField(_("locked"), default=False)
@@ -178,6 +182,12 @@ class Post(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="forum_posts"
     )
+    # A post imported from the list's archive (``import_mbox``) by someone without an
+    # account: the name their mail gave (never their address), shown instead of a person.
+    author_name = models.CharField(_("author's name"), max_length=200, blank=True)
+    # The Message-ID of the mail an imported post came from: an archive imported twice
+    # is imported once. Empty for posts written here.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, editable=False)
     body = models.TextField(_("message"))
     # The sanitized HTML of ``body``, rendered by core.markdown when the post is saved.
     body_html = models.TextField(editable=False)
@@ -208,6 +218,11 @@ class Post(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["topic"], condition=models.Q(is_first=True), name="post_one_first_per_topic"
+            ),
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=~models.Q(message_id=""),
+                name="post_one_per_message_id",
             ),
         ]
 

@@ -451,3 +451,32 @@ def topic_of_posts(post_ids: list[int]) -> Topic | None:
         if pk in found:
             return Topic.objects.select_related("forum").filter(pk=found[pk]).first()
     return None
+
+
+def topic_by_pk(pk: int) -> Topic | None:
+    return Topic.objects.select_related("forum").filter(pk=pk).first()
+
+
+def forum_by_slug(slug: str) -> Forum | None:
+    return Forum.objects.filter(slug=slug).first() if slug else None
+
+
+def imported_topics(forum: Forum) -> tuple[dict[str, int], dict[int, str]]:
+    """What an archive import of ``forum`` finds already there, in two queries: the topic
+    of every imported Message-ID, and the title of every topic begun by an imported mail."""
+    by_message = dict(
+        Post.objects.filter(topic__forum=forum)
+        .exclude(message_id="")
+        .values_list("message_id", "topic_id")
+    )
+    titles = dict(
+        Topic.objects.filter(
+            forum=forum, posts__is_first=True, posts__message_id__gt=""
+        ).values_list("pk", "title")
+    )
+    return by_message, titles
+
+
+def imported_message_ids(message_ids: list[str]) -> set[str]:
+    """Which of these Message-IDs were imported already (into any forum)."""
+    return set(Post.objects.filter(message_id__in=message_ids).values_list("message_id", flat=True))

@@ -134,14 +134,15 @@ def topic_refresh(topic: Topic) -> None:
     """Recount a topic's replies and last post from its visible posts."""
     visible = Post.objects.filter(topic=topic, is_hidden=False)
     stats = visible.aggregate(n=Count("pk"), last=Max("created_at"))
-    last = visible.order_by("-created_at", "-pk").values_list("author_id", flat=True).first()
+    last = visible.order_by("-created_at", "-pk").values_list("author_id", "author_name").first()
     topic.reply_count = max(0, stats["n"] - 1)
     topic.last_post_at = stats["last"] or topic.created_at or timezone.now()
-    topic.last_post_author_id = last
+    topic.last_post_author_id, topic.last_post_author_name = last or (None, "")
     Topic.objects.filter(pk=topic.pk).update(
         reply_count=topic.reply_count,
         last_post_at=topic.last_post_at,
         last_post_author_id=topic.last_post_author_id,
+        last_post_author_name=topic.last_post_author_name,
     )
 
 
@@ -300,6 +301,140 @@ def answer_unaccept(*, topic: Topic, by) -> Topic:
     Topic.objects.filter(pk=topic.pk).update(accepted_post=None)
     topic.accepted_post = None
     return topic
+
+
+# --- the list's archive --------------------------------------------------------------------
+# ``import_mbox`` (inbound) brings the API Users list's history in through these two: the
+# original dates and authors are kept, and nothing is news: no mail to watchers, no
+# subscriptions, no rate limit (the authors are not posting now).
+
+
+class AlreadyImported(RuleViolation):
+    default_message = _("This message was imported already.")
+
+
+def _require_importer(by, forum: Forum) -> None:
+    # The portal itself (by=None: the command) or a moderator of the forum.
+    if by is not None:
+        _require_moderator(by, forum)
+
+
+def _import_author(author, author_name: str) -> str:
+    if author is not None:
+        return ""
+    return " ".join((author_name or "").translate(_UNWANTED).split())[:200]
+
+
+def _claim_message_id(message_id: str) -> str:
+    message_id = (message_id or "").strip()[:255]
+    if not message_id:
+        raise InvalidInput(_("An imported message needs its Message-ID."))
+    if Post.objects.filter(message_id=message_id).exists():
+        raise AlreadyImported()
+    return message_id
+
+
+def _imported_post(
+    *,
+    topic: Topic,
+    author,
+    author_name: str,
+    body: str,
+    message_id: str,
+    created_at,
+    is_first: bool,
+) -> Post:
+    post = Post.objects.create(
+        topic=topic,
+        author=author,
+        author_name=author_name,
+        message_id=message_id,
+        body=body,
+        body_html=render_markdown(body),
+        is_first=is_first,
+    )
+    # created_at is auto_now_add: the mail's date is written after the insert.
+    Post.objects.filter(pk=post.pk).update(created_at=created_at)
+    post.created_at = created_at
+    return post
+
+
+@transaction.atomic
+def topic_import(
+    *,
+    forum: Forum,
+    by,
+    title: str,
+    body: str,
+    created_at,
+    message_id: str,
+    author=None,
+    author_name: str = "",
+) -> Topic:
+    """Start a topic from a mail of the list's archive, dated as the mail; by a person
+    (``author``) or, without an account, by the name the mail gave (``author_name``)."""
+    _require_importer(by, forum)
+    if forum.is_ideas:
+        raise RuleViolation(_("A mail archive cannot be imported into the iDeas forum."))
+    title, body = _clean_title(title), _clean_body(body)
+    message_id = _claim_message_id(message_id)
+    author_name = _import_author(author, author_name)
+    topic = Topic.objects.create(
+        forum=forum,
+        title=title,
+        author=author,
+        author_name=author_name,
+        last_post_at=created_at,
+        last_post_author=author,
+        last_post_author_name=author_name,
+    )
+    Topic.objects.filter(pk=topic.pk).update(created_at=created_at)
+    topic.created_at = created_at
+    post = _imported_post(
+        topic=topic,
+        author=author,
+        author_name=author_name,
+        body=body,
+        message_id=message_id,
+        created_at=created_at,
+        is_first=True,
+    )
+    post_index(post, title)
+    topic_refresh(topic)
+    forum_refresh(forum)
+    return topic
+
+
+@transaction.atomic
+def post_import(
+    *,
+    topic: Topic,
+    by,
+    body: str,
+    created_at,
+    message_id: str,
+    author=None,
+    author_name: str = "",
+) -> Post:
+    """Add a reply from a mail of the list's archive to ``topic``, dated as the mail (a
+    locked topic takes it: this is history, not a new reply)."""
+    topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
+    _require_importer(by, topic.forum)
+    body = _clean_body(body)
+    message_id = _claim_message_id(message_id)
+    post = _imported_post(
+        topic=topic,
+        author=author,
+        author_name=_import_author(author, author_name),
+        body=body,
+        message_id=message_id,
+        created_at=created_at,
+        is_first=False,
+    )
+    post_index(post)
+    topic_refresh(topic)
+    forum_refresh(topic.forum)
+    return post
 
 
 # --- moderation ----------------------------------------------------------------------------

@@ -215,3 +215,73 @@ def topic_title(subject: str, *, forum_name: str = "") -> str:
     if forum_name:
         title = title.replace(f"[{forum_name}]", "")
     return _SUBJECT_PREFIX.sub("", title).strip()
+
+
+# A list's subject tags and reply prefixes, any number in any order: "Re: [api-users] Fwd:".
+_SUBJECT_NOISE = re.compile(
+    r"^\s*(?:(?:re|fwd?|aw|sv|vs|antw|r)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*|\[[^\]]*\]\s*)+",
+    re.IGNORECASE,
+)
+
+
+def subject_key(subject: str) -> str:
+    """A subject as threads compare it: without reply prefixes and list tags, case and
+    spacing folded ("Re: [api-users] Token  expiry" and "token expiry" are one)."""
+    return " ".join(_SUBJECT_NOISE.sub("", subject or "").split()).casefold()
+
+
+def is_reply_subject(subject: str) -> bool:
+    """Whether the subject says the mail answers another ("Re:" after any list tag)."""
+    stripped = re.sub(r"^\s*(\[[^\]]*\]\s*)+", "", subject or "")
+    return bool(re.match(r"\s*(re|aw|sv|vs|antw)\s*(\[\d+\])?\s*:", stripped, re.IGNORECASE))
+
+
+def clean_subject(subject: str) -> str:
+    """A topic's title from an archived mail's subject: prefixes and list tags left out."""
+    return " ".join(_SUBJECT_NOISE.sub("", subject or "").split())
+
+
+def thread_references(message: EmailMessage) -> list[str]:
+    """The Message-IDs a mail answers, nearest first: In-Reply-To, then References from
+    the last (its parent) to the first (the thread's start)."""
+    ids: list[str] = []
+    for name in ("In-Reply-To", "References"):
+        found = re.findall(r"<[^<>\s]+>", header(message, name))
+        ids.extend(found if name == "In-Reply-To" else reversed(found))
+    seen: set[str] = set()
+    return [i for i in ids if not (i in seen or seen.add(i))]
+
+
+# Markdown that a plain-text mail must not turn on by accident: inline marks anywhere,
+# block marks (headings, lists, rules, setext underlines such as a "-- " signature line)
+# at a line's start. A ">" at a line's start is the mail's own quoting: kept as a quote.
+_INLINE_MARKS = re.compile(r"([\\`*_\[\]<>|~#!&])")
+_LINE_START_MARK = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")
+
+
+def mail_text_as_markdown(text: str) -> str:
+    """A plain-text mail written as Markdown that shows it as it was: its line breaks,
+    its quoted lines (as quotes) and its characters, none read as Markdown."""
+    out: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        quote = re.match(r"^((?:\s{0,3}>)+ ?)", line)
+        prefix = quote.group(1).replace(" ", "") + " " if quote else ""
+        rest = line[quote.end() :] if quote else line
+        rest = _INLINE_MARKS.sub(r"\\\1", rest.rstrip())
+        rest = _LINE_START_MARK.sub(r"\1\\\2", rest)
+        # Indentation stays indentation (never a code block, where escapes would show).
+        indent = len(rest) - len(rest.lstrip(" \t"))
+        rest = rest[:indent].replace("\t", "    ").replace(" ", "&nbsp;") + rest[indent:]
+        out.append((prefix + rest).rstrip())
+    # A line break in a mail is a line break on the page: a backslash ends the line, except
+    # before a blank line or a change of quoting (where Markdown breaks anyway).
+    lines = []
+    for i, line in enumerate(out):
+        following = out[i + 1] if i + 1 < len(out) else ""
+        depth = len(line) - len(line.lstrip(">"))
+        next_depth = len(following) - len(following.lstrip(">"))
+        content = line.lstrip("> ")
+        if content and following.lstrip("> ") and depth == next_depth:
+            line += "\\"
+        lines.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -10,7 +10,7 @@ def clear_hidden_accepted_answers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("forums", "0007_merge_0005_reply_keys_0006_forum_english")]
+    dependencies = [("forums", "0008_imported_posts")]
 
     operations = [
         migrations.RunPython(clear_hidden_accepted_answers, migrations.RunPython.noop),
