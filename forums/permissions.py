@@ -7,7 +7,6 @@ Group membership and chairs are the contributors app's business: we ask its sele
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import timedelta
 
 from django.conf import settings

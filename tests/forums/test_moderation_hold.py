@@ -67,7 +67,8 @@ def test_a_new_person_s_reply_is_held_unseen_and_unmailed(
     client, topic, newcomer, watcher, reader, django_capture_on_commit_callbacks
 ):
     post = _held_reply(topic, newcomer, django_capture_on_commit_callbacks)
-    assert post.is_hidden and post.hidden_reason == Post.HiddenReason.HELD
+    assert post.is_hidden
+    assert post.hidden_reason == Post.HiddenReason.HELD
     assert mail.outbox == []
     client.force_login(reader)
     page = client.get(topic.get_absolute_url()).content.decode()
@@ -142,7 +143,8 @@ def test_reject_mails_the_author_the_moderator_s_reason_and_keeps_the_post_hidde
         )
     assert response.status_code == 302
     post.refresh_from_db()
-    assert post.is_hidden and post.hidden_reason == Post.HiddenReason.MODERATOR
+    assert post.is_hidden
+    assert post.hidden_reason == Post.HiddenReason.MODERATOR
     [told] = mail.outbox
     assert told.to == [newcomer.email]
     assert "Please ask <b>ORCID support</b>." in told.body
@@ -183,7 +185,8 @@ def test_trusted_people_post_at_once_as_today(
     with django_capture_on_commit_callbacks(execute=True):
         post = services.post_create(topic=topic, by=reader, body="Old hand")
         staff_post = services.post_create(topic=topic, by=staff, body="Staff")
-    assert not post.is_hidden and not staff_post.is_hidden
+    assert not post.is_hidden
+    assert not staff_post.is_hidden
     assert [m.to[0] for m in mail.outbox].count(watcher.email) == 2
 
 
