@@ -165,9 +165,12 @@ def is_first_mail_from(user, forum: Forum, address: str) -> bool:
 def post_is_held(user, forum: Forum, *, from_address: str = "") -> bool:
     """Whether a post of ``user`` in ``forum`` waits for a moderator before anyone else sees
     it or it is mailed (``from_address``: the sender of a post that came by mail)."""
-    if not forum_holds_new_posts(forum) or is_trusted_poster(user, forum):
+    if not forum_holds_new_posts(forum):
         return False
-    return is_new_poster(user) or is_first_mail_from(user, forum, from_address)
+    # The cheap questions first: an established person asks no more of the database.
+    if not (is_new_poster(user) or is_first_mail_from(user, forum, from_address)):
+        return False
+    return not is_trusted_poster(user, forum)
 
 
 def can_see_held_topic(user, topic: Topic) -> bool:

@@ -398,7 +398,11 @@ def post_approve(*, post: Post, by, trust: bool = False) -> Post:
     if not post.is_first and topic.is_held:
         raise RuleViolation(_("Approve the topic's first post first."))
     post.is_hidden, post.hidden_reason = False, Post.HiddenReason.NOT_HIDDEN
-    post.save(update_fields=["is_hidden", "hidden_reason"])
+    # Published now, as a list distributes a held message when it is approved: it takes
+    # its place after what others posted meanwhile, and the digests find it in their next
+    # period (they take the posts created in it).
+    post.created_at = timezone.now()
+    post.save(update_fields=["is_hidden", "hidden_reason", "created_at"])
     if post.is_first and topic.is_held:
         topic.is_held = False
         Topic.objects.filter(pk=topic.pk).update(is_held=False)

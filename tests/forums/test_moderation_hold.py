@@ -83,11 +83,13 @@ def test_approve_shows_the_post_and_mails_it_to_the_watchers_once(
 ):
     post = _held_reply(topic, newcomer, django_capture_on_commit_callbacks)
     client.force_login(staff)
+    before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/forums/p/{post.pk}/approve/", {"next": "queue"})
     assert response.status_code == 302
     post.refresh_from_db()
     assert not post.is_hidden
+    assert post.created_at >= before  # published now: the next digest period takes it
     # The forum's watcher and the topic's author (who watches their topic), once each.
     assert sorted(m.to[0] for m in mail.outbox) == sorted([watcher.email, author.email])
     assert "My first question" in mail.outbox[0].body
