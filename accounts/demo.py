@@ -1,11 +1,14 @@
 """Demo people for `manage.py seed_demo` (idempotent: keyed by email)."""
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import encrypt
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import ORCID, user_orcid_connect
@@ -72,6 +75,9 @@ def seed(stdout) -> dict[str, User]:
                 "name": name,
                 "affiliation": affiliation,
                 "is_staff": staff,
+                # The demo community is a year old: its people are not new to the forums
+                # (the API Users list holds new people's first posts for a moderator).
+                "date_joined": timezone.now() - timedelta(days=365),
             },
         )
         if created:

@@ -26,7 +26,7 @@ class ForumFeed(Feed):
 
     def items(self, forum: Forum):
         return (
-            Topic.objects.filter(forum=forum, merged_into__isnull=True)
+            Topic.objects.filter(forum=forum, merged_into__isnull=True, is_held=False)
             .select_related("author")
             .prefetch_related(
                 Prefetch("posts", queryset=Post.objects.filter(is_first=True), to_attr="first")

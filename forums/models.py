@@ -142,6 +142,9 @@ class Topic(models.Model):
         blank=True,
         related_name="merged_ideas",
     )
+    # A topic whose first post awaits a moderator (moderation hold): only its author and
+    # the forum's moderators see it until the post is approved.
+    is_held = models.BooleanField(_("awaiting moderation"), default=False)
 
     class Meta:
         verbose_name = _("topic")
@@ -177,6 +180,7 @@ class Post(models.Model):
         NOT_HIDDEN = "", _("not hidden")
         MODERATOR = "moderator", _("hidden by a moderator")
         FLAGS = "flags", _("hidden after flags, awaiting a moderator")
+        HELD = "held", _("awaiting moderation")
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(
@@ -198,6 +202,9 @@ class Post(models.Model):
     hidden_reason = models.CharField(
         max_length=16, choices=HiddenReason.choices, blank=True, default=""
     )
+    # The From address of a post that came by mail (the moderation hold of first mail
+    # from an address); blank for a post from the web.
+    from_address = models.CharField(max_length=320, blank=True, default="", editable=False)
     # PostgreSQL only (kept by the services, GIN-indexed by migration 0002); NULL on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -213,7 +220,7 @@ class Post(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(is_hidden=False, hidden_reason="")
-                | models.Q(is_hidden=True, hidden_reason__in=["moderator", "flags"]),
+                | models.Q(is_hidden=True, hidden_reason__in=["moderator", "flags", "held"]),
                 name="post_hidden_has_reason",
             ),
             models.UniqueConstraint(
@@ -409,3 +416,22 @@ class ReplyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.topic_id}"
+
+
+class TrustedPoster(models.Model):
+    """A person a moderator trusted ("approve and trust"): their posts are never held."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_trust"
+    )
+    trusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("trusted poster")
+        verbose_name_plural = _("trusted posters")
+
+    def __str__(self) -> str:
+        return str(self.user_id)

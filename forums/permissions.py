@@ -7,17 +7,23 @@ Group membership and chairs are the contributors app's business: we ask its sele
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.selectors import people_with_permission
-from accounts.staff import holds
+from accounts.staff import has_staff_powers, holds
 from contributors.permissions import can_review_nominations
-from contributors.selectors import current_group_roles, current_member_ids
+from contributors.selectors import (
+    current_group_roles,
+    current_member_ids,
+    has_verified_contribution,
+)
 from core.cache import local_version
-from forums.models import Forum, Post, Topic
+from forums.models import Forum, Post, Topic, TrustedPoster
 
 
 def _group_of(forum: Forum):
@@ -118,6 +124,64 @@ def can_post_in(user, forum: Forum) -> bool:
     return bool(user.is_authenticated and user.is_active and can_see_forum(user, forum))
 
 
+# --- moderation hold: one helper per rule ---------------------------------------------------
+# In the API Users list the posts of people the list does not know yet wait for a
+# moderator (forums.services.post_approve); from the web and by mail alike.
+
+
+def forum_holds_new_posts(forum: Forum) -> bool:
+    """The forums with a moderation hold: the ORCID API Users list."""
+    return forum.kind == Forum.Kind.API_USERS
+
+
+def is_trusted_poster(user, forum: Forum) -> bool:
+    """Staff, the forum's moderators and the people a moderator trusted are never held."""
+    if has_staff_powers(user) or can_moderate(user, forum):
+        return True
+    return TrustedPoster.objects.filter(user_id=user.pk).exists()
+
+
+def is_new_poster(user) -> bool:
+    """No verified contribution and an account younger than FORUMS_HOLD_NEW_ACCOUNT_DAYS."""
+    age = timedelta(days=settings.FORUMS_HOLD_NEW_ACCOUNT_DAYS)
+    if user.date_joined and timezone.now() - user.date_joined >= age:
+        return False
+    return not has_verified_contribution(user)
+
+
+def is_first_mail_from(user, forum: Forum, address: str) -> bool:
+    """A mail from an address none of ``user``'s shown posts in ``forum`` came from (asked
+    only with FORUMS_HOLD_FIRST_MAIL)."""
+    if not address or not settings.FORUMS_HOLD_FIRST_MAIL:
+        return False
+    return not Post.objects.filter(
+        author_id=user.pk,
+        topic__forum=forum,
+        from_address__iexact=address,
+        is_hidden=False,
+    ).exists()
+
+
+def post_is_held(user, forum: Forum, *, from_address: str = "") -> bool:
+    """Whether a post of ``user`` in ``forum`` waits for a moderator before anyone else sees
+    it or it is mailed (``from_address``: the sender of a post that came by mail)."""
+    if not forum_holds_new_posts(forum):
+        return False
+    # The cheap questions first: an established person asks no more of the database.
+    if not (is_new_poster(user) or is_first_mail_from(user, forum, from_address)):
+        return False
+    return not is_trusted_poster(user, forum)
+
+
+def can_see_held_topic(user, topic: Topic) -> bool:
+    """A topic awaiting moderation: its author and the forum's moderators."""
+    if not topic.is_held:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return topic.author_id == user.pk or can_moderate(user, topic.forum)
+
+
 def can_set_idea_status(user) -> bool:
     """Holders of forums.set_idea_status and steering-group members (asked of the
     contributors app)."""
@@ -200,6 +264,8 @@ def get_topic_for_user(user, topic_id: int) -> Topic:
     )
     if topic is None or not can_see_forum(user, topic.forum):
         raise Http404("No such topic.")
+    if not can_see_held_topic(user, topic):
+        raise Http404("No such topic.")
     return topic
 
 
@@ -208,6 +274,8 @@ def get_post_for_user(user, post_id: int) -> Post:
     if post is None or not can_see_forum(user, post.topic.forum):
         raise Http404("No such post.")
     if post.is_hidden and not can_see_hidden_post(user, post):
+        raise Http404("No such post.")
+    if not can_see_held_topic(user, post.topic):
         raise Http404("No such post.")
     return post
 

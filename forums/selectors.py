@@ -63,7 +63,7 @@ def forum_index(user) -> list[Forum]:
 
 def forum_topics(forum: Forum, *, page=1) -> Page:
     topics = (
-        Topic.objects.filter(forum=forum, merged_into__isnull=True)
+        Topic.objects.filter(forum=forum, merged_into__isnull=True, is_held=False)
         .select_related("author", "last_post_author")
         .order_by("-is_pinned", "-last_post_at", "-pk")
     )
@@ -73,7 +73,7 @@ def forum_topics(forum: Forum, *, page=1) -> Page:
 def latest_topics(forum: Forum, *, limit: int) -> list[Topic]:
     """The topics of ``forum`` with the latest posts, pinned or not (the home page)."""
     return list(
-        Topic.objects.filter(forum=forum, merged_into__isnull=True)
+        Topic.objects.filter(forum=forum, merged_into__isnull=True, is_held=False)
         .select_related("author", "last_post_author")
         .order_by("-last_post_at", "-pk")[:limit]
     )
@@ -198,12 +198,16 @@ def moderated_forums(user) -> list[Forum]:
     return list(permissions.moderated_forums(user))
 
 
+_TO_REVIEW = (Post.HiddenReason.FLAGS, Post.HiddenReason.HELD)
+
+
 def moderation_queue(user) -> list[Post]:
-    """Posts with open flags, or hidden after flags, in the forums ``user`` moderates."""
+    """Posts with open flags, hidden after flags, or awaiting moderation (the hold of new
+    people's posts) in the forums ``user`` moderates."""
     forums = moderated_forums(user)
     return list(
         Post.objects.filter(topic__forum__in=forums)
-        .filter(Q(flags__resolution="") | Q(hidden_reason=Post.HiddenReason.FLAGS))
+        .filter(Q(flags__resolution="") | Q(hidden_reason__in=_TO_REVIEW))
         .annotate(open_flags=Count("flags", filter=Q(flags__resolution=""), distinct=True))
         .select_related("topic", "topic__forum", "author")
         .prefetch_related("flags")
@@ -214,11 +218,12 @@ def moderation_queue(user) -> list[Post]:
 
 def posts_to_moderate(user) -> QuerySet[Post]:
     """What moderation_queue shows, as a query set for the to-do page: posts with open
-    flags, or hidden after flags, in the forums ``user`` moderates; the oldest first."""
+    flags, hidden after flags, or awaiting moderation, in the forums ``user`` moderates;
+    the oldest first."""
     open_flags = Flag.objects.filter(post=OuterRef("pk"), resolution=Flag.Resolution.OPEN)
     return (
         Post.objects.filter(topic__forum__in=permissions.moderated_forums(user))
-        .filter(Q(Exists(open_flags)) | Q(hidden_reason=Post.HiddenReason.FLAGS))
+        .filter(Q(Exists(open_flags)) | Q(hidden_reason__in=_TO_REVIEW))
         .select_related("topic", "topic__forum", "author")
         .order_by("created_at", "pk")
     )

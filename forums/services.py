@@ -29,6 +29,7 @@ from forums.models import (
     ReplyKey,
     Subscription,
     Topic,
+    TrustedPoster,
     Vote,
 )
 from forums.notifications import (
@@ -148,7 +149,7 @@ def topic_refresh(topic: Topic) -> None:
 
 def forum_refresh(forum: Forum) -> None:
     """Recount a forum's topics, posts and last post."""
-    topics = Topic.objects.filter(forum=forum, merged_into__isnull=True)
+    topics = Topic.objects.filter(forum=forum, merged_into__isnull=True, is_held=False)
     stats = topics.aggregate(
         n=Count("pk", distinct=True), replies=Count("posts", filter=Q(posts__is_hidden=False))
     )
@@ -209,13 +210,23 @@ def forum_create(
 # --- topics and posts ----------------------------------------------------------------------
 
 
+def _held(held: bool) -> dict:
+    """The fields of a new post, held for a moderator or not."""
+    if held:
+        return {"is_hidden": True, "hidden_reason": Post.HiddenReason.HELD}
+    return {}
+
+
 @transaction.atomic
-def topic_create(*, forum: Forum, by, title: str, body: str) -> Topic:
-    """Start a topic (an idea in the iDeas forum); its author watches it."""
+def topic_create(*, forum: Forum, by, title: str, body: str, from_address: str = "") -> Topic:
+    """Start a topic (an idea in the iDeas forum); its author watches it. A new person's
+    topic in the API Users list waits for a moderator (``from_address``: the sender of a
+    topic that came by mail)."""
     if not permissions.can_post_in(by, forum):
         raise NotAllowed(_("You cannot post in this forum."))
     title, body = _clean_title(title), _clean_body(body)
     _check_rate_limit(by)
+    held = permissions.post_is_held(by, forum, from_address=from_address)
     now = timezone.now()
     topic = Topic.objects.create(
         forum=forum,
@@ -224,20 +235,29 @@ def topic_create(*, forum: Forum, by, title: str, body: str) -> Topic:
         last_post_at=now,
         last_post_author=by,
         status=IdeaStatus.NEW if forum.is_ideas else "",
+        is_held=held,
     )
     post = Post.objects.create(
-        topic=topic, author=by, body=body, body_html=render_markdown(body), is_first=True
+        topic=topic,
+        author=by,
+        body=body,
+        body_html=render_markdown(body),
+        is_first=True,
+        from_address=from_address[:320],
+        **_held(held),
     )
     post_index(post, title)
     Subscription.objects.get_or_create(user=by, topic=topic)
     forum_refresh(forum)
-    post_notify(post=post)  # mail of watchers in mode "each", written with the post
+    if not held:
+        post_notify(post=post)  # mail of watchers in mode "each", written with the post
     return topic
 
 
 @transaction.atomic
-def post_create(*, topic: Topic, by, body: str) -> Post:
-    """Reply to a topic."""
+def post_create(*, topic: Topic, by, body: str, from_address: str = "") -> Post:
+    """Reply to a topic. A new person's reply in the API Users list waits for a moderator
+    (``from_address``: the sender of a reply that came by mail)."""
     # Lock the topic row: a lock or a move by a moderator cannot cross a reply.
     topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
     if not permissions.can_post_in(by, topic.forum):
@@ -248,11 +268,20 @@ def post_create(*, topic: Topic, by, body: str) -> Post:
         raise RuleViolation(_("This idea was merged into another one; reply there."))
     body = _clean_body(body)
     _check_rate_limit(by)
-    post = Post.objects.create(topic=topic, author=by, body=body, body_html=render_markdown(body))
+    held = permissions.post_is_held(by, topic.forum, from_address=from_address)
+    post = Post.objects.create(
+        topic=topic,
+        author=by,
+        body=body,
+        body_html=render_markdown(body),
+        from_address=from_address[:320],
+        **_held(held),
+    )
     post_index(post)
     topic_refresh(topic)
     forum_refresh(topic.forum)
-    post_notify(post=post)  # mail of watchers in mode "each", written with the post
+    if not held:
+        post_notify(post=post)  # mail of watchers in mode "each", written with the post
     return post
 
 
@@ -447,6 +476,7 @@ def post_hide(*, post: Post, by, note: str = "") -> Post:
         Post.objects.select_for_update(of=("self",)).select_related("topic__forum").get(pk=post.pk)
     )
     _require_moderator(by, post.topic.forum)
+    _refuse_held(post)
     _hide(post, Post.HiddenReason.MODERATOR)
     _resolve_flags(post, by, Flag.Resolution.UPHELD)
     _log(by, "hide", topic=post.topic, post=post, note=note)
@@ -472,12 +502,91 @@ def post_restore(*, post: Post, by, note: str = "") -> Post:
         Post.objects.select_for_update(of=("self",)).select_related("topic__forum").get(pk=post.pk)
     )
     _require_moderator(by, post.topic.forum)
+    _refuse_held(post)
     post.is_hidden, post.hidden_reason = False, Post.HiddenReason.NOT_HIDDEN
     post.save(update_fields=["is_hidden", "hidden_reason"])
     _resolve_flags(post, by, Flag.Resolution.DISMISSED)
     topic_refresh(post.topic)
     forum_refresh(post.topic.forum)
     _log(by, "restore", topic=post.topic, post=post, note=note)
+    return post
+
+
+def _refuse_held(post: Post) -> None:
+    # A held post is approved (and mailed) or rejected (and its author told), never merely
+    # shown or hidden.
+    if post.hidden_reason == Post.HiddenReason.HELD:
+        raise RuleViolation(_("This post awaits moderation: approve or reject it."))
+
+
+def _lock_held(post: Post, by) -> Post:
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("topic__forum", "author")
+        .get(pk=post.pk)
+    )
+    _require_moderator(by, post.topic.forum)
+    if post.hidden_reason != Post.HiddenReason.HELD:
+        raise RuleViolation(_("This post does not await moderation."))
+    return post
+
+
+@transaction.atomic
+def post_approve(*, post: Post, by, trust: bool = False) -> Post:
+    """Approve a held post: it is shown and mailed to the watchers, once. With ``trust``,
+    its author's later posts are never held (one action: "approve and trust")."""
+    post = _lock_held(post, by)
+    topic = post.topic
+    if not post.is_first and topic.is_held:
+        raise RuleViolation(_("Approve the topic's first post first."))
+    post.is_hidden, post.hidden_reason = False, Post.HiddenReason.NOT_HIDDEN
+    # Published now, as a list distributes a held message when it is approved: it takes
+    # its place after what others posted meanwhile, and the digests find it in their next
+    # period (they take the posts created in it).
+    post.created_at = timezone.now()
+    post.save(update_fields=["is_hidden", "hidden_reason", "created_at"])
+    if post.is_first and topic.is_held:
+        topic.is_held = False
+        Topic.objects.filter(pk=topic.pk).update(is_held=False)
+    topic_refresh(topic)
+    forum_refresh(topic.forum)
+    _log(by, "approve", topic=topic, post=post)
+    if trust and post.author is not None:
+        TrustedPoster.objects.get_or_create(user=post.author, defaults={"trusted_by": by})
+        _log(by, "trust", topic=topic, post=post)
+    post_notify(post=post)  # the mail the hold kept back, sent after commit
+    return post
+
+
+REJECT_REASON_MAX = 2000
+
+
+@transaction.atomic
+def post_reject(*, post: Post, by, reason: str) -> Post:
+    """Reject a held post: it stays hidden and its author is mailed the moderator's reason."""
+    post = _lock_held(post, by)
+    reason = (reason or "").replace("\x00", "").strip()
+    if not reason:
+        raise InvalidInput(_("Tell the author why their message is rejected."))
+    if len(reason) > REJECT_REASON_MAX:
+        raise InvalidInput(
+            _("A reason has at most %(max)d characters.") % {"max": REJECT_REASON_MAX}
+        )
+    post.hidden_reason = Post.HiddenReason.MODERATOR
+    post.save(update_fields=["hidden_reason"])
+    action = _log(by, "reject", topic=post.topic, post=post, note=reason)
+    if post.author is not None:
+        deliver(
+            recipients=[post.author],
+            kind="forums.post_rejected",
+            about=post,
+            period=str(action.pk),
+            subject=_("Your message “%(title)s” was not published"),
+            subject_params={"title": post.topic.title},
+            template="forums/email/post_rejected",
+            context={"post": post, "topic": post.topic, "reason": reason},
+            list_id="forums",
+        )
     return post
 
 

@@ -221,7 +221,10 @@ def topic_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 form_error(form, error)
                 status = error.status_code
             else:
-                messages.success(request, _("Your topic is published."))
+                if topic.is_held:
+                    messages.info(request, _("Your topic awaits a moderator's approval."))
+                else:
+                    messages.success(request, _("Your topic is published."))
                 return redirect(topic)
         else:
             status = 400
@@ -244,6 +247,8 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
             form_error(form, error)
             status = error.status_code
         else:
+            if post.hidden_reason == Post.HiddenReason.HELD:
+                messages.info(request, _("Your reply awaits a moderator's approval."))
             return redirect(_post_url(post))
     return render(request, "forums/reply_form.html", {"topic": topic, "form": form}, status=status)
 
@@ -310,6 +315,29 @@ def post_moderate(request: HttpRequest, post_id: int, action: str) -> HttpRespon
     if request.POST.get("next") == "queue":
         return redirect("forums:moderation")
     return redirect(_post_url(post))
+
+
+@login_required
+@require_POST
+def post_approve(request: HttpRequest, post_id: int, trust: bool = False) -> HttpResponse:
+    post = permissions.get_post_for_user(request.user, post_id)
+    services.post_approve(post=post, by=request.user, trust=trust)
+    if trust:
+        messages.success(request, _("The post is approved and its author trusted."))
+    else:
+        messages.success(request, _("The post is approved and mailed to the list."))
+    if request.POST.get("next") == "queue":
+        return redirect("forums:moderation")
+    return redirect(_post_url(post))
+
+
+@login_required
+@require_POST
+def post_reject(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = permissions.get_post_for_user(request.user, post_id)
+    services.post_reject(post=post, by=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, _("The post is rejected and its author told why."))
+    return redirect("forums:moderation")
 
 
 @login_required

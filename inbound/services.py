@@ -145,7 +145,10 @@ def _post(received: parsing.Received, target: Target, record: InboundMessage, ra
         if not owns_verified_email(key.user, received.from_address):
             raise _Refused("not_the_recipient", explain=True)
         return forum_services.post_create(
-            topic=key.topic, by=key.user, body=_body(received)
+            topic=key.topic,
+            by=key.user,
+            body=_body(received),
+            from_address=received.from_address,
         ), key.user
     forum = target.forum
     verdict = authenticate(
@@ -163,9 +166,18 @@ def _post(received: parsing.Received, target: Target, record: InboundMessage, ra
     record.user = person
     topic = forum_selectors.topic_of_posts(post_ids_in(received.thread_ids))
     if topic is not None and topic.forum_id == forum.pk:
-        return forum_services.post_create(topic=topic, by=person, body=_body(received)), person
+        post = forum_services.post_create(
+            topic=topic, by=person, body=_body(received), from_address=received.from_address
+        )
+        return post, person
     title = parsing.topic_title(received.subject, forum_name=forum.name)
-    created = forum_services.topic_create(forum=forum, by=person, title=title, body=_body(received))
+    created = forum_services.topic_create(
+        forum=forum,
+        by=person,
+        title=title,
+        body=_body(received),
+        from_address=received.from_address,
+    )
     return created.posts.get(is_first=True), person
 
 

@@ -315,6 +315,11 @@ MAIL_LIST_ID_DOMAIN = env.str("MAIL_LIST_ID_DOMAIN", default="community.orcid.ex
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)
 INBOUND_LMTP_HOST = env.str("INBOUND_LMTP_HOST", default="127.0.0.1")
 INBOUND_LMTP_PORT = env.int("INBOUND_LMTP_PORT", default=8024)
+# Moderation hold (README, "Forums"): in the API Users list, the posts of people without a
+# verified contribution whose account is younger than this wait for a moderator; with
+# FORUMS_HOLD_FIRST_MAIL, so does the first mail from each address of anyone not trusted.
+FORUMS_HOLD_NEW_ACCOUNT_DAYS = env.int("FORUMS_HOLD_NEW_ACCOUNT_DAYS", default=3)
+FORUMS_HOLD_FIRST_MAIL = env.bool("FORUMS_HOLD_FIRST_MAIL", default=False)
 # The authserv-id of the receiving mail server(s) whose Authentication-Results is believed.
 INBOUND_TRUSTED_AUTHSERV_IDS = env.list("INBOUND_TRUSTED_AUTHSERV_IDS", default=[])
 # How sending is retried, like an MTA's queue (README, "Sending and retries"; `make drills`

@@ -289,6 +289,11 @@ MATRIX: dict[str, Row] = {
     "forums:post_accept":                      Row(get=signed_in(405), post=(LOGIN, to("{topic}?page=1#post-{reply.pk}"), 403, 403, 403, 403, 403, 403, to("{topic}?page=1#post-{reply.pk}")), kwargs={'post_id': 'reply'}, perm=("forums.moderate_forums",)),
     "forums:post_hide":                        Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, to("{topic}?page=1#post-{reply.pk}")), kwargs={'post_id': 'reply'}, perm=("forums.moderate_forums",)),
     "forums:post_restore":                     Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, to("{topic}?page=1#post-{reply.pk}")), kwargs={'post_id': 'reply'}, perm=("forums.moderate_forums",)),
+    # The reply is shown, not held: moderators are told so (409); the hold itself is in
+    # tests/forums/test_moderation_hold.py.
+    "forums:post_approve":                     Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, 409), kwargs={'post_id': 'reply'}, perm=("forums.moderate_forums",)),
+    "forums:post_approve_trust":               Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, 409), kwargs={'post_id': 'reply'}, perm=("forums.moderate_forums",)),
+    "forums:post_reject":                      Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, 409), kwargs={'post_id': 'reply'}, perm=("forums.moderate_forums",), data={'reason': 'Off topic.'}),
     "forums:forum":                            Row(get=every(200), kwargs={'forum_slug': 'forum'}),
     "forums:topic_create":                     Row(get=signed_in(200), post=signed_in(400), kwargs={'forum_slug': 'forum'}),
     "forums:feed":                             Row(get=every(200), kwargs={'forum_slug': 'forum'}),

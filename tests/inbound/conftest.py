@@ -29,3 +29,10 @@ def ana(db):
 @pytest.fixture
 def ben(db):
     return person(name="Ben Reader", email="ben@example.org")
+
+
+@pytest.fixture
+def staff_user(db):
+    from tests.factories.accounts import staff_person
+
+    return staff_person()
