@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
-from accounts.models import User
+from accounts.models import DataExport, User
 
 
 def people_with_permission(perm: str) -> QuerySet[User]:
@@ -22,3 +22,13 @@ def people_with_permission(perm: str) -> QuerySet[User]:
         )
         .distinct()
     )
+
+
+def latest_data_export(user) -> DataExport | None:
+    """The person's latest request for their data (without its archive), for its page."""
+    return DataExport.objects.filter(user=user).defer("archive").first()
+
+
+def data_export_archive(export: DataExport) -> bytes:
+    """The ZIP of a built export (asked after the permission check)."""
+    return bytes(DataExport.objects.values_list("archive", flat=True).get(pk=export.pk))

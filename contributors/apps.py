@@ -9,7 +9,9 @@ class ContributorsConfig(AppConfig):
     def ready(self) -> None:
         # In ready(): models (and the modules that import them) load only once the app
         # registry is ready.
-        from contributors.selectors import BRIEFINGS_LIST_PREFIX, briefing_list_name
+        from accounts import personal_data
+        from contributors.selectors import BRIEFINGS_LIST_PREFIX, briefing_list_name, person_export
+        from contributors.services import ip_addresses_purge, person_delete_blockers, person_erase
         from mail.lists import register_settings_section
         from mail.services import register_list, register_list_family
 
@@ -21,4 +23,15 @@ class ContributorsConfig(AppConfig):
         # The mail settings page's briefings section (its form posts to our own view).
         register_settings_section(
             "briefings", template="contributors/_briefing_settings.html", position=20
+        )
+        # A person's level, contributions, nominations, votes and signatures: their export,
+        # their deletion (refused while a nomination of theirs is open) and retention.
+        personal_data.register(
+            personal_data.Area(
+                name="contributors",
+                export=person_export,
+                erase=person_erase,
+                blockers=person_delete_blockers,
+                purge=ip_addresses_purge,
+            )
         )

@@ -547,3 +547,15 @@ def subscription_set(*, by, mode: str, forum: Forum | None = None, topic: Topic 
         # Asking for mail again undoes a one-click unsubscription of the list.
         resubscribe(user_id=by.pk, list_id=list_for_forum(forum or topic.forum))
     return subscription
+
+
+@transaction.atomic
+def person_erase(user) -> None:
+    """A person's account is deleted: their idea votes, flags and watches go; their posts
+    and topics stay, shown by "a former member" (the account is emptied, not removed)."""
+    idea_ids = list(Vote.objects.filter(user=user).values_list("idea_id", flat=True))
+    Vote.objects.filter(user=user).delete()
+    for idea in Topic.objects.filter(pk__in=idea_ids):
+        _recount_votes(idea)
+    Flag.objects.filter(user=user).delete()
+    Subscription.objects.filter(user=user).delete()

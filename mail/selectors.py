@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from mail.models import DigestRun, DigestSection, Unsubscription
+from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
 from mail.services import PLAN_KEY
 
 
@@ -45,3 +45,25 @@ def unsubscribed(*, user_ids: Sequence[int], list_ids: Iterable[str]) -> set[tup
             user_id__any=list(user_ids), list_id__in=list(list_ids)
         ).values_list("user_id", "list_id")
     )
+
+
+def person_mail(*, user_id: int) -> dict[str, list[dict]]:
+    """A person's mail for the export of their data: the deliveries to them (what kind of
+    mail, to which address, when, its state) and the lists they left. Not the subject or
+    the body: mail about others ("the nomination of …") names them."""
+    deliveries = [
+        {
+            "kind": d.kind,
+            "list": d.list_id,
+            "to": d.to_email,
+            "state": d.state,
+            "created_at": d.created_at.isoformat(),
+            "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+        }
+        for d in Delivery.objects.filter(recipient_id=user_id).order_by("created_at", "pk")
+    ]
+    unsubscriptions = [
+        {"list": u.list_id}
+        for u in Unsubscription.objects.filter(user_id=user_id).order_by("list_id")
+    ]
+    return {"deliveries": deliveries, "unsubscriptions": unsubscriptions}

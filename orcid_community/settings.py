@@ -261,9 +261,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mail.tasks.resume_stalled_digests",
         "schedule": env.float("MAIL_SWEEP_SECONDS", default=60.0),
     },
-    "clear-expired-sessions": {
-        "task": "core.tasks.clear_expired_sessions",
-        "schedule": 60 * 60 * 24,
+    # Retention (README, "People's data"): old delivery records, signatures' IP addresses,
+    # expired sessions and expired data exports go.
+    "purge-personal-data": {
+        "task": "accounts.tasks.purge_personal_data",
+        "schedule": crontab(minute=30, hour=3),
     },
     # Decide nominations whose deadline has passed (a decided one is left alone).
     "contributors-decide-due-nominations": {
@@ -488,6 +490,7 @@ RATE_LIMITS = {
     "session": "10/d",  # session proposals for outreach meetings
     "contribution": "30/h",  # contributions added to a profile
     "flag": "20/h",  # posts flagged to the moderators
+    "data_export": "3/d",  # requests for a copy of one's data
     # Requests to the open data API and feeds (GET too), per client address.
     "api": env.str("API_RATE_LIMIT", default="600/m"),
 }
@@ -497,6 +500,13 @@ RATE_LIMITS = {
 # within this many seconds of the first one's answer is sent where the first one was,
 # instead of making a second thing (core/submissions.py).
 DUPLICATE_SUBMISSION_SECONDS = env.int("DUPLICATE_SUBMISSION_SECONDS", default=30)
+
+# --- People's data -------------------------------------------------------------------------
+# README, "People's data": how long the link to a data export works, and how long delivery
+# records and the IP address of an agreement signature are kept (beat purges them daily).
+DATA_EXPORT_LINK_HOURS = env.int("DATA_EXPORT_LINK_HOURS", default=72)
+RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=180)
+RETENTION_IP_ADDRESS_DAYS = env.int("RETENTION_IP_ADDRESS_DAYS", default=365)
 
 # --- The domain's own numbers ---------------------------------------------------------------
 # OST nominations: the deadline defaults to 14 days after opening and may not be sooner
