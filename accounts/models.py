@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -178,6 +179,14 @@ class DataExport(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.state in (self.State.PENDING, self.State.BUILDING)
+
+    # A request still waiting or being built after this long is taken to be lost (its task
+    # never ran or died): the page offers to ask again, which marks it failed.
+    STALE_AFTER = timedelta(hours=1)
+
+    @property
+    def is_stale(self) -> bool:
+        return self.in_progress and self.requested_at < timezone.now() - self.STALE_AFTER
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and (now or timezone.now()) >= self.expires_at

@@ -178,6 +178,12 @@ def data_export_request(*, by: User) -> DataExport:
     # Taken on the person's row so two requests at once cannot both pass the check; the
     # partial unique constraint would refuse the second anyway.
     User.objects.select_for_update().filter(pk=by.pk).first()
+    # A request whose task never ran (the broker lost it) or died does not hold the person
+    # back for ever: after EXPORT_STALE_AFTER it counts as failed and they may ask again.
+    now = timezone.now()
+    DataExport.objects.filter(
+        user=by, state__in=IN_PROGRESS, requested_at__lt=now - EXPORT_STALE_AFTER
+    ).update(state=DataExport.State.FAILED, finished_at=now)
     if DataExport.objects.filter(user=by, state__in=IN_PROGRESS).exists():
         raise RuleViolation(
             _("Your data is already being prepared. You will get a mail when it is ready.")
@@ -188,6 +194,7 @@ def data_export_request(*, by: User) -> DataExport:
 
 
 IN_PROGRESS = [DataExport.State.PENDING, DataExport.State.BUILDING]
+EXPORT_STALE_AFTER = DataExport.STALE_AFTER
 
 
 def _archive(files: dict[str, object]) -> bytes:
@@ -226,8 +233,10 @@ def data_export_build(*, export_id) -> DataExport | None:
         return DataExport.objects.filter(pk=export.pk).first()
     now = timezone.now()
     with transaction.atomic():
-        export = DataExport.objects.select_for_update().select_related("user").get(pk=export.pk)
-        if not export.in_progress:
+        export = (
+            DataExport.objects.select_for_update().select_related("user").filter(pk=export.pk)
+        ).first()
+        if export is None or not export.in_progress:  # the account was deleted meanwhile
             return export
         export.archive = archive
         export.state = DataExport.State.READY

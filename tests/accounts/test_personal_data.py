@@ -499,3 +499,25 @@ def test_the_retention_task_purges_old_deliveries_ip_addresses_sessions_and_expo
     assert counts["sessions"] == 1
     # Running it again changes nothing.
     assert set(purge_personal_data.delay().get().values()) == {0}
+
+
+def test_a_request_whose_task_was_lost_lets_the_person_ask_again_an_hour_later(client, world):
+    ada = world["ada"]
+    client.force_login(ada)
+    lost = DataExport.objects.create(user=ada, requested_at=timezone.now() - timedelta(hours=2))
+    page = client.get("/accounts/data/").content.decode()
+    assert "Preparing your last copy failed" in page
+    assert "Ask for a copy of my data" in page
+    assert client.post("/accounts/data/").status_code == 302
+    lost.refresh_from_db()
+    assert lost.state == "failed"
+    assert DataExport.objects.filter(user=ada, state="pending").count() == 1
+
+
+def test_an_export_built_after_its_account_was_deleted_sends_nothing(world):
+    ada = world["ada"]
+    export = account_services.data_export_request(by=ada)
+    account_services.account_delete(user=ada, by=ada)
+    mail.outbox.clear()
+    assert account_services.data_export_build(export_id=export.pk) is None
+    assert not mail.outbox
