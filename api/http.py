@@ -8,8 +8,8 @@ Two layers, because the schema and errors are django-ninja's:
   shows what a visitor sees, and a cookie never changes an answer), counted against the
   ``api`` rate limit per client address (core.ratelimit; a JSON 429 with ``Retry-After``
   beyond it), answered with CORS headers for GET from any origin (credentials are never
-  allowed: there are none to send), and given an ``ETag`` and ``Last-Modified`` with a
-  ``304 Not Modified`` to a client that has this body already.
+  allowed: there are none to send), and given an ``ETag`` (a digest of the body) with a ``304 Not
+  Modified`` to a client that has this body already.
 * :func:`cached_json` on an endpoint serves its JSON from the page cache
   (core.pagecache) while the named areas are unchanged, and serializes the endpoint's
   result through its schema.
@@ -23,29 +23,23 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import caches
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
-from django.utils import timezone
-from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django.utils.http import quote_etag
 from pydantic import BaseModel
 
-from core.cache import PAGES
 from core.pagecache import cached_page
 from core.ratelimit import refusal
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 JSON = "application/json"
-# How long the first time a body was served is remembered, for Last-Modified: a body
-# unchanged that long is served with a later date, which costs a client one full answer.
-FIRST_SEEN_SECONDS = 24 * 60 * 60
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since",
-    "Access-Control-Expose-Headers": "ETag, Last-Modified, Retry-After",
+    "Access-Control-Allow-Headers": "If-None-Match",
+    "Access-Control-Expose-Headers": "ETag, Retry-After",
     "Access-Control-Max-Age": "86400",
 }
 
@@ -69,29 +63,19 @@ def _refused(request: HttpRequest) -> HttpResponse | None:
     return response
 
 
-def _first_seen(etag: str) -> float:
-    """When this body was first served (Unix time): the Last-Modified of its ETag."""
-    now = timezone.now().timestamp()
-    # The pages cache: one key per body ever drawn, so it lives where eviction is harmless.
-    return caches[PAGES].get_or_set(f"api:first-seen:{etag}", now, FIRST_SEEN_SECONDS)
-
-
 def _validated(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Add ETag and Last-Modified to a 200; a 304 when the client's copy is this one."""
+    """Add an ETag to a 200; a 304 when the client's copy is this one.
+
+    No Last-Modified: the body's digest is the validator, and a date would need a second
+    store of when each body was first served (the page cache is for pages only).
+    """
     if response.status_code != 200 or response.streaming:
         return response
     etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
-    last_modified = int(_first_seen(etag))
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
-    if if_none_match is not None:
-        fresh = etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
-    else:
-        since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
-        fresh = since is not None and last_modified <= since
-    if fresh:
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
+    if if_none_match.strip() == "*" or etag in [tag.strip() for tag in if_none_match.split(",")]:
         response = HttpResponseNotModified()
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
     return response
 
 

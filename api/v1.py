@@ -43,8 +43,8 @@ api = NinjaAPI(
     description=(
         "Read-only open data of the ORCID Community Portal: what its public pages show. "
         "Lists answer `{count, next, results}`; `page` and `page_size` (at most 100) page "
-        "through them. Answers carry `ETag` and `Last-Modified` (a `304` to a client that "
-        "has them), are open to any origin (CORS) and rate-limited per client address "
+        "through them. Answers carry an `ETag` (a `304` to a client that "
+        "has it), are open to any origin (CORS) and rate-limited per client address "
         "(`429` with `Retry-After`)."
     ),
     urls_namespace="api",

@@ -51,6 +51,7 @@ from forums.tasks import send_digests  # noqa: E402
 from mail import services  # noqa: E402
 from mail.models import Delivery, DigestRun  # noqa: E402
 from orcid_community.celery import app as celery_app  # noqa: E402
+from orcid_community.celery import configure as configure_celery  # noqa: E402
 
 BENCH_KIND = "bench.digest"  # + the bench's tag: a run of its own, whatever ran today
 POSTS_PER_TOPIC = 5
@@ -181,12 +182,12 @@ def run(subscribers: int = 20_000, posts: int = 200, *, out: TextIO = sys.stdout
     out.write(f"Creating {subscribers} subscribers and {posts} posts (bench {tag})…\n")
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         eager = celery_app.conf.task_always_eager
-        celery_app.conf.task_always_eager = True
+        configure_celery(task_always_eager=True)
         created = digest_population(tag, subscribers, posts)
         try:
             result = _measure(subscribers, kind=f"{BENCH_KIND}.{tag}")
         finally:
-            celery_app.conf.task_always_eager = eager
+            configure_celery(task_always_eager=eager)
             out.write("Cleaning up…\n")
             digest_population_delete(created)
     out.write(json.dumps(result) + "\n")

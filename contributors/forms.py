@@ -61,3 +61,7 @@ class BriefingChoicesForm(forms.Form):
     groups = forms.ModelMultipleChoiceField(
         label=_("Groups"), queryset=Group.objects.all(), required=False
     )
+    # The groups the page showed (a group created since is left as it is).
+    shown = forms.ModelMultipleChoiceField(
+        label=_("Groups"), queryset=Group.objects.all(), required=False
+    )

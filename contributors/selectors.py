@@ -409,6 +409,11 @@ def briefing_choices(user) -> list[dict]:
     ]
 
 
+def briefing_groups_of(user, *, exclude=()) -> list[Group]:
+    """The groups whose briefings ``user`` subscribed to, but those in ``exclude`` (ids)."""
+    return list(Group.objects.filter(briefing_subscriptions__user=user).exclude(pk__in=exclude))
+
+
 def published_briefings(group: Group) -> QuerySet[Briefing]:
     """The archive: a group's published briefings, newest first."""
     return (

@@ -48,7 +48,6 @@ urlpatterns = [
         views.briefing_publish,
         name="briefing_publish",
     ),
-    path("mail/settings/briefings/", views.briefing_settings, name="briefing_settings"),
     path("review/", views.review_list, name="review"),
     path(
         "review/nominations/<int:nomination_id>/", views.nomination_review, name="nomination_review"

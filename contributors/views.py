@@ -11,12 +11,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contributors import permissions, selectors, services
 from contributors.filters import ContributorFilter
 from contributors.forms import (
-    BriefingChoicesForm,
     BriefingForm,
     ContributionForm,
     RecuseForm,
@@ -285,21 +285,6 @@ def briefing_subscription(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(group)
 
 
-@login_required
-@require_POST
-def briefing_settings(request: HttpRequest) -> HttpResponse:
-    """The briefings section of /mail/settings/ posts here and goes back there."""
-    form = BriefingChoicesForm(request.POST)
-    if not form.is_valid():
-        raise InvalidInput(
-            _("Your briefing choices were not changed"),
-            details=[error for errors in form.errors.values() for error in errors],
-        )
-    services.briefing_subscriptions_set(by=request.user, groups=form.cleaned_data["groups"])
-    messages.success(request, _("Your briefing choices are saved."))
-    return redirect("mail:settings")
-
-
 # --- Review by the steering group ---------------------------------------------------------
 
 
@@ -312,40 +297,46 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(request, "contributors/review_list.html", {"queue": queue})
 
 
+# The review page's two forms: its action → (form, the service it calls, the message).
+_REVIEW_ACTIONS = {
+    "vote": (
+        VoteForm,
+        lambda nomination, by, data: services.vote_cast(
+            nomination=nomination, by=by, choice=data["choice"], comment=data["comment"]
+        ),
+        gettext_lazy("Your vote was recorded."),
+    ),
+    "recuse": (
+        RecuseForm,
+        lambda nomination, by, data: services.vote_recuse(
+            nomination=nomination, by=by, reason=data["reason"]
+        ),
+        gettext_lazy("You recused yourself from this nomination."),
+    ),
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @cached_page("contributors", "forums")
 def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
     nomination = permissions.get_nomination_for_reviewer(request.user, nomination_id)
-    vote_form = recuse_form = None
+    bound: dict[str, object] = {}  # the action's form, bound to the POST, when it is invalid
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "vote":
-            vote_form = VoteForm(request.POST)
-            if vote_form.is_valid():
-                services.vote_cast(
-                    nomination=nomination,
-                    by=request.user,
-                    choice=vote_form.cleaned_data["choice"],
-                    comment=vote_form.cleaned_data["comment"],
-                )
-                messages.success(request, _("Your vote was recorded."))
-                return redirect(nomination)
-        elif action == "recuse":
-            recuse_form = RecuseForm(request.POST)
-            if recuse_form.is_valid():
-                services.vote_recuse(
-                    nomination=nomination,
-                    by=request.user,
-                    reason=recuse_form.cleaned_data["reason"],
-                )
-                messages.success(request, _("You recused yourself from this nomination."))
-                return redirect(nomination)
-        else:
+        if action not in _REVIEW_ACTIONS:
             raise InvalidInput(_("Unknown action."))
+        form_class, act, done = _REVIEW_ACTIONS[action]
+        form = form_class(request.POST)
+        if form.is_valid():
+            act(nomination, request.user, form.cleaned_data)
+            messages.success(request, done)
+            return redirect(nomination)
+        bound[action] = form
         status = 400
     mine = selectors.nomination_viewer_part(nomination, request.user)
+    vote_form = bound.get("vote")
     if vote_form is None:
         my_vote = mine["my_vote"]
         vote_form = VoteForm(
@@ -357,7 +348,7 @@ def nomination_review(request: HttpRequest, nomination_id: int) -> HttpResponse:
         "data": selectors.nomination_review(nomination, request.user),
         "mine": mine,
         "vote_form": vote_form,
-        "recuse_form": recuse_form or RecuseForm(),
+        "recuse_form": bound.get("recuse") or RecuseForm(),
         "voting_closed": nomination.voting_closed(),
     }
     return render(request, "contributors/nomination_review.html", context, status=status)

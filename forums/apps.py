@@ -11,7 +11,7 @@ class ForumsConfig(AppConfig):
     def ready(self) -> None:
         # In ready(): both import models, loadable only once the app registry is ready.
         from accounts import personal_data
-        from forums.mail_settings import settings_context, settings_watch
+        from forums.mail_settings import settings_context, settings_save
         from forums.selectors import activity_counts, person_export
         from forums.services import person_erase
         from mail.lists import register_settings_section
@@ -32,6 +32,6 @@ class ForumsConfig(AppConfig):
             "forums",
             template="forums/_mail_settings.html",
             context=settings_context,
-            actions={"watch": settings_watch},
+            save=settings_save,
             position=10,
         )

@@ -97,6 +97,7 @@ class Watched:
     forum_name: str
     mode: str
     list_id: str
+    left: bool = False  # the person unsubscribed from its list: nothing is mailed
 
 
 @dataclass

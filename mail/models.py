@@ -17,6 +17,7 @@ class Delivery(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         SKIPPED = "skipped", _("skipped (unsubscribed)")
@@ -56,9 +57,10 @@ class Delivery(models.Model):
         related_name="deliveries",
     )
     parts = models.TextField(_("digest parts"), blank=True)
-    # The delivery state machine (mail.services, "Sending"): pending until sent, skipped
-    # (unsubscribed) or failed (refused for good, or MAIL_MAX_ATTEMPTS attempts); a pending
-    # one is due when its next attempt time has come and no send task holds it.
+    # The delivery state machine (mail.services, "Sending"): pending until a send task
+    # claims it (sending), then sent, skipped (unsubscribed), pending again (an attempt
+    # failed) or failed (refused for good, or MAIL_MAX_ATTEMPTS attempts); a pending one is
+    # due when its next attempt time has come and no send task holds it.
     state = models.CharField(  # indexed with queued_at (delivery_state_queued)
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
+from mail.lists import settings_sections
 from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
-from mail.services import PLAN_KEY
+from mail.services import LIST_NAMES, PLAN_KEY
 
 
 def digest_run_find(
@@ -45,6 +48,32 @@ def unsubscribed(*, user_ids: Sequence[int], list_ids: Iterable[str]) -> set[tup
             user_id__any=list(user_ids), list_id__in=list(list_ids)
         ).values_list("user_id", "list_id")
     )
+
+
+def unsubscribed_lists(user) -> set[str]:
+    """The ids of the lists ``user`` left (one click in a mail, or the settings page)."""
+    return set(Unsubscription.objects.filter(user=user).values_list("list_id", flat=True))
+
+
+def mail_settings_page(user) -> dict:
+    """What ``/mail/settings/`` shows: every app's section, then each list with one
+    statement of what the person receives from it (a fixed number of queries)."""
+    unsubscribed = unsubscribed_lists(user)
+    sections = []
+    receives: dict[str, object] = {}
+    for section in settings_sections():
+        data = section.context(user, unsubscribed=unsubscribed) if section.context else {}
+        receives.update(data.get("receives", {}))
+        sections.append({"key": section.key, "template": section.template, "data": data})
+    lists = []
+    for list_id, name in LIST_NAMES.items():
+        left = list_id in unsubscribed
+        if left:
+            statement = _("You receive nothing from this list: you unsubscribed from it.")
+        else:
+            statement = receives.get(list_id) or _("You receive its mail when it concerns you.")
+        lists.append({"id": list_id, "name": name, "receiving": not left, "statement": statement})
+    return {"sections": sections, "lists": lists, "unsubscribed": unsubscribed}
 
 
 def person_mail(*, user_id: int) -> dict[str, list[dict]]:

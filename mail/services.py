@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import smtplib
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -38,7 +39,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from core.background import enqueue_on_commit, registered_task
-from core.errors import NotAllowed
+from core.errors import InvalidInput, NotAllowed
+from mail.lists import settings_sections
 from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
 from mail.permissions import can_resend_deliveries
 
@@ -296,7 +298,7 @@ def enqueue_deliveries(ids: list[int]) -> None:
         return
     try:
         send_delivery = registered_task("mail.tasks.send_delivery")
-        Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+        Delivery.objects.filter(pk__any=list(ids)).update(queued_at=timezone.now())
     except Exception:
         logger.warning("Could not queue %d deliveries", len(ids), exc_info=True)
         _not_queued(ids)
@@ -617,14 +619,18 @@ _SEND_FIELDS = (
 
 # --- sending: one state machine for the single and the batch send ---------------------
 #
-# A pending delivery is handed to a send task (``queued_at``), which sends it in a chunk of
-# at most SEND_CHUNK, locked and recorded in one transaction. Each outcome is one move of
+# A pending delivery is handed to a send task (``queued_at``), which claims it (state
+# "sending", in one short transaction per batch), sends it in a chunk of at most
+# SEND_CHUNK and records the chunk's outcome with one update. Each outcome is one move of
 # the state machine below: sent; skipped (unsubscribed meanwhile); an attempt that failed
-# (counted, its error kept, and the next attempt scheduled by MAIL_RETRY_SCHEDULE, or failed
-# for good after MAIL_MAX_ATTEMPTS or a permanent refusal); or not tried (the connection to
-# the mail server never opened: no attempt is counted). Retries are the sweep's: it hands
-# over again every pending delivery whose next attempt time has come, so a retry hours or
-# days later is a row in the database, not a task waiting in the broker.
+# (counted, its error kept, back to pending with the next attempt scheduled by
+# MAIL_RETRY_SCHEDULE, or failed for good after MAIL_MAX_ATTEMPTS or a permanent refusal);
+# or not tried (the connection to the mail server never opened: no attempt is counted).
+# A worker killed mid-batch leaves its claimed rows "sending": the sweep takes them back
+# after MAIL_STALE_AFTER_SECONDS, and only the chunk in flight can have gone out already
+# (at most SEND_CHUNK mails sent twice per pool process). Retries are the sweep's too: it
+# hands over again every pending delivery whose next attempt time has come, so a retry
+# hours or days later is a row in the database, not a task waiting in the broker.
 
 
 def describe(error: BaseException) -> str:
@@ -660,12 +666,14 @@ def attempt_failed(delivery: Delivery, error: BaseException, *, now) -> None:
         delivery.state = Delivery.State.FAILED
         delivery.next_attempt_at = None
     else:
+        delivery.state = Delivery.State.PENDING
         delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts - 1))
 
 
 def not_tried(delivery: Delivery, error: BaseException, *, now) -> None:
     """The mail server could not be reached, so ``delivery`` was not tried: no attempt is
     counted; the sweep hands it over again after the schedule's first delay."""
+    delivery.state = Delivery.State.PENDING
     delivery.last_error = describe(error)
     delivery.queued_at = None
     delivery.next_attempt_at = now + timedelta(seconds=retry_delay(0))
@@ -696,14 +704,14 @@ def delivery_send(*, delivery_id: int) -> str:
 def deliveries_send_batch(*, delivery_ids: Sequence[int]) -> dict[str, list[int]]:
     """Send pending deliveries over one mail connection; each at most once.
 
-    The batch goes in chunks of :data:`SEND_CHUNK` (10), each in a transaction of its own
-    that locks its rows, sends them and records the outcome: a worker killed in the middle
-    of a batch leaves at most one chunk's sent mails unrecorded (they go again: SMTP gives
-    no way to know), so at most 10 per pool process. Rows another task holds locked are
-    left to it. A fixed number of queries per batch (the recipients, the unsubscriptions,
-    once a process the digest sections) and per chunk (the locked rows, one update per
-    outcome), each with the ids as one array (``__any``). Returns the ids by outcome;
-    ``retry`` are the ones left pending for a later attempt.
+    The batch's pending rows are claimed at once (state "sending"; rows another task has
+    are left to it), then sent in chunks of :data:`SEND_CHUNK` (10), each recorded by one
+    update as soon as it is sent: a worker killed in the middle of a batch leaves at most
+    one chunk's sent mails unrecorded (they go again: SMTP gives no way to know), so at
+    most 10 per pool process. A fixed number of queries per batch (the claim, the
+    recipients, the unsubscriptions, once a process the digest sections) and one per chunk
+    (more only for failed attempts), each with the ids as one array (``__any``). Returns
+    the ids by outcome; ``retry`` are the ones left pending for a later attempt.
     """
     return _send(delivery_ids=delivery_ids, wait=False)
 
@@ -713,35 +721,55 @@ def _send(*, delivery_ids: Sequence[int], wait: bool) -> dict[str, list[int]]:
     ids = sorted(set(delivery_ids))
     if not ids:
         return outcome
-    # Once a batch, without locks: who the mails go to (names for the greeting; the
-    # address is the delivery's own) and who left which list. Read apart from the
-    # deliveries: joined to a chunk's rows, the planner may hash the whole user table.
-    recipient_ids = set(Delivery.objects.filter(pk__any=ids).values_list("recipient_id", flat=True))
-    recipient_ids.discard(None)  # mail to an address without an account
+    rows = _claim(ids, wait=wait)
+    if not rows:
+        return outcome
+    claimed_at = time.monotonic()
+    # Once a batch: who the mails go to (names for the greeting; the address is the
+    # delivery's own) and who left which list. Read apart from the deliveries: joined to
+    # them, the planner may hash the whole user table.
+    recipient_ids = {d.recipient_id for d in rows if d.recipient_id is not None}
     people = get_user_model().objects.only("name", "email").in_bulk(recipient_ids)
     opted_out = set(
-        Unsubscription.objects.filter(user_id__any=recipient_ids).values_list("user_id", "list_id")
+        Unsubscription.objects.filter(user_id__any=list(recipient_ids)).values_list(
+            "user_id", "list_id"
+        )
     )
+    skipped = [
+        d.pk for d in rows if d.list_id != ACCOUNT_LIST and (d.recipient_id, d.list_id) in opted_out
+    ]
+    if skipped:
+        Delivery.objects.filter(pk__any=skipped).update(state=Delivery.State.SKIPPED)
+        outcome["skipped"].extend(skipped)
+        left_out = set(skipped)
+        rows = [d for d in rows if d.pk not in left_out]
+    for delivery in rows:
+        delivery.recipient = people.get(delivery.recipient_id)
+    runs = {d.digest_run_id for d in rows if d.digest_run_id}
+    sections = digest_sections(runs) if runs else {}
     mailer = _Mailer()
     progress: dict[int, int] = {}  # digest run → mails of this batch sent
+    unsettled = [d.pk for d in rows]
     try:
         with _commits_without_waiting_for_disk():
-            for start in range(0, len(ids), SEND_CHUNK):
-                if mailer.broken is not None:  # the rest is not tried: one update, no locks
-                    outcome["retry"].extend(_not_tried(ids[start:], mailer.broken))
+            for start in range(0, len(rows), SEND_CHUNK):
+                if mailer.broken is not None:  # the rest is not tried: one update
+                    outcome["retry"].extend(_not_tried(unsettled, mailer.broken))
+                    unsettled = []
                     break
-                chunk = ids[start : start + SEND_CHUNK]
-                _send_chunk(
-                    chunk,
-                    mailer,
-                    outcome,
-                    people=people,
-                    opted_out=opted_out,
-                    wait=wait,
-                    progress=progress,
-                )
+                if time.monotonic() - claimed_at > STALE_AFTER.total_seconds() / 2:
+                    # A slow mail server: renew the claim before the sweep takes it back.
+                    Delivery.objects.filter(pk__any=unsettled, state=Delivery.State.SENDING).update(
+                        queued_at=timezone.now()
+                    )
+                    claimed_at = time.monotonic()
+                chunk = rows[start : start + SEND_CHUNK]
+                _send_chunk(chunk, mailer, outcome, sections=sections, progress=progress)
+                unsettled = unsettled[len(chunk) :]
     finally:
         mailer.close()
+        if unsettled:  # an error stopped the batch: what it never tried goes back at once
+            _give_back(unsettled[SEND_CHUNK:])
         # A digest run's progress (what its admin page shows), once a batch: a worker killed
         # mid-batch leaves it short by that batch, never the deliveries themselves.
         for run_id, count in progress.items():
@@ -749,22 +777,54 @@ def _send(*, delivery_ids: Sequence[int], wait: bool) -> dict[str, list[int]]:
     return outcome
 
 
+def _claim(ids: Sequence[int], *, wait: bool) -> list[Delivery]:
+    """Take the pending ones of ``ids`` for this task (state "sending"), in one short
+    transaction: a concurrent task skips them (``wait``: waits, then finds them taken)."""
+    with transaction.atomic():
+        # Selected by primary key alone (the state is checked here): with the state in the
+        # query, stale statistics let the planner walk every pending row of the table.
+        rows = [
+            delivery
+            for delivery in Delivery.objects.select_for_update(skip_locked=not wait)
+            .only(*_SEND_FIELDS)
+            .filter(pk__any=list(ids))
+            .order_by("pk")
+            if delivery.state == Delivery.State.PENDING
+        ]
+        if rows:
+            Delivery.objects.filter(pk__any=[d.pk for d in rows]).update(
+                state=Delivery.State.SENDING, queued_at=timezone.now()
+            )
+    for delivery in rows:
+        delivery.state = Delivery.State.SENDING
+    return rows
+
+
+def _give_back(ids: Sequence[int]) -> None:
+    """Return claimed deliveries that were never tried to the sweep (best effort: if the
+    database is gone too, the sweep takes them back after MAIL_STALE_AFTER_SECONDS)."""
+    if not ids:
+        return
+    try:
+        Delivery.objects.filter(pk__any=list(ids), state=Delivery.State.SENDING).update(
+            state=Delivery.State.PENDING, queued_at=None
+        )
+    except Exception:
+        logger.warning("Could not give back %d claimed deliveries", len(ids), exc_info=True)
+
+
 def _not_tried(ids: Sequence[int], error: BaseException) -> list[int]:
-    """:func:`not_tried` for many pending deliveries at once (the same values for each)."""
+    """:func:`not_tried` for many claimed deliveries at once (the same values for each)."""
     template = Delivery()
     not_tried(template, error, now=timezone.now())
-    with transaction.atomic():
-        pending = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(pk__any=list(ids), state=Delivery.State.PENDING)
-            .values_list("pk", flat=True)
-        )
-        Delivery.objects.filter(pk__any=pending).update(
-            last_error=template.last_error,
-            queued_at=template.queued_at,
-            next_attempt_at=template.next_attempt_at,
-        )
-    return pending
+    ids = list(ids)
+    Delivery.objects.filter(pk__any=ids, state=Delivery.State.SENDING).update(
+        state=template.state,
+        last_error=template.last_error,
+        queued_at=template.queued_at,
+        next_attempt_at=template.next_attempt_at,
+    )
+    return ids
 
 
 class _Mailer:
@@ -834,7 +894,9 @@ def _commits_without_waiting_for_disk():
     flush (``synchronous_commit = off`` for this connection while the batch is sent).
 
     Small chunks bound what a killed worker sends twice (SEND_CHUNK), but a flush per chunk
-    made the digest far slower. Without it a crash of PostgreSQL itself (not of a worker)
+    made the digest far slower. A failure to reset the setting afterwards (a broken
+    connection, which Django then discards) is logged, never raised over the batch's own
+    error. Without it a crash of PostgreSQL itself (not of a worker)
     may lose the last fraction of a second of records, whose mails then go once more: the
     same bound, for a rarer failure. Nothing is written out of order.
     """
@@ -847,70 +909,45 @@ def _commits_without_waiting_for_disk():
     try:
         yield
     finally:
-        with database.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
+        try:
+            with database.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except Exception:
+            logger.warning("Could not reset synchronous_commit", exc_info=True)
 
 
 def _send_chunk(
-    ids: Sequence[int],
+    rows: Sequence[Delivery],
     mailer: _Mailer,
     outcome: dict[str, list[int]],
     *,
-    people: dict,
-    opted_out: set[tuple[int, str]],
-    wait: bool,
+    sections: dict,
     progress: dict[int, int],
 ) -> None:
-    with transaction.atomic():
-        # The row locks keep a concurrent task for the same rows off them (it skips them,
-        # or with ``wait`` waits and then finds them sent). Selected by primary key alone
-        # (the state is checked here): with the state in the query, stale statistics let
-        # the planner walk every pending row of the table.
-        rows = [
-            delivery
-            for delivery in Delivery.objects.select_for_update(skip_locked=not wait)
-            .only(*_SEND_FIELDS)
-            .filter(pk__any=list(ids))
-            .order_by("pk")
-            if delivery.state == Delivery.State.PENDING
-        ]
-        if not rows:
-            return
-        for delivery in rows:
-            delivery.recipient = people.get(delivery.recipient_id)
-        runs = {d.digest_run_id for d in rows if d.digest_run_id}
-        sections = digest_sections(runs) if runs else {}
-        sent, skipped = [], []
-        tried: dict[int, BaseException] = {}  # failed attempts
-        untried: list[Delivery] = []
-        for delivery in rows:
-            if (
-                delivery.list_id != ACCOUNT_LIST
-                and (delivery.recipient_id, delivery.list_id) in opted_out
-            ):
-                skipped.append(delivery.pk)
-            elif not mailer.ready():
-                untried.append(delivery)
-            else:
-                try:
-                    message = build_message(delivery, sections.get(delivery.digest_run_id))
-                    mailer.connection.send_messages([message])
-                except Exception as exc:
-                    tried[delivery.pk] = exc
-                    if is_connection_lost(exc):
-                        mailer.lose(exc)
-                else:
-                    sent.append(delivery.pk)
-        _settle(
-            rows, outcome, sent=sent, skipped=skipped, tried=tried, untried=untried, mailer=mailer
-        )
-    done = set(sent)
+    """Send up to SEND_CHUNK claimed deliveries, then record them: one update for the sent
+    ones (no transaction around the sending, so no round trips to begin and commit)."""
+    sent: list[int] = []
+    tried: dict[int, BaseException] = {}  # failed attempts
+    untried: list[int] = []
     for delivery in rows:
-        if delivery.digest_run_id and delivery.pk in done:
-            progress[delivery.digest_run_id] = progress.get(delivery.digest_run_id, 0) + 1
+        if not mailer.ready():
+            untried.append(delivery.pk)
+            continue
+        try:
+            message = build_message(delivery, sections.get(delivery.digest_run_id))
+            mailer.connection.send_messages([message])
+        except Exception as exc:
+            tried[delivery.pk] = exc
+            if is_connection_lost(exc):
+                mailer.lose(exc)
+        else:
+            sent.append(delivery.pk)
+            if delivery.digest_run_id:
+                progress[delivery.digest_run_id] = progress.get(delivery.digest_run_id, 0) + 1
+    _settle(rows, outcome, sent=sent, tried=tried, untried=untried, mailer=mailer)
 
 
-def _settle(rows, outcome, *, sent, skipped, tried, untried, mailer) -> None:
+def _settle(rows, outcome, *, sent, tried, untried, mailer) -> None:
     """Record a chunk's outcomes: one update per outcome."""
     now = timezone.now()
     if sent:
@@ -919,10 +956,9 @@ def _settle(rows, outcome, *, sent, skipped, tried, untried, mailer) -> None:
             sent_at=now,
             attempts=F("attempts") + 1,
             last_error="",
+            queued_at=None,
             next_attempt_at=None,
         )
-    if skipped:
-        Delivery.objects.filter(pk__any=skipped).update(state=Delivery.State.SKIPPED)
     changed = []
     for delivery in rows:
         if delivery.pk in tried:
@@ -934,16 +970,16 @@ def _settle(rows, outcome, *, sent, skipped, tried, untried, mailer) -> None:
                 outcome["retry"].append(delivery.pk)
             changed.append(delivery)
     if untried:
-        outcome["retry"].extend(_not_tried([d.pk for d in untried], mailer.broken))
+        outcome["retry"].extend(_not_tried(untried, mailer.broken))
     if changed:
         Delivery.objects.bulk_update(changed, _SETTLE_FIELDS)
     outcome["sent"].extend(sent)
-    outcome["skipped"].extend(skipped)
 
 
 def deliveries_requeue_stale(*, older_than: timedelta = STALE_AFTER, limit: int = 5000) -> int:
     """The sweep (beat, every MAIL_SWEEP_SECONDS): hand over every pending delivery that is
-    due and that no send task holds, and return how many.
+    due and that no send task holds, and return how many. Deliveries a dead worker had
+    claimed (``sending`` for longer than ``older_than``) are pending again first.
 
     Due: its next attempt time has come (a retry), or it has none (new). Not held: it was
     never handed over (the broker was down, or the request's process died after commit), an
@@ -952,6 +988,11 @@ def deliveries_requeue_stale(*, older_than: timedelta = STALE_AFTER, limit: int 
     mail server cannot be reached.
     """
     now = timezone.now()
+    # Claimed by a send task that has not settled them since: its worker died (a live one
+    # renews its claim). Only the chunk it had in flight can have gone out.
+    Delivery.objects.filter(state=Delivery.State.SENDING, queued_at__lt=now - older_than).update(
+        state=Delivery.State.PENDING
+    )
     ids = list(
         Delivery.objects.filter(state=Delivery.State.PENDING)
         .filter(models.Q(queued_at__isnull=True) | models.Q(queued_at__lt=now - older_than))
@@ -978,7 +1019,7 @@ def enqueue_batch(ids: list[int], *, mark_queued: bool = True) -> None:
     try:
         send_delivery_batch = registered_task("mail.tasks.send_delivery_batch")
         if mark_queued:
-            Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+            Delivery.objects.filter(pk__any=list(ids)).update(queued_at=timezone.now())
         send_delivery_batch.delay(list(ids))
     except Exception:
         logger.warning(
@@ -992,7 +1033,7 @@ def _not_queued(ids: Sequence[int]) -> None:
     MAIL_STALE_AFTER_SECONDS later): mail written while the broker was down goes out at the
     sweep's first run after its return."""
     try:
-        Delivery.objects.filter(pk__in=list(ids), state=Delivery.State.PENDING).update(
+        Delivery.objects.filter(pk__any=list(ids), state=Delivery.State.PENDING).update(
             queued_at=None
         )
     except Exception:
@@ -1007,12 +1048,12 @@ def deliveries_resend(*, by, delivery_ids: Iterable[int]) -> int:
         raise NotAllowed(_("You are not allowed to send failed deliveries again."))
     ids = list(
         Delivery.objects.select_for_update()
-        .filter(pk__in=list(delivery_ids), state=Delivery.State.FAILED)
+        .filter(pk__any=list(delivery_ids), state=Delivery.State.FAILED)
         .values_list("pk", flat=True)
     )
     if not ids:
         return 0
-    Delivery.objects.filter(pk__in=ids).update(
+    Delivery.objects.filter(pk__any=ids).update(
         state=Delivery.State.PENDING, attempts=0, queued_at=None, next_attempt_at=None
     )
     logger.info("%s sent %d failed deliveries again", by, len(ids))
@@ -1028,19 +1069,101 @@ def resubscribe(*, user_id: int, list_id: str) -> bool:
     return bool(deleted)
 
 
+def _unsubscribe(*, user_id: int, list_id: str) -> tuple[bool, list[int]]:
+    """Unsubscribe; return whether it is new and the pending deliveries it skipped."""
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        return False, []
+    _, created = Unsubscription.objects.get_or_create(user_id=user_id, list_id=list_id)
+    pending = Delivery.objects.filter(
+        recipient_id=user_id, list_id=list_id, state=Delivery.State.PENDING
+    )
+    skipped = list(pending.select_for_update().values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=skipped).update(state=Delivery.State.SKIPPED)
+    return created, skipped
+
+
 @transaction.atomic
 def unsubscribe(*, user_id: int, list_id: str) -> bool:
     """Stop every mail of ``list_id`` to the person, pending ones included; True if new.
 
     A link of a deleted account (tokens live for months) has nothing left to stop.
     """
-    if not get_user_model().objects.filter(pk=user_id).exists():
-        return False
-    _, created = Unsubscription.objects.get_or_create(user_id=user_id, list_id=list_id)
-    Delivery.objects.filter(
-        recipient_id=user_id, list_id=list_id, state=Delivery.State.PENDING
-    ).update(state=Delivery.State.SKIPPED)
+    created, _skipped = _unsubscribe(user_id=user_id, list_id=list_id)
     return created
+
+
+# The undo of a one-click unsubscribe: a token naming exactly what the click stopped (the
+# list and the pending deliveries it skipped), signed with a salt of its own so that an
+# unsubscribe link cannot stand in for it, and only for a week.
+UNDO_SALT = "mail.unsubscribe.undo"
+UNDO_MAX_AGE = 60 * 60 * 24 * 7
+
+
+@transaction.atomic
+def unsubscribe_one_click(*, user_id: int, list_id: str) -> str:
+    """Unsubscribe from a mail's link; return the token of its undo ("" if nothing changed:
+    the person had left the list already, or has no account any more)."""
+    created, skipped = _unsubscribe(user_id=user_id, list_id=list_id)
+    if not created:
+        return ""
+    return signing.dumps({"u": user_id, "l": list_id, "d": skipped}, salt=UNDO_SALT)
+
+
+def read_undo_token(token: str) -> tuple[int, str, list[int]]:
+    """Return (user id, list id, skipped delivery ids); raise signing.BadSignature."""
+    data = signing.loads(token, salt=UNDO_SALT, max_age=UNDO_MAX_AGE)
+    if not isinstance(data, dict) or not {"u", "l", "d"} <= data.keys():
+        raise signing.BadSignature("incomplete token")
+    return int(data["u"]), str(data["l"]), [int(pk) for pk in data["d"]]
+
+
+@transaction.atomic
+def unsubscribe_undo(*, user_id: int, list_id: str, delivery_ids: Sequence[int]) -> int:
+    """Undo a one-click unsubscribe: receive the list again and send the mails it skipped
+    (those still skipped); return how many go out again."""
+    resubscribe(user_id=user_id, list_id=list_id)
+    ids = list(
+        Delivery.objects.select_for_update()
+        .filter(
+            pk__in=list(delivery_ids),
+            recipient_id=user_id,
+            list_id=list_id,
+            state=Delivery.State.SKIPPED,
+        )
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(
+            state=Delivery.State.PENDING, queued_at=None, next_attempt_at=None
+        )
+        for start in range(0, len(ids), BATCH_SIZE):
+            transaction.on_commit(partial(enqueue_batch, ids[start : start + BATCH_SIZE]))
+    return len(ids)
+
+
+@transaction.atomic
+def mail_settings_save(*, by, data) -> None:
+    """Save the whole mail settings form at once: every section's rows, then the lists.
+
+    ``data`` is the form's POST. One transaction: a refusal anywhere leaves everything as
+    it was. A list's box is carried out only where it changed, so choosing a delivery for
+    something of a list one had left (which subscribes again, the forums' rule) stands
+    unless the same form also unticks the list.
+    """
+    before = set(Unsubscription.objects.filter(user=by).values_list("list_id", flat=True))
+    for section in settings_sections():
+        if section.save is not None:
+            section.save(by, data)
+    wanted = set(data.getlist("receive"))
+    for list_id in data.getlist("list"):
+        if list_id not in LIST_NAMES:
+            raise InvalidInput(_("There is no such list."))
+        if (list_id in wanted) == (list_id not in before):
+            continue
+        if list_id in wanted:
+            resubscribe(user_id=by.pk, list_id=list_id)
+        else:
+            unsubscribe(user_id=by.pk, list_id=list_id)
 
 
 # --- A person's mail: forgetting it, and retention ----------------------------------------

@@ -6,6 +6,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from orcid_community.celery import app as celery_app
+from orcid_community.celery import configure as configure_celery
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +17,6 @@ def _isolated_cache_and_eager_tasks():
     so explicitly. Everything else must not depend on a worker or leak cache state.
     """
     eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
     locmem = "django.core.cache.backends.locmem.LocMemCache"
     default = {"BACKEND": locmem, "LOCATION": "tests-default"}
     with override_settings(
@@ -30,8 +30,11 @@ def _isolated_cache_and_eager_tasks():
         # each test empty.
         for name in ("default", "pages"):
             caches[name].clear()
+        # Set inside override_settings: Celery's configuration reads Django's settings
+        # lazily, and a value set before the override would be read from under it.
+        configure_celery(task_always_eager=True)
         yield
-    celery_app.conf.task_always_eager = eager
+    configure_celery(task_always_eager=eager)
 
 
 @pytest.fixture
@@ -58,14 +61,14 @@ def seeded_demo(django_db_setup, django_db_blocker):
     Until the module's last test, every test of the module sees the data: a module of demo
     tests only asks for it."""
     eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True  # as in every test (see above)
+    configure_celery(task_always_eager=True)  # as in every test (see above)
     try:
         with django_db_blocker.unblock(), transaction.atomic():
             call_command("seed_demo", quiet_accounts=True)
             yield timezone.now()
             transaction.set_rollback(True)
     finally:
-        celery_app.conf.task_always_eager = eager
+        configure_celery(task_always_eager=eager)
 
 
 def pytest_collection_modifyitems(config, items):

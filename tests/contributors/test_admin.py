@@ -48,6 +48,9 @@ def test_staff_nominate_in_the_admin_and_the_roll_is_mailed(
     assert nomination.nominated_by.is_staff
     assert nomination.deadline - nomination.opened_at == timedelta(days=14)
     assert nomination.roll.count() == 7
+    from mail.models import Delivery
+
+    print("DBG", list(Delivery.objects.values_list("state", "last_error", "queued_at", "kind")))
     assert len(mail.outbox) == 7
 
 

@@ -417,7 +417,10 @@ def test_the_settings_page_lists_every_group_and_saves_choices(client, group, ou
     page = client.get("/mail/settings/").content.decode()
     for g in (group, steering, docs):
         assert f'id="briefings-{g.pk}"' in page
-    response = client.post("/mail/settings/briefings/", {"groups": [group.pk, docs.pk]})
+    shown = [group.pk, steering.pk, docs.pk]
+    response = client.post(
+        "/mail/settings/", {"briefing_group": shown, "groups": [group.pk, docs.pk]}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/mail/settings/"
     assert set(
@@ -426,12 +429,22 @@ def test_the_settings_page_lists_every_group_and_saves_choices(client, group, ou
     page = client.get("/mail/settings/").content.decode()
     assert f'value="{docs.pk}" id="briefings-{docs.pk}" checked' in page
     assert f'value="{steering.pk}" id="briefings-{steering.pk}">' in page
-    client.post("/mail/settings/briefings/", {"groups": [steering.pk]})
+    client.post("/mail/settings/", {"briefing_group": shown, "groups": [steering.pk]})
     assert list(
         BriefingSubscription.objects.filter(user=outsider).values_list("group", flat=True)
     ) == [steering.pk]
-    client.post("/mail/settings/briefings/", {})
+    client.post("/mail/settings/", {"briefing_group": shown})
     assert not BriefingSubscription.objects.exists()
+
+
+def test_a_group_not_on_the_settings_page_keeps_its_subscription(client, group, outsider):
+    newer = GroupFactory(name="A group created after the page was shown")
+    BriefingSubscriptionFactory(group=newer, user=outsider)
+    client.force_login(outsider)
+    client.post("/mail/settings/", {"briefing_group": [group.pk], "groups": [group.pk]})
+    assert set(
+        BriefingSubscription.objects.filter(user=outsider).values_list("group", flat=True)
+    ) == {group.pk, newer.pk}
 
 
 def test_subscribing_again_on_the_settings_page_undoes_a_one_click_unsubscribe(
@@ -442,7 +455,7 @@ def test_subscribing_again_on_the_settings_page_undoes_a_one_click_unsubscribe(
     client.force_login(outsider)
     page = client.get("/mail/settings/").content.decode()
     assert f'id="briefings-{group.pk}" checked' not in page  # the unsubscribe wins
-    client.post("/mail/settings/briefings/", {"groups": [group.pk]})
+    client.post("/mail/settings/", {"briefing_group": [group.pk], "groups": [group.pk]})
     assert not Unsubscription.objects.exists()
     briefing = services.briefing_create(group=group, by=chair, title="Back", body="B")
     publish(briefing, chair, django_capture_on_commit_callbacks)
@@ -452,14 +465,15 @@ def test_subscribing_again_on_the_settings_page_undoes_a_one_click_unsubscribe(
 @pytest.mark.parametrize("groups", [["999999"], ["abc"]])
 def test_unknown_groups_on_the_settings_page_are_a_400(client, group, outsider, groups):
     client.force_login(outsider)
-    response = client.post("/mail/settings/briefings/", {"groups": groups})
+    response = client.post("/mail/settings/", {"briefing_group": groups, "groups": groups})
     assert response.status_code == 400
     assert not BriefingSubscription.objects.exists()
 
 
 def test_the_settings_form_needs_a_signed_in_person(client, group):
-    response = client.post("/mail/settings/briefings/", {"groups": [group.pk]})
+    response = client.post("/mail/settings/", {"briefing_group": [group.pk], "groups": [group.pk]})
     assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
     assert not BriefingSubscription.objects.exists()
 
 

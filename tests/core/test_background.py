@@ -14,6 +14,7 @@ from django.conf import settings
 from core import background
 from core.background import enqueue_on_commit, registered_task
 from orcid_community.celery import app as celery_app
+from orcid_community.celery import configure as configure_celery
 
 pytestmark = pytest.mark.django_db
 
@@ -70,10 +71,10 @@ def test_a_task_named_runs_after_commit_in_eager_mode(django_capture_on_commit_c
 def broker_publishing(monkeypatch):
     """Tasks go to a broker (not eager); the process has not seen a failure yet."""
     eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
+    configure_celery(task_always_eager=False)
     monkeypatch.setattr(background.broker, "retry_at", 0.0)
     yield background.broker
-    celery_app.conf.task_always_eager = eager
+    configure_celery(task_always_eager=eager)
 
 
 def test_a_broker_that_hangs_never_turns_the_committed_action_into_an_error(
@@ -115,7 +116,7 @@ def test_a_publish_to_a_frozen_redis_gives_up_within_the_socket_timeout(tmp_path
     app.config_from_object("django.conf:settings", namespace="CELERY")
     try:
         redis.start()
-        app.conf.broker_url = redis.url()
+        app.conf.broker_url = app.conf.CELERY_BROKER_URL = redis.url()  # see configure()
         app.send_task(
             "core.tasks.clear_expired_sessions"
         )  # a pooled connection, as in a web worker

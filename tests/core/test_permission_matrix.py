@@ -79,6 +79,7 @@ from forums.models import Flag, Forum, IdeaStatusChange, ModerationAction, Subsc
 from mail import services as mail_services
 from mail.models import Delivery, DigestRun, Unsubscription
 from orcid_community.celery import app as celery_app
+from orcid_community.celery import configure as configure_celery
 from tests.factories.accounts import TOTP_SECRET, UserFactory, person, with_two_factor
 from tests.factories.consortia import (
     ConsortiumContactFactory,
@@ -259,7 +260,6 @@ MATRIX: dict[str, Row] = {
     "contributors:briefing_detail":            Row(get=every(200), kwargs={'slug': 'group', 'briefing_id': 'briefing'}),
     "contributors:briefing_edit":              Row(get=(LOGIN, 403, 403, 403, 403, 403, 200, 403, 200), post=(LOGIN, 403, 403, 403, 403, 403, 400, 403, 400), kwargs={'slug': 'group', 'briefing_id': 'draft'}, perm=("contributors.write_any_briefing",)),
     "contributors:briefing_publish":           Row(get=(LOGIN, 403, 403, 403, 403, 403, 200, 403, 200), post=(LOGIN, 403, 403, 403, 403, 403, to("{draft}"), 403, to("{draft}")), kwargs={'slug': 'group', 'briefing_id': 'draft'}, perm=("contributors.write_any_briefing",)),
-    "contributors:briefing_settings":          Row(get=signed_in(405), post=signed_in(to("/mail/settings/"))),
     "contributors:review":                     Row(get=(LOGIN, 403, 403, 403, 403, 200, 403, 403, 403)),
     "contributors:nomination_review":          Row(get=(LOGIN, 403, 403, 403, 403, 200, 403, 403, 403), post=(LOGIN, 403, 403, 403, 403, 400, 403, 403, 403), kwargs={'nomination_id': 'nomination'}),
     "contributors:agreement":                  Row(get=every(200)),
@@ -300,8 +300,10 @@ MATRIX: dict[str, Row] = {
     "events:session_calendar":                 Row(get=every(200), kwargs={'slug': 'meeting', 'session_id': 'session'}),
     "events:session_slides":                   Row(get=every(405), post=(LOGIN, 400, 403, 403, 403, 403, 403, 403, 400), kwargs={'slug': 'meeting', 'session_id': 'session'}, perm=("events.manage_programme",)),
     "events:session_held":                     Row(get=every(405), post=(403, 403, 403, 403, 403, 403, 403, 403, 409), kwargs={'slug': 'meeting', 'session_id': 'session'}, perm=("events.manage_programme",)),
-    "mail:settings":                           Row(get=signed_in(200), post=signed_in(400)),
+    "mail:settings":                           Row(get=signed_in(200), post=signed_in(to("/mail/settings/")), data={'list': 'forums', 'receive': 'forums'}),
     "mail:unsubscribe":                        Row(get=every(200), kwargs={'token': 'unsubscribe_token'}),
+    # The undo of a one-click unsubscribe: its signed token is the proof, whoever sends it.
+    "mail:unsubscribe_undo":                   Row(get=every(405), post=every(400)),
     # Open data (api/): read as an anonymous visitor whoever asks; what the public pages show.
     "api:index":                               Row(get=every(200)),
     "api:api-root":                            Row(get=every(200)),
@@ -942,7 +944,7 @@ def world(_isolated_cache_and_eager_tasks, django_db_setup, django_db_blocker, t
     """The world, made once in a transaction of the module (rolled back after its last
     test); each test runs in a savepoint inside it, each POST in one inside that."""
     eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
+    configure_celery(task_always_eager=True)
     try:
         documents = {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -966,7 +968,7 @@ def world(_isolated_cache_and_eager_tasks, django_db_setup, django_db_blocker, t
             yield w
             transaction.set_rollback(True)
     finally:
-        celery_app.conf.task_always_eager = eager
+        configure_celery(task_always_eager=eager)
 
 
 # --- Walking the URLconf and asking each role ------------------------------------------------

@@ -59,9 +59,9 @@ def test_a_permission_denied_shows_its_reason_on_the_same_page(rf):
 
 def test_a_refusal_from_a_view_reaches_the_person_through_the_middleware(client):
     client.force_login(UserFactory())
-    response = client.post("/mail/settings/", {"action": "explode"})
+    response = client.post("/mail/settings/", {"list": "no-such-list"})
     assert response.status_code == 400
-    assert "This change is not known." in response.content.decode()
+    assert "There is no such list." in response.content.decode()
 
 
 def test_a_service_s_model_validation_is_invalid_input_with_every_message():

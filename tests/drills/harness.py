@@ -373,7 +373,7 @@ class Drills:
                     outcome.delivered += 1
                     outcome.duplicates += seen - 1
                     firsts.append(self.tally.first[str(pk)])
-                outcome.pending += state == "pending"
+                outcome.pending += state in ("pending", "sending")
                 outcome.failed += state == "failed"
         if outcome.delivered >= expected and firsts:
             outcome.completed_at = max(firsts)
@@ -579,7 +579,7 @@ def _mail_result(
         and recovery <= limit
     )
     result.notes.append(
-        f"{outcome.rows} deliveries written, {outcome.failed} failed, {outcome.pending} still pending"
+        f"{outcome.rows} deliveries written, {outcome.failed} failed, {outcome.pending} still pending or sending"
     )
     if recovery is not None:
         result.notes.append(
@@ -648,12 +648,25 @@ def kill_digest_writing(d: Drills) -> Result:
 
     written = d.wait_for(written, "30 % of the digest's deliveries written")
     killed = d.kill_worker()
+    # The batches written so far are being sent by the same worker meanwhile: the kill cuts
+    # their chunks in flight too, which may go twice (the kill_sending bound). The resumed
+    # building itself sends nobody twice: a second delivery row cannot be written.
+    bound = DUPLICATES_PER_PROCESS * d.timings.concurrency
     limit = d.timings.compress(CRASH_RECOVERY) + work_allowance(expected)
     outcome = d.watch_digest(kind, until=killed + limit)
     result = _mail_result(
-        "kill_digest_writing", outcome, since=killed, limit=limit, timings=d.timings
+        "kill_digest_writing",
+        outcome,
+        since=killed,
+        limit=limit,
+        timings=d.timings,
+        max_duplicates=bound,
     )
-    result.notes.insert(0, f"killed with {written} deliveries written")
+    result.notes.insert(
+        0,
+        f"killed with {written} deliveries written; duplicates allowed: {bound} (the "
+        f"chunks in flight, {DUPLICATES_PER_PROCESS} per pool process)",
+    )
     if outcome.lost and d.patient:
         # kombu looks for such tasks every 100 s or so: allow for that too.
         late = d.watch_digest(kind, until=killed + d.timings.visibility + 150)

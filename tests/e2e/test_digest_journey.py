@@ -50,7 +50,7 @@ def choose_daily_digest(page, email: str) -> None:
     page.goto("/mail/settings/")
     list_section = page.get_by_role("region", name="ORCID API Users list")
     list_section.get_by_label("Delivery").select_option(label="daily digest")
-    list_section.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save").click()  # the page's one form
     page.wait_for_load_state()
     assert page.get_by_role("region", name="ORCID API Users list").get_by_label(
         "Delivery"

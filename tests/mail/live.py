@@ -22,6 +22,7 @@ from django.conf import settings
 from kombu import pools
 
 from orcid_community.celery import app as celery_app
+from orcid_community.celery import configure as configure_celery
 from tests.helpers import wait_until
 from tests.stack import ROOT
 
@@ -44,12 +45,12 @@ def _reset_producers() -> None:
 def broker(url: str):
     """This process sends its tasks to the broker at ``url`` (not in-process) meanwhile."""
     saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = url, False
+    configure_celery(broker_url=url, task_always_eager=False)
     _reset_producers()
     try:
         yield
     finally:
-        celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
+        configure_celery(broker_url=saved[0], task_always_eager=saved[1])
         _reset_producers()
 
 

@@ -302,8 +302,14 @@ def test_a_worker_killed_mid_batch_resends_at_most_ten_mails(pending_batch, monk
     with pytest.raises(WorkerKilled):
         services.deliveries_send_batch(delivery_ids=ids)
     assert Delivery.objects.filter(state="sent").count() == 20  # two chunks recorded
+    # The chunk in flight stays claimed; the ones after it were never tried.
+    assert Delivery.objects.filter(state="sending").count() == 10
     monkeypatch.setattr(EmailBackend, "send_messages", real_send)
-    services.deliveries_send_batch(delivery_ids=ids)  # the batch again (the sweep)
+    # The sweep, once the claim is stale, takes the chunk back and hands everything over.
+    Delivery.objects.filter(state="sending").update(
+        queued_at=timezone.now() - services.STALE_AFTER - timedelta(seconds=1)
+    )
+    assert services.deliveries_requeue_stale() == 25
     assert Delivery.objects.filter(state="sent").count() == 45
     resent = len(mail.outbox) - 45
     assert resent == 5  # only what the killed chunk had sent
@@ -356,3 +362,11 @@ def test_the_briefings_of_a_group_with_the_longest_slug_fit_the_list_columns(
     token = services.unsubscribe_token(user_id=reader.pk, list_id=delivery.list_id)
     assert client.post(f"/mail/unsubscribe/{token}/").status_code == 200
     Unsubscription.objects.get(user=reader, list_id=f"briefings-{slug}").full_clean()
+
+
+def test_the_sweep_leaves_deliveries_a_live_task_has_claimed(pending_batch):
+    ids = pending_batch(3)
+    Delivery.objects.filter(pk__in=ids).update(state="sending", queued_at=timezone.now())
+    assert services.deliveries_requeue_stale() == 0
+    assert Delivery.objects.filter(state="sending").count() == 3
+    assert not mail.outbox
