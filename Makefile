@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test e2e bench bench-digest drills messages install install-dev lint format migrations-check seed clean
+.PHONY: run test e2e bench bench-digest bench-inbound drills messages install install-dev lint format migrations-check seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench: $(STAMP)
 # BENCH_DIGEST_ARGS: --subscribers 20000 --posts 200
 bench-digest: $(STAMP)
 	$(BIN)/python bench/digest.py $(BENCH_DIGEST_ARGS)
+
+# Received replies through the gateway's processing (README, Mail in), on DATABASE_URL.
+bench-inbound: $(STAMP)
+	$(BIN)/python manage.py bench_inbound $(BENCH_INBOUND_ARGS)
 
 # The fault drills of issue 22 (README, Reliability drills): the production stack with a
 # Redis server of its own, a database of its own on DATABASE_URL's server (default

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
@@ -22,6 +23,28 @@ def people_with_permission(perm: str) -> QuerySet[User]:
         )
         .distinct()
     )
+
+
+def person_by_verified_email(address: str) -> User | None:
+    """The active person who proved they own ``address`` (allauth's verified addresses),
+    or None: identity by mail is never taken from an address nobody verified."""
+    if not address:
+        return None
+    row = (
+        EmailAddress.objects.filter(email__iexact=address.strip(), verified=True)
+        .select_related("user")
+        .first()
+    )
+    if row is None or not row.user.is_active:
+        return None
+    return row.user
+
+
+def owns_verified_email(user: User, address: str) -> bool:
+    """Whether ``address`` is one of ``user``'s verified addresses."""
+    return EmailAddress.objects.filter(
+        user=user, email__iexact=(address or "").strip(), verified=True
+    ).exists()
 
 
 def latest_data_export(user) -> DataExport | None:

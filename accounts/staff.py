@@ -103,6 +103,6 @@ def can_use_admin(user) -> bool:
 def two_factor_exempt(path: str) -> bool:
     """Pages a person without two-factor authentication still reaches: signing in and out,
     setting up two-factor authentication and the rest of the account pages, static files
-    and the health check."""
-    prefixes = ("/accounts/", "/healthz", "/" + settings.STATIC_URL.lstrip("/"))
+    (``/favicon.ico`` too) and the health check."""
+    prefixes = ("/accounts/", "/healthz", "/favicon.ico", "/" + settings.STATIC_URL.lstrip("/"))
     return path.startswith(prefixes)

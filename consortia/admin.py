@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+from modeltranslation.admin import TranslationAdmin
 
 from consortia import permissions, services
 from consortia.models import (
@@ -287,7 +288,10 @@ class MembershipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
+class ChecklistItemAdmin(TranslationAdmin):
+    """A title and description per language: English is required, an empty language
+    shows English (django-modeltranslation)."""
+
     list_display = ["title", "phase", "position", "is_active"]
     list_editable = ["position", "is_active"]
     list_filter = ["phase", "is_active"]

@@ -1,4 +1,7 @@
+import hashlib
+
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -9,7 +12,7 @@ from consortia.models import (
     Organization,
     OrganizationContact,
 )
-from consortia.services import NewOrganization
+from consortia.services import ChecklistChange, NewOrganization
 from core.identifiers import normalize_ror
 
 
@@ -30,8 +33,10 @@ class OrganizationChoiceForm(forms.Form):
         required=False,
         help_text=_("Like 02mhbdp94 or https://ror.org/02mhbdp94. Look it up on ror.org."),
     )
+    # Choices are callables: drawn for each form, in the reader's language and its
+    # collation (django-countries sorts with pyuca), not once at import in English.
     new_country = forms.ChoiceField(
-        label=_("Country"), choices=[("", "—"), *countries], required=False
+        label=_("Country"), choices=lambda: [("", "—"), *countries], required=False
     )
     new_org_type = forms.ChoiceField(
         label=_("Organization type"),
@@ -98,7 +103,7 @@ class ProposeForm(OrganizationChoiceForm):
     )
     countries = forms.MultipleChoiceField(
         label=_("Countries"),
-        choices=countries,
+        choices=lambda: list(countries),
         help_text=_("One country for a national consortium, several for a regional one."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
@@ -132,7 +137,7 @@ class DetailsForm(forms.Form):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     countries = forms.MultipleChoiceField(
         label=_("Countries"),
-        choices=countries,
+        choices=lambda: list(countries),
         help_text=_("One country for a national consortium, several for a regional one."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
@@ -187,18 +192,53 @@ class ContactEmailForm(forms.Form):
     )
 
 
-class ChecklistEntryForm(forms.Form):
-    done = forms.BooleanField(label=_("Done"), required=False)
-    note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
-    )
-    document = forms.ModelChoiceField(
-        label=_("Document"), queryset=Document.objects.none(), required=False
-    )
+class ChecklistForm(forms.Form):
+    """The whole onboarding checklist as one form: per item, done, a note and a document.
 
-    def __init__(self, *args, consortium, **kwargs):
+    The documents are read once (``documents``), so checking twelve choices costs no query.
+    """
+
+    def __init__(self, *args, checklist, documents, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["document"].queryset = Document.objects.filter(consortium=consortium)
+        self.rows = checklist.rows
+        self._documents = {str(document.pk): document for document in documents}
+        choices = [("", "—"), *((str(d.pk), d.title) for d in documents)]
+        for row in self.rows:
+            entry, key = row.entry, f"item-{row.item.pk}"
+            self.fields[f"{key}-done"] = forms.BooleanField(
+                label=row.item.title, required=False, initial=row.done
+            )
+            self.fields[f"{key}-note"] = forms.CharField(
+                label=_("Note"),
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                max_length=4000,
+                initial=entry.note if entry else "",
+            )
+            self.fields[f"{key}-document"] = forms.ChoiceField(
+                label=_("Document"),
+                choices=choices,
+                required=False,
+                initial=str(entry.document_id) if entry and entry.document_id else "",
+            )
+
+    def items(self):
+        """Per checklist row, its three bound fields (the template's loop)."""
+        for row in self.rows:
+            key = f"item-{row.item.pk}"
+            yield row, self[f"{key}-done"], self[f"{key}-note"], self[f"{key}-document"]
+
+    def changes(self) -> list[ChecklistChange]:
+        data = self.cleaned_data
+        return [
+            ChecklistChange(
+                item=row.item,
+                done=data[f"item-{row.item.pk}-done"],
+                note=data[f"item-{row.item.pk}-note"],
+                document=self._documents.get(data[f"item-{row.item.pk}-document"]),
+            )
+            for row in self.rows
+        ]
 
 
 class DocumentForm(forms.Form):
@@ -224,3 +264,23 @@ class ProgressReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("Markdown. Every member's contacts receive it by email."),
     )
+
+    # Signed digest of the title and text the lead saw rendered: publishing needs it, so a
+    # report is never mailed unseen, nor changed after its preview.
+    previewed = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    PREVIEW_SALT = "consortia.report-preview"
+
+    def _digest(self, scope: str) -> str:
+        text = f"{scope}\n{self.cleaned_data['title']}\n{self.cleaned_data['body']}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def preview_token(self, scope: str) -> str:
+        return signing.dumps(self._digest(scope), salt=self.PREVIEW_SALT)
+
+    def was_previewed(self, scope: str) -> bool:
+        try:
+            seen = signing.loads(self.cleaned_data["previewed"], salt=self.PREVIEW_SALT)
+        except signing.BadSignature:
+            return False
+        return seen == self._digest(scope)

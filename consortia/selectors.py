@@ -137,6 +137,7 @@ class ConsortiumPage:
     reports: list[ProgressReport]
     can_manage: bool
     pending_organizations: list[Organization]
+    is_lead_contact: bool = False
 
 
 def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
@@ -192,6 +193,7 @@ def consortium_page(*, slug: str, user) -> ConsortiumPage | None:
         ),
         can_manage=can_manage,
         pending_organizations=pending,
+        is_lead_contact=user.is_authenticated and user.pk in lead_contact_ids,
     )
 
 
@@ -354,6 +356,65 @@ def consortium_documents(consortium: Consortium) -> list[Document]:
     return list(Document.objects.filter(consortium=consortium).select_related("uploaded_by"))
 
 
+def lead_contacts(consortium: Consortium) -> list[ConsortiumContact]:
+    return list(
+        ConsortiumContact.objects.filter(consortium=consortium)
+        .select_related("user")
+        .order_by("role", "user__name", "pk")
+    )
+
+
+MANAGE_REPORTS_SHOWN = 20
+
+
+def recent_reports(consortium: Consortium) -> list[ProgressReport]:
+    return list(
+        ProgressReport.objects.filter(consortium=consortium)
+        .select_related("published_by")
+        .order_by("-published_at", "-pk")[:MANAGE_REPORTS_SHOWN]
+    )
+
+
+@dataclass
+class ManageOverview:
+    """What the overview of the manage area counts: what waits, and how far things are."""
+
+    pending: int
+    members: int
+    contacts: int
+    open_invitations: int
+    documents: int
+    latest_report: ProgressReport | None
+    checklist: Checklist
+
+
+def manage_overview(consortium: Consortium) -> ManageOverview:
+    # Separate counts: one query joining the four tables would multiply their rows.
+    memberships = Membership.objects.filter(consortium=consortium)
+    counts = {
+        "pending": memberships.filter(state=Membership.State.REQUESTED).count(),
+        "members": memberships.filter(state=Membership.State.ACTIVE).count(),
+        "contacts": ConsortiumContact.objects.filter(consortium=consortium).count(),
+        "documents": Document.objects.filter(consortium=consortium).count(),
+    }
+    open_invitations = ContactInvitation.objects.filter(
+        consortium=consortium,
+        state=ContactInvitation.State.PENDING,
+        expires_at__gt=timezone.now(),
+    ).count()
+    latest = (
+        ProgressReport.objects.filter(consortium=consortium)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    return ManageOverview(
+        **counts,
+        open_invitations=open_invitations,
+        latest_report=latest,
+        checklist=checklist(consortium),
+    )
+
+
 # --- The dashboard -------------------------------------------------------------------------
 
 
@@ -401,6 +462,64 @@ def dashboard(user) -> Dashboard:
         led=led,
         contact_requests=contact_requests,
         to_decide=to_decide,
+    )
+
+
+# --- What waits for a person (the to-do page, orcid_community.todo) ----------------------
+# Query sets, not lists: the page draws them, the header counts them in one query.
+
+
+def join_requests_to_decide(user) -> QuerySet[Membership]:
+    """Requests to join the consortia ``user`` is a lead contact of (who may answer them:
+    permissions.can_manage_consortium), oldest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return (
+        Membership.objects.pending()
+        .filter(consortium__contacts__user=user)
+        .select_related("consortium", "organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def contact_requests_to_decide(user) -> QuerySet[ContactRequest]:
+    """Requests to act for the verified organizations ``user`` acts for, which they may
+    answer (permissions.can_decide_contact_request), oldest first."""
+    if not getattr(user, "is_authenticated", False):
+        return ContactRequest.objects.none()
+    return (
+        ContactRequest.objects.filter(
+            state=ContactRequest.State.PENDING,
+            organization__verification=Verification.VERIFIED,
+            organization__contacts__user=user,
+        )
+        .exclude(user=user)
+        .select_related("organization", "user")
+        .order_by("created_at", "pk")
+    )
+
+
+def own_pending_requests(user) -> QuerySet[Membership]:
+    """The requests to join a consortium of the organizations ``user`` acts for that wait
+    for an answer, oldest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return (
+        Membership.objects.pending()
+        .filter(organization__contacts__user=user)
+        .select_related("consortium", "organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def own_pending_contact_requests(user) -> QuerySet[ContactRequest]:
+    """The person's own requests to act for an organization that wait for an answer."""
+    if not getattr(user, "is_authenticated", False):
+        return ContactRequest.objects.none()
+    return (
+        ContactRequest.objects.filter(user=user, state=ContactRequest.State.PENDING)
+        .select_related("organization")
+        .order_by("created_at", "pk")
     )
 
 

@@ -1211,6 +1211,47 @@ def checklist_entry_update(
     return entry
 
 
+@dataclass(frozen=True)
+class ChecklistChange:
+    """What the checklist form says of one item."""
+
+    item: ChecklistItem
+    done: bool
+    note: str = ""
+    document: Document | None = None
+
+
+@transaction.atomic
+def checklist_save(*, consortium: Consortium, by, changes: Sequence[ChecklistChange]) -> int:
+    """Save the whole checklist at once (all or nothing); returns how many items changed.
+
+    An item whose state, note and document are what they were is left alone, so who
+    ticked it, and when, stays true.
+    """
+    _require_lead_or_staff(by, consortium)
+    entries = {
+        entry.item_id: entry
+        for entry in ChecklistEntry.objects.select_for_update().filter(consortium=consortium)
+    }
+    changed = 0
+    for change in changes:
+        entry = entries.get(change.item.pk)
+        before = (entry.done, entry.note, entry.document_id) if entry else (False, "", None)
+        after = (change.done, change.note.strip(), change.document.pk if change.document else None)
+        if before == after:
+            continue
+        checklist_entry_update(
+            consortium=consortium,
+            item=change.item,
+            by=by,
+            done=change.done,
+            note=change.note,
+            document=change.document,
+        )
+        changed += 1
+    return changed
+
+
 # --- Documents -----------------------------------------------------------------------------
 
 

@@ -35,6 +35,16 @@ urlpatterns = [
     path("consortia/<slug:slug>/documents/<int:pk>/", views.document_download, name="document"),
     path("consortia/<slug:slug>/reports/<int:pk>/", views.report_detail, name="report"),
     path("consortia/<slug:slug>/manage/", views.consortium_manage, name="manage"),
+    path("consortia/<slug:slug>/manage/requests/", views.manage_requests, name="manage_requests"),
+    path("consortia/<slug:slug>/manage/members/", views.manage_members, name="manage_members"),
+    path("consortia/<slug:slug>/manage/contacts/", views.manage_contacts, name="manage_contacts"),
+    path(
+        "consortia/<slug:slug>/manage/checklist/", views.manage_checklist, name="manage_checklist"
+    ),
+    path(
+        "consortia/<slug:slug>/manage/documents/", views.manage_documents, name="manage_documents"
+    ),
+    path("consortia/<slug:slug>/manage/reports/", views.manage_reports, name="manage_reports"),
     path("consortia/<slug:slug>/manage/members.csv", views.members_csv, name="members_csv"),
     path(
         "consortia/<slug:slug>/manage/requests/<int:pk>/accept/",
@@ -64,17 +74,10 @@ urlpatterns = [
         name="contact_remove",
     ),
     path(
-        "consortia/<slug:slug>/manage/checklist/<int:item_pk>/",
-        views.checklist_update,
-        name="checklist_update",
-    ),
-    path("consortia/<slug:slug>/manage/documents/", views.document_upload, name="document_upload"),
-    path(
         "consortia/<slug:slug>/manage/documents/<int:pk>/delete/",
         views.document_delete,
         name="document_delete",
     ),
-    path("consortia/<slug:slug>/manage/reports/", views.report_publish, name="report_publish"),
     path("consortia/<slug:slug>/manage/finalize/", views.consortium_finalize, name="finalize"),
     path("consortia/<slug:slug>/manage/inactive/", views.consortium_deactivate, name="deactivate"),
 ]

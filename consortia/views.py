@@ -13,12 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consortia import permissions, selectors, services
 from consortia.filters import ConsortiumFilter
 from consortia.forms import (
-    ChecklistEntryForm,
+    ChecklistForm,
     ContactEmailForm,
     ContactRequestForm,
     DecisionForm,
@@ -31,13 +32,11 @@ from consortia.forms import (
     ProposeForm,
 )
 from consortia.models import (
-    ChecklistItem,
     Consortium,
     ConsortiumContact,
     ContactInvitation,
     Document,
     Membership,
-    ProgressReport,
     Verification,
 )
 from core.errors import DomainError, form_error
@@ -257,30 +256,52 @@ def consortium_propose(request: HttpRequest) -> HttpResponse:
 
 
 # --- Managing ------------------------------------------------------------------------------
+#
+# The manage area is one page per section (overview, requests, members, contacts, checklist,
+# documents, reports). After an action the person lands on the section they acted in, with
+# the message at the top; a form in error comes back with its first wrong field focused.
+
+SECTIONS = ("overview", "requests", "members", "contacts", "checklist", "documents", "reports")
 
 
-def _render_manage(
-    request: HttpRequest, consortium: Consortium, *, status: int = 200, **forms
+def _section_url(consortium: Consortium, section: str) -> str:
+    name = "consortia:manage" if section == "overview" else f"consortia:manage_{section}"
+    return reverse(name, kwargs={"slug": consortium.slug})
+
+
+def _focus_first_error(form) -> None:
+    """Put ``autofocus`` on the first field in error (works without JavaScript)."""
+    names = [name for name in form.fields if name in form.errors] or list(form.fields)[:1]
+    if form.errors and names:  # a form-wide error: its first field
+        form.fields[names[0]].widget.attrs["autofocus"] = True
+
+
+def _render_section(
+    request: HttpRequest,
+    consortium: Consortium,
+    section: str,
+    context: dict,
+    *,
+    status: int = 200,
 ) -> HttpResponse:
+    for value in context.values():
+        if hasattr(value, "errors") and hasattr(value, "fields") and value.is_bound:
+            _focus_first_error(value)
+    context = {"consortium": consortium, "section": section, **context}
+    return render(request, f"consortia/manage/{section}.html", context, status=status)
+
+
+def _render_overview(
+    request: HttpRequest, consortium: Consortium, *, status: int = 200, details_form=None
+) -> HttpResponse:
+    overview = selectors.manage_overview(consortium)
     context = {
-        "consortium": consortium,
+        "overview": overview,
         "countries": list(consortium.country_links.all()),
-        "pending": selectors.pending_requests(consortium),
-        "members": selectors.members_with_contacts(consortium),
-        "contacts": list(
-            ConsortiumContact.objects.filter(consortium=consortium).select_related("user")
-        ),
-        "checklist": selectors.checklist(consortium),
-        "documents": selectors.consortium_documents(consortium),
-        "reports": list(ProgressReport.objects.filter(consortium=consortium)[:10]),
         "shortfalls": services.consortium_agreement_shortfalls(consortium)
         if consortium.status == Consortium.Status.FORMING
         else services.consortium_membership_shortfalls(consortium),
-        "invitations": selectors.invitations(consortium),
-        "invitation_form": forms.get("invitation_form") or InvitationForm(),
-        "document_form": forms.get("document_form") or DocumentForm(prefix="document"),
-        "report_form": forms.get("report_form") or ProgressReportForm(prefix="report"),
-        "details_form": forms.get("details_form")
+        "details_form": details_form
         or DetailsForm(
             initial={
                 "description": consortium.description,
@@ -288,26 +309,85 @@ def _render_manage(
                 "countries": [str(link.country) for link in consortium.country_links.all()],
             }
         ),
-        "decision_form": DecisionForm(),
-        "checklist_error": forms.get("checklist_error"),
         "can_finalize": permissions.can_finalize_consortium(request.user),
         "can_deactivate": permissions.can_deactivate_consortium(request.user),
     }
-    return render(request, "consortia/manage.html", context, status=status)
+    return _render_section(request, consortium, "overview", context, status=status)
 
 
 @login_required
 @require_GET
 def consortium_manage(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
-    return _render_manage(request, consortium)
+    return _render_overview(request, consortium)
 
 
-def _act(request: HttpRequest, consortium: Consortium, action, success: str) -> HttpResponse:
-    """Run one service; success → back to the manage page (a domain error goes through)."""
-    action()
-    messages.success(request, success)
-    return redirect("consortia:manage", slug=consortium.slug)
+def _render_requests(request: HttpRequest, consortium: Consortium, *, status: int = 200):
+    context = {"pending": selectors.pending_requests(consortium), "decision_form": DecisionForm()}
+    return _render_section(request, consortium, "requests", context, status=status)
+
+
+@login_required
+@require_GET
+def manage_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    consortium = permissions.get_consortium_for_lead(request.user, slug)
+    return _render_requests(request, consortium)
+
+
+@login_required
+@require_GET
+def manage_members(request: HttpRequest, slug: str) -> HttpResponse:
+    consortium = permissions.get_consortium_for_lead(request.user, slug)
+    context = {"members": selectors.members_with_contacts(consortium)}
+    return _render_section(request, consortium, "members", context)
+
+
+def _render_contacts(
+    request: HttpRequest, consortium: Consortium, *, status: int = 200, invitation_form=None
+) -> HttpResponse:
+    context = {
+        "contacts": selectors.lead_contacts(consortium),
+        "invitations": selectors.invitations(consortium),
+        "invitation_form": invitation_form or InvitationForm(),
+    }
+    return _render_section(request, consortium, "contacts", context, status=status)
+
+
+@login_required
+@require_GET
+def manage_contacts(request: HttpRequest, slug: str) -> HttpResponse:
+    consortium = permissions.get_consortium_for_lead(request.user, slug)
+    return _render_contacts(request, consortium)
+
+
+def _done(request: HttpRequest, consortium: Consortium, section: str, message: str):
+    """Success: the message, and back to the section acted in."""
+    messages.success(request, message)
+    return redirect(_section_url(consortium, section))
+
+
+def _confirm(
+    request: HttpRequest,
+    consortium: Consortium,
+    section: str,
+    *,
+    title: str,
+    consequence: str,
+    button: str,
+) -> HttpResponse:
+    """The confirmation page of a destructive action: it names what will happen; its
+    form posts to the same address."""
+    context = {"title": title, "consequence": consequence, "button": button}
+    return render(
+        request,
+        "consortia/manage/confirm.html",
+        {
+            "consortium": consortium,
+            "section": section,
+            "cancel_url": _section_url(consortium, section),
+            **context,
+        },
+    )
 
 
 def _membership_for_lead(request: HttpRequest, slug: str, pk: int):
@@ -325,13 +405,9 @@ def _decide(request: HttpRequest, slug: str, pk: int, decide, success: str) -> H
     consortium, membership = _membership_for_lead(request, slug, pk)
     note = _decision_note(request)
     if note is None:
-        return _render_manage(request, consortium, status=400)
-    return _act(
-        request,
-        consortium,
-        lambda: decide(membership=membership, by=request.user, note=note),
-        success % {"org": membership.organization.name},
-    )
+        return _render_requests(request, consortium, status=400)
+    decide(membership=membership, by=request.user, note=note)
+    return _done(request, consortium, "requests", success % {"org": membership.organization.name})
 
 
 @login_required
@@ -353,15 +429,26 @@ def request_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     consortium, membership = _membership_for_lead(request, slug, pk)
-    return _act(
-        request,
-        consortium,
-        lambda: services.membership_leave(membership=membership, by=request.user),
-        _("%(org)s is no longer a member.") % {"org": membership.organization.name},
-    )
+    org = membership.organization.name
+    if request.method == "GET":
+        return _confirm(
+            request,
+            consortium,
+            "members",
+            title=_("Remove %(org)s?") % {"org": org},
+            consequence=_(
+                "%(org)s will no longer be a member of %(name)s: its contacts will no longer "
+                "see the members' documents nor receive the progress reports. To come back, "
+                "it has to ask to join again."
+            )
+            % {"org": org, "name": consortium.name},
+            button=_("Remove %(org)s") % {"org": org},
+        )
+    services.membership_leave(membership=membership, by=request.user)
+    return _done(request, consortium, "members", _("%(org)s is no longer a member.") % {"org": org})
 
 
 @login_required
@@ -370,7 +457,7 @@ def details_update(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
     form = DetailsForm(request.POST)
     if not form.is_valid():
-        return _render_manage(request, consortium, status=400, details_form=form)
+        return _render_overview(request, consortium, status=400, details_form=form)
     try:
         services.consortium_update_details(
             consortium=consortium,
@@ -381,9 +468,8 @@ def details_update(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except DomainError as error:
         form_error(form, error)
-        return _render_manage(request, consortium, status=error.status_code, details_form=form)
-    messages.success(request, _("The consortium's details were saved."))
-    return redirect("consortia:manage", slug=consortium.slug)
+        return _render_overview(request, consortium, status=error.status_code, details_form=form)
+    return _done(request, consortium, "overview", _("The consortium's details were saved."))
 
 
 @login_required
@@ -393,7 +479,7 @@ def contact_invite(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
     form = InvitationForm(request.POST)
     if not form.is_valid():
-        return _render_manage(request, consortium, status=400, invitation_form=form)
+        return _render_contacts(request, consortium, status=400, invitation_form=form)
     try:
         invitation = services.contact_invitation_send(
             consortium=consortium,
@@ -403,15 +489,14 @@ def contact_invite(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except DomainError as error:
         form_error(form, error)
-        return _render_manage(request, consortium, status=error.status_code, invitation_form=form)
+        return _render_contacts(request, consortium, status=error.status_code, invitation_form=form)
     # The same answer whether or not the address has an account.
-    messages.success(
+    return _done(
         request,
+        consortium,
+        "contacts",
         _("An invitation is on its way to %(email)s. It is valid for %(days)d days.")
         % {"email": invitation.email, "days": services.INVITATION_DAYS},
-    )
-    return redirect(
-        reverse("consortia:manage", kwargs={"slug": consortium.slug}) + "#contacts-title"
     )
 
 
@@ -420,71 +505,107 @@ def contact_invite(request: HttpRequest, slug: str) -> HttpResponse:
 def invitation_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
     invitation = get_object_or_404(ContactInvitation, pk=pk, consortium=consortium)
-    return _act(
+    services.contact_invitation_withdraw(invitation=invitation, by=request.user)
+    return _done(
         request,
         consortium,
-        lambda: services.contact_invitation_withdraw(invitation=invitation, by=request.user),
+        "contacts",
         _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email},
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def contact_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
     contact = get_object_or_404(
         ConsortiumContact.objects.select_related("user", "consortium"), pk=pk, consortium=consortium
     )
-    return _act(
+    person = contact.user.name or contact.user.email
+    if request.method == "GET":
+        return _confirm(
+            request,
+            consortium,
+            "contacts",
+            title=_("Remove %(person)s as a lead contact?") % {"person": person},
+            consequence=_(
+                "%(person)s will no longer be a lead contact of %(name)s: they will no longer "
+                "manage it nor get its requests to join by email. Their account stays."
+            )
+            % {"person": person, "name": consortium.name},
+            button=_("Remove %(person)s") % {"person": person},
+        )
+    services.consortium_contact_remove(contact=contact, by=request.user)
+    return _done(
         request,
         consortium,
-        lambda: services.consortium_contact_remove(contact=contact, by=request.user),
+        "contacts",
         _("%(person)s is no longer a lead contact.") % {"person": contact.user},
     )
 
 
+def _render_checklist(
+    request: HttpRequest, consortium: Consortium, *, form=None, status: int = 200
+) -> HttpResponse:
+    checklist = selectors.checklist(consortium)
+    if form is None:
+        documents = selectors.consortium_documents(consortium)
+        form = ChecklistForm(checklist=checklist, documents=documents)
+    context = {"checklist": checklist, "form": form}
+    return _render_section(request, consortium, "checklist", context, status=status)
+
+
 @login_required
-@require_POST
-def checklist_update(request: HttpRequest, slug: str, item_pk: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def manage_checklist(request: HttpRequest, slug: str) -> HttpResponse:
+    """The whole checklist is one form with one Save: nothing ticked is silently lost."""
     consortium = permissions.get_consortium_for_lead(request.user, slug)
-    item = get_object_or_404(ChecklistItem, pk=item_pk, is_active=True)
-    form = ChecklistEntryForm(request.POST, consortium=consortium)
+    if request.method == "GET":
+        return _render_checklist(request, consortium)
+    checklist = selectors.checklist(consortium)
+    form = ChecklistForm(
+        request.POST,
+        checklist=checklist,
+        documents=selectors.consortium_documents(consortium),
+    )
     if not form.is_valid():
-        # Say what is wrong: a note too long is not a document of another consortium.
-        for name, errors in form.errors.items():
-            if name == "document":
-                errors = [
-                    _(
-                        "The checklist item could not be saved: choose a document of this consortium."
-                    )
-                ]
-            for error in errors:
-                messages.error(request, error)
-        return _render_manage(request, consortium, status=400)
-    data = form.cleaned_data
-    return _act(
+        return _render_checklist(request, consortium, form=form, status=400)
+    changed = services.checklist_save(
+        consortium=consortium, by=request.user, changes=form.changes()
+    )
+    return _done(
         request,
         consortium,
-        lambda: services.checklist_entry_update(
-            consortium=consortium,
-            item=item,
-            by=request.user,
-            done=data["done"],
-            note=data["note"],
-            document=data["document"],
-        ),
-        _("Checklist item “%(item)s” saved.") % {"item": item.title},
+        "checklist",
+        ngettext(
+            "The checklist is saved: %(count)d item changed.",
+            "The checklist is saved: %(count)d items changed.",
+            changed,
+        )
+        % {"count": changed},
     )
 
 
+def _render_documents(
+    request: HttpRequest, consortium: Consortium, *, status: int = 200, document_form=None
+) -> HttpResponse:
+    context = {
+        "documents": selectors.consortium_documents(consortium),
+        "document_form": document_form or DocumentForm(prefix="document"),
+    }
+    return _render_section(request, consortium, "documents", context, status=status)
+
+
 @login_required
-@require_POST
-def document_upload(request: HttpRequest, slug: str) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def manage_documents(request: HttpRequest, slug: str) -> HttpResponse:
+    """The documents, and uploading one (POST)."""
     consortium = permissions.get_consortium_for_lead(request.user, slug)
-    # Prefixed: the manage page has two "title" fields (documents and reports).
+    if request.method == "GET":
+        return _render_documents(request, consortium)
     form = DocumentForm(request.POST, request.FILES, prefix="document")
     if not form.is_valid():
-        return _render_manage(request, consortium, status=400, document_form=form)
+        return _render_documents(request, consortium, status=400, document_form=form)
     try:
         document = services.document_upload(
             consortium=consortium,
@@ -495,33 +616,79 @@ def document_upload(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except DomainError as error:
         form_error(form, error)
-        return _render_manage(request, consortium, status=error.status_code, document_form=form)
-    messages.success(request, _("“%(title)s” was uploaded.") % {"title": document.title})
-    return redirect("consortia:manage", slug=consortium.slug)
+        return _render_documents(request, consortium, status=error.status_code, document_form=form)
+    return _done(
+        request, consortium, "documents", _("“%(title)s” was uploaded.") % {"title": document.title}
+    )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def document_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     consortium = permissions.get_consortium_for_lead(request.user, slug)
     document = get_object_or_404(
         Document.objects.select_related("consortium"), pk=pk, consortium=consortium
     )
-    return _act(
-        request,
-        consortium,
-        lambda: services.document_delete(document=document, by=request.user),
-        _("“%(title)s” was deleted.") % {"title": document.title},
+    if request.method == "GET":
+        return _confirm(
+            request,
+            consortium,
+            "documents",
+            title=_("Delete “%(title)s”?") % {"title": document.title},
+            consequence=_(
+                "“%(title)s” (%(file)s) will be deleted for everyone, and checklist items "
+                "that point at it will no longer do so. This cannot be undone."
+            )
+            % {"title": document.title, "file": document.original_name},
+            button=_("Delete “%(title)s”") % {"title": document.title},
+        )
+    services.document_delete(document=document, by=request.user)
+    return _done(
+        request, consortium, "documents", _("“%(title)s” was deleted.") % {"title": document.title}
     )
 
 
+def _render_reports(
+    request: HttpRequest,
+    consortium: Consortium,
+    *,
+    status: int = 200,
+    report_form=None,
+    preview=None,
+) -> HttpResponse:
+    context = {
+        "reports": selectors.recent_reports(consortium),
+        "report_form": report_form or ProgressReportForm(prefix="report"),
+        "preview": preview,
+    }
+    return _render_section(request, consortium, "reports", context, status=status)
+
+
+def _preview_scope(request: HttpRequest, consortium: Consortium) -> str:
+    """What a preview token is bound to: this consortium and this person."""
+    return f"{consortium.pk}:{request.user.pk}"
+
+
 @login_required
-@require_POST
-def report_publish(request: HttpRequest, slug: str) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def manage_reports(request: HttpRequest, slug: str) -> HttpResponse:
+    """The progress reports; a new one is previewed first (``action=preview``), then
+    published and mailed (``action=publish``) only as it was previewed."""
     consortium = permissions.get_consortium_for_lead(request.user, slug)
+    if request.method == "GET":
+        return _render_reports(request, consortium)
     form = ProgressReportForm(request.POST, prefix="report")
     if not form.is_valid():
-        return _render_manage(request, consortium, status=400, report_form=form)
+        return _render_reports(request, consortium, status=400, report_form=form)
+    scope = _preview_scope(request, consortium)
+    if request.POST.get("action") != "publish" or not form.was_previewed(scope):
+        # A preview, or a publish of a text that was not previewed as it is now.
+        data = form.cleaned_data
+        previewed = ProgressReportForm(
+            initial={**data, "previewed": form.preview_token(scope)}, prefix="report"
+        )
+        preview = {"title": data["title"], "body": data["body"]}
+        return _render_reports(request, consortium, report_form=previewed, preview=preview)
     try:
         report = services.progress_report_publish(
             consortium=consortium,
@@ -531,34 +698,50 @@ def report_publish(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except DomainError as error:
         form_error(form, error)
-        return _render_manage(request, consortium, status=error.status_code, report_form=form)
-    messages.success(
+        return _render_reports(request, consortium, status=error.status_code, report_form=form)
+    return _done(
         request,
+        consortium,
+        "reports",
         _("“%(title)s” is published and on its way to the members.") % {"title": report.title},
     )
-    return redirect("consortia:manage", slug=consortium.slug)
 
 
 @login_required
 @require_POST
 def consortium_finalize(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_to_finalize(request.user, slug)
-    return _act(
+    services.consortium_finalize_agreement(consortium=consortium, by=request.user)
+    return _done(
         request,
         consortium,
-        lambda: services.consortium_finalize_agreement(consortium=consortium, by=request.user),
+        "overview",
         _("The agreement of %(name)s is finalized: it is active.") % {"name": consortium.name},
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def consortium_deactivate(request: HttpRequest, slug: str) -> HttpResponse:
     consortium = permissions.get_consortium_to_deactivate(request.user, slug)
-    return _act(
+    if request.method == "GET":
+        return _confirm(
+            request,
+            consortium,
+            "overview",
+            title=_("Mark %(name)s inactive?") % {"name": consortium.name},
+            consequence=_(
+                "%(name)s will be marked inactive: it takes no more requests to join, and "
+                "its lead organization may then leave it."
+            )
+            % {"name": consortium.name},
+            button=_("Mark %(name)s inactive") % {"name": consortium.name},
+        )
+    services.consortium_mark_inactive(consortium=consortium, by=request.user)
+    return _done(
         request,
         consortium,
-        lambda: services.consortium_mark_inactive(consortium=consortium, by=request.user),
+        "overview",
         _("%(name)s is marked inactive.") % {"name": consortium.name},
     )
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from contributors import permissions, rules, selectors, services
 from contributors.models import (
@@ -274,7 +275,9 @@ class MembershipInline(ManagedByGroupStaff, admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(ManagedByGroupStaff, DomainErrorsAsMessages, admin.ModelAdmin):
+class GroupAdmin(ManagedByGroupStaff, DomainErrorsAsMessages, TranslationAdmin):
+    """Name, purpose and deliverables per language (English required, django-modeltranslation)."""
+
     list_display = ["name", "kind", "starts_on", "ends_on"]
     list_filter = ["kind"]
     prepopulated_fields = {"slug": ["name"]}

@@ -27,6 +27,7 @@ from contributors.models import (
     Nomination,
     Profile,
 )
+from core.i18n import fill_translations
 
 FIRST = ["Amara", "Bruno", "Chloé", "Dmitri", "Elif", "Farid", "Greta", "Hiroshi", "Isabel",
          "Jonas", "Kavya", "Liam", "Marta", "Nikolai", "Olu", "Priya", "Quentin", "Rosa",
@@ -47,6 +48,62 @@ TITLES = {
     Contribution.Kind.TALK: "Technical session at an outreach meeting ({n})",
 }
 KINDS = list(TITLES)
+
+# The groups in the portal's other languages, by slug (English is in the seed below).
+GROUP_TRANSLATIONS = {
+    "technical-steering-group": {
+        "name_es": "Grupo directivo técnico",
+        "name_pt_br": "Grupo diretor técnico",
+        "name_ru": "Техническая руководящая группа",
+        "name_zh_hans": "技术指导小组",
+        "name_zh_hant": "技術指導小組",
+        "purpose_es": "Asesora a ORCID sobre estrategia y prioridades técnicas, crea grupos de "
+        "trabajo y decide las nominaciones al equipo de código abierto.",
+        "purpose_pt_br": "Assessora o ORCID em estratégia e prioridades técnicas, cria grupos "
+        "de trabalho e decide as indicações para a equipe de código aberto.",
+        "purpose_ru": "Консультирует ORCID по технической стратегии и приоритетам, создаёт "
+        "рабочие группы и решает, кого принять в команду открытого исходного кода.",
+        "purpose_zh_hans": "就技术战略和优先事项为 ORCID 提供建议，组建工作组，并决定开源团队的提名。",
+        "purpose_zh_hant": "就技術策略和優先事項為 ORCID 提供建議，成立工作小組，並決定開源團隊的提名。",
+    },
+    "member-api-working-group": {
+        "name_es": "Grupo de trabajo de la API para miembros",
+        "name_pt_br": "Grupo de trabalho da API de membros",
+        "name_ru": "Рабочая группа по API для участников",
+        "name_zh_hans": "会员 API 工作组",
+        "name_zh_hant": "會員 API 工作小組",
+        "purpose_es": "Revisa los endpoints de afiliaciones de la API para miembros.",
+        "purpose_pt_br": "Revisa os endpoints de afiliações da API de membros.",
+        "purpose_ru": "Проверяет методы API для участников, работающие с аффилиациями.",
+        "purpose_zh_hans": "审查会员 API 的隶属关系端点。",
+        "purpose_zh_hant": "審查會員 API 的隸屬關係端點。",
+        "deliverables_es": "- Un informe sobre la calidad de los datos de afiliación\n"
+        "- Una propuesta de endpoints para la v4",
+        "deliverables_pt_br": "- Um relatório sobre a qualidade dos dados de afiliação\n"
+        "- Uma proposta de endpoints para a v4",
+        "deliverables_ru": "- Отчёт о качестве данных об аффилиациях\n"
+        "- Предложение методов для версии 4",
+        "deliverables_zh_hans": "- 隶属关系数据质量报告\n- v4 端点提案",
+        "deliverables_zh_hant": "- 隸屬關係資料品質報告\n- v4 端點提案",
+    },
+    "documentation-working-group": {
+        "name_es": "Grupo de trabajo de documentación",
+        "name_pt_br": "Grupo de trabalho de documentação",
+        "name_ru": "Рабочая группа по документации",
+        "name_zh_hans": "文档工作组",
+        "name_zh_hant": "文件工作小組",
+        "purpose_es": "Reescribe los tutoriales de la API para quienes empiezan.",
+        "purpose_pt_br": "Reescreve os tutoriais da API para iniciantes.",
+        "purpose_ru": "Переписывает руководства по API для новичков.",
+        "purpose_zh_hans": "为新手重写 API 教程。",
+        "purpose_zh_hant": "為新手重寫 API 教學。",
+        "deliverables_es": "- Nuevo tutorial de primeros pasos\n- Glosario de la API traducido",
+        "deliverables_pt_br": "- Novo tutorial de primeiros passos\n- Glossário da API traduzido",
+        "deliverables_ru": "- Новое руководство для начинающих\n- Переведённый глоссарий API",
+        "deliverables_zh_hans": "- 新的入门教程\n- 翻译后的 API 术语表",
+        "deliverables_zh_hant": "- 新的入門教學\n- 翻譯後的 API 術語表",
+    },
+}
 
 
 def _person(n: int, email: str, name: str, affiliation: str) -> User:
@@ -158,6 +215,8 @@ def seed(stdout, context: dict) -> None:
             "max_members": 6,
         },
     )
+    for group in (steering, api, docs):
+        fill_translations(group, GROUP_TRANSLATIONS[group.slug])
     _membership(api, people["steering2"], Membership.Role.CHAIR, days_ago=90)
     _membership(api, people["contributor2"], Membership.Role.MEMBER, days_ago=90)
     _membership(docs, people["contributor"], Membership.Role.CHAIR, days_ago=30)

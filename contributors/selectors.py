@@ -346,6 +346,36 @@ def approved_unsigned_nomination(user) -> Nomination | None:
     )
 
 
+def nominations_to_vote(user, now=None) -> QuerySet[Nomination]:
+    """Open nominations whose roll ``user`` is on (not recused) and has not voted on yet,
+    before their deadline: what services.vote_cast would take from them. Soonest first."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Nomination.objects.none()
+    return (
+        Nomination.objects.open()
+        .filter(
+            deadline__gt=now or timezone.now(),
+            roll__voter=user,
+            roll__recused_at__isnull=True,
+        )
+        .exclude(nominee=user)
+        .exclude(Exists(Vote.objects.filter(nomination=OuterRef("pk"), voter=user)))
+        # OST members as development staff or vendors have no vote (services.vote_cast).
+        .exclude(Exists(non_voting_ost_ids().filter(user_id=user.pk)))
+        .select_related("nominee")
+        .order_by("deadline", "pk")
+    )
+
+
+def nominations_to_sign(user) -> QuerySet[Nomination]:
+    """The approved nominations of ``user`` whose agreement they have yet to sign."""
+    if not getattr(user, "is_authenticated", False):
+        return Nomination.objects.none()
+    return Nomination.objects.filter(
+        nominee=user, state=Nomination.State.APPROVED, signature__isnull=True
+    ).order_by("-decided_at", "-pk")
+
+
 # --- Briefings ----------------------------------------------------------------------------
 
 BRIEFINGS_LIST_PREFIX = "briefings-"

@@ -4,12 +4,16 @@ Services raise these; a view lets them propagate and :class:`DomainErrorMiddlewa
 answers with ``refused.html``, the error's status and its message. A view that shows a
 form adds the error to the form instead (:func:`form_error`), so what was typed stays.
 A ``PermissionDenied`` is shown on the same page (:func:`permission_denied`, the
-project's ``handler403``), with its reason when it has one.
+project's ``handler403``), with its reason when it has one; so are Django's own refusals,
+each with a title of its own: a bad request (``handler400``), an address with no page
+(``handler404``), a form whose CSRF token has expired (``CSRF_FAILURE_VIEW``) and a method
+the address does not take (the middleware draws the page on an empty 405). The 500 page
+needs no database and lives with the 503 (core.outage); the 429 is core.ratelimit's.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import DisallowedHost, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +25,7 @@ class DomainError(Exception):
 
     status_code = 400
     default_message = _("This action is not allowed.")
+    title = None  # the refusal page's heading: "This did not work" unless a kind says more
 
     def __init__(self, message=None, *, details: list | None = None):
         self.message = message or self.default_message
@@ -40,6 +45,7 @@ class NotAllowed(DomainError):
 
     status_code = 403
     default_message = _("You are not allowed to do this.")
+    title = _("Not allowed")
 
 
 class InvalidInput(DomainError):
@@ -74,14 +80,29 @@ def form_error(form, error: DomainError) -> None:
         form.add_error(None, text)
 
 
-def refused(request: HttpRequest, message, status: int, details=()) -> HttpResponse:
-    """The refusal page: the reason, a way back, and the 4xx status."""
+def _way_back(request: HttpRequest) -> str:
+    """The page the person came from, when it is on this site."""
     back = request.META.get("HTTP_REFERER", "")
-    if back and not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = ""
-    context = {"message": message, "details": list(details), "back": back}
+    if not back:
+        return ""
+    try:
+        host = request.get_host()
+    except DisallowedHost:  # the 400 of a request to a host the portal does not serve
+        return ""
+    safe = url_has_allowed_host_and_scheme(
+        back, allowed_hosts={host}, require_https=request.is_secure()
+    )
+    return back if safe else ""
+
+
+def refused(request: HttpRequest, message, status: int, details=(), *, title=None) -> HttpResponse:
+    """The refusal page: a title, the reason, a way back, and the 4xx status."""
+    context = {
+        "title": title,
+        "message": message,
+        "details": list(details),
+        "back": _way_back(request),
+    }
     return render(request, "refused.html", context, status=status)
 
 
@@ -96,16 +117,51 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            # ``require_POST`` and friends answer an empty 405: the page, keeping ``Allow``.
+            page = refused(
+                request,
+                _("This address does not take that kind of request."),
+                405,
+                title=_("Not possible here"),
+            )
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not isinstance(exception, DomainError):
             return None
         message, *details = error_texts(exception)
-        return refused(request, message, exception.status_code, details)
+        return refused(request, message, exception.status_code, details, title=exception.title)
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     """``handler403``: a 403 from a permission helper, shown with its reason."""
     message = str(exception) if exception and str(exception) else NotAllowed.default_message
-    return refused(request, message, 403)
+    return refused(request, message, 403, title=_("Not allowed"))
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """``handler400``: a request the portal cannot read (a broken form, a foreign host)."""
+    message = _("The portal could not understand this request. Please go back and try again.")
+    return refused(request, message, 400, title=_("Bad request"))
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """``handler404``: no page here. The exception's text is for developers, not shown."""
+    message = _(
+        "There is no page at this address. It may have moved or been removed, "
+        "or the link may be mistyped."
+    )
+    return refused(request, message, 404, title=_("Page not found"))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form sent from a page open too long, or without cookies."""
+    message = _(
+        "This form could not be accepted because the page it was on has expired. "
+        "Reload the page, then send the form again. Cookies must be allowed for this site."
+    )
+    return refused(request, message, 403, title=_("This form has expired"))

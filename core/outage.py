@@ -1,11 +1,12 @@
-"""PostgreSQL down: a branded 503 page with ``Retry-After`` instead of a 500.
+"""PostgreSQL down: a branded 503 page with ``Retry-After`` instead of a 500; the 500 page.
 
 Django turns an exception anywhere in a request (a view, a middleware, a template) into the
 project's ``handler500``; :func:`server_error` is that handler. When the exception is the
 database being out of reach — a connection refused, dropped or timed out, the server
 shutting down or out of connections — it answers ``503 Service Unavailable`` with
 ``Retry-After: settings.DATABASE_RETRY_AFTER_SECONDS`` and ``templates/503.html``, in the
-language the request was being served in; any other error keeps Django's 500.
+language the request was being served in; any other error is the branded 500
+(``templates/500.html``), drawn the same way, since a 500 may well be the database's.
 
 The page is drawn without the request's context processors (they read the signed-in
 person, which needs the database): the base template shows its header as to a visitor.
@@ -44,18 +45,23 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_CLASSES)
 
 
-def unavailable_response() -> HttpResponse:
-    """The 503 page, without anything that needs the database."""
-    retry_after = settings.DATABASE_RETRY_AFTER_SECONDS
-    html = loader.render_to_string("503.html", {"retry_after": retry_after, "user": None})
-    response = HttpResponse(html, status=503)
-    response["Retry-After"] = str(retry_after)
+def _page_without_database(template: str, status: int, context=None) -> HttpResponse:
+    html = loader.render_to_string(template, {**(context or {}), "user": None})
+    response = HttpResponse(html, status=status)
     response["Cache-Control"] = "no-store"
     return response
 
 
+def unavailable_response() -> HttpResponse:
+    """The 503 page, without anything that needs the database."""
+    retry_after = settings.DATABASE_RETRY_AFTER_SECONDS
+    response = _page_without_database("503.html", 503, {"retry_after": retry_after})
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """``handler500``: the 503 page when the database is away, Django's 500 otherwise."""
+    """``handler500``: the 503 page when the database is away, the branded 500 otherwise."""
     exc = sys.exc_info()[1]
     if database_unavailable(exc):
         logger.warning("database unavailable: 503 for %s %s", request.method, request.path)
@@ -64,4 +70,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
         except Exception:  # the outage page itself must never be what fails
             logger.exception("the 503 page could not be drawn")
             return HttpResponseServerError("Service unavailable", status=503)
-    return defaults.server_error(request)
+    try:
+        return _page_without_database("500.html", 500)
+    except Exception:  # the error page must never be what fails: Django's plain one
+        logger.exception("the 500 page could not be drawn")
+        return defaults.server_error(request)

@@ -10,8 +10,8 @@ A page may be cached this way only when everything it shows, *including what its
 permission checks decide*, follows from:
 
 * the rows of the areas it names, and people's (every write there, of any kind, bumps the
-  area's generation: core.cache); a signed-in viewer's pages also depend on the
-  contributors area (:data:`SIGNED_IN_AREAS`);
+  area's generation: core.cache); a signed-in viewer's pages also depend on every
+  other area (:data:`SIGNED_IN_AREAS`: their header counts what waits for them);
 * the viewer, the language, the time zone, the path and the query parameters it names
   (``query=("page", "q")``);
 * the clock, to within :data:`PAGE_SECONDS` (relative times, deadlines, memberships that
@@ -55,9 +55,11 @@ from core import cache as generations
 PAGE_SECONDS = 60
 # Names, ORCID iDs and what a viewer may do (groups, permissions) show on every page.
 EVERY_PAGE_AREAS = ("people",)
-# The header (base.html) shows Review to members of the steering group: every page a
-# signed-in person sees also depends on the contributors area.
-SIGNED_IN_AREAS = ("contributors",)
+# The header (base.html) of a signed-in person shows Review to members of the steering
+# group and the count of what waits for them (votes, join requests, flagged posts, session
+# proposals …: orcid_community.todo): every page a signed-in person sees depends on every
+# area. Their copies are theirs alone (viewer_key) and last a minute at most anyway.
+SIGNED_IN_AREAS = ("consortia", "contributors", "events", "forums")
 # What a drawn (not late) CSRF token field looks like in a page.
 _TOKEN_FIELD = b'name="csrfmiddlewaretoken"'
 

@@ -1,10 +1,13 @@
+import functools
 import logging
+from pathlib import Path
 
 import redis
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
@@ -47,3 +50,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     broker = _broker_state()
     status = 200 if database == "ok" else 503
     return JsonResponse({"database": database, "broker": broker}, status=status)
+
+
+@functools.cache
+def _favicon() -> bytes:
+    return Path(finders.find("img/favicon.ico")).read_bytes()
+
+
+@require_GET
+@cache_control(public=True, max_age=24 * 60 * 60)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers and feed readers ask for whatever the page links:
+    the icon in ``static/img/`` itself (no database, no redirect)."""
+    return HttpResponse(_favicon(), content_type="image/x-icon")

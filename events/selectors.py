@@ -161,6 +161,34 @@ def registrations_of(meeting: Meeting) -> dict[str, list[Registration]]:
     }
 
 
+# --- What waits for a person (the to-do page, orcid_community.todo) ----------------------
+
+
+def proposals_to_review(user, now: datetime | None = None) -> QuerySet[Session]:
+    """Session proposals of meetings still to come, for those who review them
+    (permissions.can_review_sessions), the oldest proposal first."""
+    if not permissions.can_review_sessions(user):
+        return Session.objects.none()
+    return (
+        Session.objects.awaiting_review()
+        .filter(meeting__ends_at__gt=now or timezone.now())
+        .select_related("meeting")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def own_registrations(user, now: datetime | None = None) -> QuerySet[Registration]:
+    """The person's seats and places on a waiting list for meetings still to come."""
+    if not getattr(user, "is_authenticated", False):
+        return Registration.objects.none()
+    return (
+        Registration.objects.active()
+        .filter(user=user, meeting__ends_at__gt=now or timezone.now())
+        .select_related("meeting")
+        .order_by("meeting__starts_at", "pk")
+    )
+
+
 def person_export(user) -> dict:
     """A person's part of the outreach meetings for the export of their data: their
     registrations and the sessions they proposed or speak at (not who else speaks)."""

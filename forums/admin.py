@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+from modeltranslation.admin import TranslationAdmin
 
 from core.admin import DomainErrorsAsMessages, ReadOnlyAdmin, service_action, take_over
 from forums import permissions, services
@@ -35,7 +36,10 @@ class ForumAdminForm(forms.ModelForm):
 
 
 @admin.register(Forum)
-class ForumAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
+class ForumAdmin(DomainErrorsAsMessages, TranslationAdmin):
+    """Name and description per language: English is required, an empty language shows
+    English (django-modeltranslation)."""
+
     form = ForumAdminForm
     list_display = ["name", "slug", "kind", "group", "is_private", "topic_count", "post_count"]
     list_filter = ["kind", "is_private"]
@@ -60,12 +64,18 @@ class ForumAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
             return
         created = services.forum_create(
             slug=obj.slug,
-            name=obj.name,
+            # English, whatever the language of the admin's page (obj.name would be it).
+            name=obj.name_en,
             kind=obj.kind,
-            description=obj.description,
+            description=obj.description_en or "",
             is_private=obj.is_private,
             position=obj.position,
             group=obj.group,
+            translations={
+                field: text
+                for field, text in form.cleaned_data.items()
+                if field in services.FORUM_TRANSLATION_FIELDS
+            },
         )
         take_over(obj, created)
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from contributors.selectors import groups_overview
+from core.i18n import fill_translations
 from core.markdown import render_markdown
 from forums import services
 from forums.models import Flag, Forum, IdeaStatus, IdeaStatusChange, Post, Subscription, Topic, Vote
@@ -214,6 +215,65 @@ IDEAS = [
 ]
 
 
+# The forums in the portal's other languages, by slug (English is in the seed below); a
+# group's forum is named as its group is in each language.
+LANGUAGES = ("es", "pt_br", "ru", "zh_hans", "zh_hant")
+FORUM_TRANSLATIONS = {
+    "api-users": {
+        "name_es": "Usuarios de la API de ORCID",
+        "name_pt_br": "Usuários da API do ORCID",
+        "name_ru": "Пользователи API ORCID",
+        "name_zh_hans": "ORCID API 用户",
+        "name_zh_hant": "ORCID API 使用者",
+        "description_es": "La lista ORCID API Users: preguntas y respuestas sobre las API de "
+        "ORCID. Las publicaciones también se envían por correo a los suscriptores de la lista.",
+        "description_pt_br": "A lista ORCID API Users: perguntas e respostas sobre as APIs do "
+        "ORCID. As publicações também são enviadas por e-mail aos assinantes da lista.",
+        "description_ru": "Список рассылки ORCID API Users: вопросы и ответы об API ORCID. "
+        "Сообщения также приходят по почте подписчикам списка.",
+        "description_zh_hans": "ORCID API Users 邮件列表：关于 ORCID API 的问答。"
+        "帖子也会通过邮件发送给列表的订阅者。",
+        "description_zh_hant": "ORCID API Users 郵件列表：關於 ORCID API 的問答。"
+        "貼文也會透過郵件寄送給列表的訂閱者。",
+    },
+    "ideas": {
+        "description_es": "Propón ideas para ORCID y vota por las que más quieras.",
+        "description_pt_br": "Proponha ideias para o ORCID e vote nas que você mais deseja.",
+        "description_ru": "Предлагайте идеи для ORCID и голосуйте за самые нужные вам.",
+        "description_zh_hans": "为 ORCID 提出想法，并为您最想要的想法投票。",
+        "description_zh_hant": "為 ORCID 提出想法，並為您最想要的想法投票。",
+    },
+    "technical-steering-group": {
+        "description_es": "Privado para los miembros del grupo directivo.",
+        "description_pt_br": "Privado para os membros do grupo diretor.",
+        "description_ru": "Доступен только участникам руководящей группы.",
+        "description_zh_hans": "仅限指导小组成员。",
+        "description_zh_hant": "僅限指導小組成員。",
+    },
+    "member-api-working-group": {
+        "description_es": "Debates del grupo de trabajo de la API para miembros.",
+        "description_pt_br": "Discussões do grupo de trabalho da API de membros.",
+        "description_ru": "Обсуждения рабочей группы по API для участников.",
+        "description_zh_hans": "会员 API 工作组的讨论。",
+        "description_zh_hant": "會員 API 工作小組的討論。",
+    },
+    "documentation-working-group": {
+        "description_es": "Debates del grupo de trabajo de documentación.",
+        "description_pt_br": "Discussões do grupo de trabalho de documentação.",
+        "description_ru": "Обсуждения рабочей группы по документации.",
+        "description_zh_hans": "文档工作组的讨论。",
+        "description_zh_hant": "文件工作小組的討論。",
+    },
+}
+
+
+def _translate(forum: Forum, group=None) -> None:
+    texts = dict(FORUM_TRANSLATIONS.get(forum.slug, {}))
+    if group is not None:
+        texts.update({f"name_{lang}": getattr(group, f"name_{lang}") for lang in LANGUAGES})
+    fill_translations(forum, texts)
+
+
 def _topic(forum, author, title, body, *, when, replies=(), repliers=()):
     topic = Topic.objects.filter(forum=forum, title=title).first()
     if topic is not None:
@@ -287,7 +347,10 @@ def seed(stdout, context: dict) -> None:
                 else f"Discussions of the {group.name}."
             ),
         )
+        _translate(forum, group)
         group_forums.append(forum)
+    _translate(api)
+    _translate(ideas)
 
     askers = [people[k] for k in ("user", "member", "lead", "contributor2", "contributor")]
     helpers = [people[k] for k in ("devstaff", "ost", "contributor", "staff")]

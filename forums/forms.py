@@ -77,7 +77,11 @@ class SubscriptionForm(forms.Form):
 class SearchForm(forms.Form):
     # The query ``q`` is not a field: it is never refused, selectors.clean_query tames it.
     forum = forms.ModelChoiceField(
-        label=_("Forum"), queryset=Forum.objects.none(), required=False, to_field_name="slug"
+        label=_("Forum"),
+        queryset=Forum.objects.none(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All forums"),
     )
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -368,3 +368,29 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_id}"
+
+
+class ReplyKey(models.Model):
+    """The secret of a ``reply+<key>@`` address: a reply to it is a post by ``user`` in
+    ``topic``. Random (never derived from ids), stored, and revocable: a revoked key is an
+    unknown address, refused when the mail server names it."""
+
+    key = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="reply_keys")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reply address")
+        verbose_name_plural = _("reply addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "topic"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="reply_key_one_live_per_person_and_topic",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.topic_id}"

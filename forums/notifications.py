@@ -7,6 +7,9 @@ their mails unsubscribes from that list.
 
 from __future__ import annotations
 
+import base64
+import re
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import read_when_shown
 from forums import permissions
-from forums.models import Forum, Post, Subscription
+from forums.models import Forum, Post, ReplyKey, Subscription, Topic
 
 LIST_API_USERS = "api-users"
 LIST_WATCHED = "forum-watch"
@@ -26,14 +30,77 @@ def list_for_forum(forum: Forum) -> str:
     return LIST_API_USERS if forum.kind == Forum.Kind.API_USERS else LIST_WATCHED
 
 
-def reply_address(topic_id: int) -> str:
-    """Reply-To of a topic's mail.
+# --- reply addresses and threading --------------------------------------------------------
+# A mail about a topic is answered to ``reply+<key>@MAIL_LIST_ID_DOMAIN``: the key, random
+# and stored (ReplyKey), names the person and the topic; the inbound gateway (``inbound``)
+# turns a reply to it into a post. Each post's mail is ``<post-<id>@MAIL_LIST_ID_DOMAIN>``,
+# answering its topic's first post, so mail programs thread a topic as the forum does.
 
-    No inbound-mail gateway exists yet: this address is the hook for one (route
-    ``topic-<id>@MAIL_LIST_ID_DOMAIN`` to a reply on the topic). The mail's first line
-    links to the topic, where people reply today.
-    """
-    return f"topic-{topic_id}@{settings.MAIL_LIST_ID_DOMAIN}"
+REPLY_PREFIX = "reply+"
+KEY_BYTES = 15  # 120 random bits, 24 characters of base32
+
+
+def new_reply_key() -> str:
+    # Lower-case base32: no case for a mail server to fold, no "+" or "/" in a local part.
+    return base64.b32encode(secrets.token_bytes(KEY_BYTES)).decode().lower()
+
+
+def reply_address(key: str) -> str:
+    return f"{REPLY_PREFIX}{key}@{settings.MAIL_LIST_ID_DOMAIN}"
+
+
+def reply_keys_for(topic: Topic, user_ids) -> dict[int, str]:
+    """The live reply key of each of these people for ``topic``, made for those without
+    one: two queries and one insert whatever their number."""
+    user_ids = set(user_ids)
+    keys = dict(
+        ReplyKey.objects.filter(
+            topic=topic, user_id__in=user_ids, revoked_at__isnull=True
+        ).values_list("user_id", "key")
+    )
+    missing = [
+        ReplyKey(key=new_reply_key(), user_id=pk, topic=topic) for pk in user_ids - set(keys)
+    ]
+    if missing:
+        # A concurrent writer of the same person's key wins; we read back what stands.
+        ReplyKey.objects.bulk_create(missing, ignore_conflicts=True)
+        keys.update(
+            ReplyKey.objects.filter(
+                topic=topic, user_id__in=[k.user_id for k in missing], revoked_at__isnull=True
+            ).values_list("user_id", "key")
+        )
+    return keys
+
+
+def post_message_id(post_id: int) -> str:
+    return f"<post-{post_id}@{settings.MAIL_LIST_ID_DOMAIN}>"
+
+
+_MESSAGE_ID = re.compile(r"<post-(\d{1,18})@([^>\s]+)>")
+
+
+def post_ids_in(header: str) -> list[int]:
+    """The ids of our posts named in a References or In-Reply-To header, in order."""
+    domain = settings.MAIL_LIST_ID_DOMAIN.lower()
+    return [int(pk) for pk, host in _MESSAGE_ID.findall(header or "") if host.lower() == domain]
+
+
+def topic_thread_headers(topic: Topic) -> dict[str, str]:
+    """A notice about a topic (not a post of it) answers the topic's first post."""
+    first = (
+        Post.objects.filter(topic_id=topic.pk, is_first=True).values_list("pk", flat=True).first()
+    )
+    if first is None:
+        return {}
+    return {"In-Reply-To": post_message_id(first), "References": post_message_id(first)}
+
+
+def thread_headers(post: Post) -> dict[str, str]:
+    """Message-ID of a post's mail, and for a reply the topic's first post it answers."""
+    headers = {"Message-ID": post_message_id(post.pk)}
+    if not post.is_first:
+        headers.update(topic_thread_headers(post.topic))
+    return headers
 
 
 def effective_modes(subscriptions) -> dict[int, str]:
@@ -71,6 +138,7 @@ def post_notify(*, post: Post) -> int:
     if forum.is_private:
         members = permissions.private_forum_readers([forum])[forum.pk]
         people = [p for p in people if p.pk in members]
+    people_ids = [p.pk for p in people if p.email]
     # Replies carry "Re:" so mail programs thread them under the topic's first mail.
     subject = _("[%(forum)s] %(title)s") if post.is_first else _("Re: [%(forum)s] %(title)s")
     return deliver(
@@ -78,11 +146,12 @@ def post_notify(*, post: Post) -> int:
         kind="forums.post",
         about=post,
         subject=subject,
-        subject_params={"forum": forum.name, "title": topic.title},
+        subject_params={"forum": read_when_shown(forum, "name"), "title": topic.title},
         template="forums/email/post",
         context={"post": post, "topic": topic, "forum": forum, "author": post.author},
         list_id=list_for_forum(forum),
-        reply_to=reply_address(topic.pk),
+        reply_to={pk: reply_address(key) for pk, key in reply_keys_for(topic, people_ids).items()},
+        headers=thread_headers(post),
     )
 
 

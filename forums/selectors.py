@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -9,7 +10,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -20,6 +35,7 @@ from forums.models import (
     IdeaStatus,
     IdeaStatusChange,
     Post,
+    ReplyKey,
     Subscription,
     Topic,
     Vote,
@@ -52,6 +68,15 @@ def forum_topics(forum: Forum, *, page=1) -> Page:
         .order_by("-is_pinned", "-last_post_at", "-pk")
     )
     return _page(topics, page, TOPICS_PER_PAGE)
+
+
+def latest_topics(forum: Forum, *, limit: int) -> list[Topic]:
+    """The topics of ``forum`` with the latest posts, pinned or not (the home page)."""
+    return list(
+        Topic.objects.filter(forum=forum, merged_into__isnull=True)
+        .select_related("author", "last_post_author")
+        .order_by("-last_post_at", "-pk")[:limit]
+    )
 
 
 def page_of_post(post: Post) -> int:
@@ -187,6 +212,18 @@ def moderation_queue(user) -> list[Post]:
     )
 
 
+def posts_to_moderate(user) -> QuerySet[Post]:
+    """What moderation_queue shows, as a query set for the to-do page: posts with open
+    flags, or hidden after flags, in the forums ``user`` moderates; the oldest first."""
+    open_flags = Flag.objects.filter(post=OuterRef("pk"), resolution=Flag.Resolution.OPEN)
+    return (
+        Post.objects.filter(topic__forum__in=permissions.moderated_forums(user))
+        .filter(Q(Exists(open_flags)) | Q(hidden_reason=Post.HiddenReason.FLAGS))
+        .select_related("topic", "topic__forum", "author")
+        .order_by("created_at", "pk")
+    )
+
+
 # --- search --------------------------------------------------------------------------------
 
 _START, _STOP = "\ue000", "\ue001"  # private-use characters: services strip them from posts
@@ -201,6 +238,41 @@ def clean_query(q: str | None) -> str:
     q = _CONTROL.sub(" ", q or "")
     q = q.replace(_START, " ").replace(_STOP, " ")
     return " ".join(q.split())[:QUERY_MAX]
+
+
+# Tags that end a line of text become a space; the others (strong, a, code…) vanish.
+_BLOCK_TAGS = (
+    r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|pre|blockquote|table|thead|tbody|tr|td|th)\b[^>]*>"
+)
+_ANY_TAG = r"<[^>]*>"
+
+
+def _plain_text_sql(field: str) -> Func:
+    """The text of the sanitized HTML ``field``, as PostgreSQL sees it: tags out, entities
+    kept (``plain_text`` and ``html.unescape`` undo them once the excerpt is cut)."""
+    text = TextField()
+    blocks = Func(
+        F(field),
+        Value(_BLOCK_TAGS),
+        Value(" "),
+        Value("g"),
+        function="REGEXP_REPLACE",
+        output_field=text,
+    )
+    return Func(
+        blocks,
+        Value(_ANY_TAG),
+        Value(""),
+        Value("g"),
+        function="REGEXP_REPLACE",
+        output_field=text,
+    )
+
+
+def plain_text(body_html: str) -> str:
+    """A post's sanitized HTML as plain text: what a reader sees, without markup."""
+    text = re.sub(_ANY_TAG, "", re.sub(_BLOCK_TAGS, " ", body_html))
+    return " ".join(html.unescape(text).split())
 
 
 def _highlight(text: str) -> SafeString:
@@ -259,16 +331,26 @@ def search_posts(
         query = SearchQuery(
             _INTRAWORD_HYPHEN.sub(" ", q), search_type="websearch", config=SEARCH_CONFIG
         )
+        rank = SearchRank(F("search_vector"), query)
         # Rank only the most recent RANK_WINDOW matches: a word found in half the posts
         # would otherwise rank 100,000 rows per search. The inner query walks the
         # created_at index for frequent words and the GIN index for rare ones.
         window = posts.filter(search_vector=query).order_by("-created_at")[:RANK_WINDOW]
-        posts = (
+        # One result per topic: its best post (the newest of equally good ones).
+        best = (
             Post.objects.filter(pk__in=window.values("pk"))
+            .annotate(rank=rank)
+            .order_by("topic_id", "-rank", "-created_at")
+            .distinct("topic_id")
+        )
+        posts = (
+            Post.objects.filter(pk__in=best.values("pk"))
             .annotate(
-                rank=SearchRank(F("search_vector"), query),
+                rank=rank,
+                # The excerpt is of the post as read (its sanitized HTML without tags, see
+                # _plain_text_sql), never of its Markdown source.
                 excerpt_raw=SearchHeadline(
-                    "body",
+                    _plain_text_sql("body_html"),
                     query,
                     config=SEARCH_CONFIG,
                     start_sel=_START,
@@ -280,20 +362,27 @@ def search_posts(
             )
             .order_by("-rank", "-created_at")
         )
+        posts = posts.defer("body_html")
     else:
-        # SQLite (make run): every word must appear in the post or its topic's title.
+        # SQLite (make run): every word must appear in the post or its topic's title; one
+        # result per topic, its newest matching post.
         for term in terms:
             posts = posts.filter(Q(body__icontains=term) | Q(topic__title__icontains=term))
-        posts = posts.order_by("-created_at")
+        newest = posts.values("topic_id").annotate(newest=Max("pk")).values("newest")
+        posts = Post.objects.filter(pk__in=newest).order_by("-created_at")
     offset = (page - 1) * RESULTS_PER_PAGE
     rows = list(
-        posts.select_related("topic", "topic__forum", "author").defer("search_vector", "body_html")[
+        posts.select_related("topic", "topic__forum", "author").defer("search_vector")[
             offset : offset + RESULTS_PER_PAGE + 1
         ]
     )
     for post in rows:
         raw = getattr(post, "excerpt_raw", None)
-        post.excerpt = _highlight(raw if raw is not None else _excerpt(post.body, terms))
+        if raw is not None:
+            excerpt = html.unescape(raw)  # entities of the HTML the excerpt was cut from
+        else:
+            excerpt = _excerpt(plain_text(post.body_html), terms)
+        post.excerpt = _highlight(excerpt)
         post.title_html = _highlight(_excerpt(post.topic.title, terms, width=200))
     return SearchResults(rows[:RESULTS_PER_PAGE], page, len(rows) > RESULTS_PER_PAGE)
 
@@ -330,6 +419,38 @@ def activity_counts(user_ids: list[int]) -> dict[int, dict[str, int]]:
     ):
         counts[row["accepted_post__author_id"]]["accepted_answers"] = row["n"]
     return counts
+
+
+# --- mail in (the inbound gateway asks these) ----------------------------------------------
+
+
+def reply_key_find(key: str) -> ReplyKey | None:
+    """The live reply key ``key`` with its person, topic and forum; None if unknown or
+    revoked."""
+    if not key or len(key) > 32:
+        return None
+    return (
+        ReplyKey.objects.select_related("user", "topic__forum")
+        .filter(key=key.lower(), revoked_at__isnull=True)
+        .first()
+    )
+
+
+def forum_by_posting_address(local_part: str) -> Forum | None:
+    """The forum whose posting address is ``<slug>@MAIL_LIST_ID_DOMAIN``."""
+    return Forum.objects.filter(slug=local_part.lower()).first() if local_part else None
+
+
+def topic_of_posts(post_ids: list[int]) -> Topic | None:
+    """The topic of the last of these posts that exists (a reply's References, newest
+    last), with its forum."""
+    if not post_ids:
+        return None
+    found = dict(Post.objects.filter(pk__in=post_ids[-20:]).values_list("pk", "topic_id"))
+    for pk in reversed(post_ids):
+        if pk in found:
+            return Topic.objects.select_related("forum").filter(pk=found[pk]).first()
+    return None
 
 
 def person_export(user) -> dict:

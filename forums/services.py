@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
@@ -25,11 +26,18 @@ from forums.models import (
     ModerationAction,
     Post,
     PostRevision,
+    ReplyKey,
     Subscription,
     Topic,
     Vote,
 )
-from forums.notifications import list_for_forum, post_notify
+from forums.notifications import (
+    list_for_forum,
+    post_notify,
+    reply_address,
+    reply_keys_for,
+    topic_thread_headers,
+)
 from mail.services import deliver, resubscribe
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -152,6 +160,16 @@ def forum_refresh(forum: Forum) -> None:
 # --- forums --------------------------------------------------------------------------------
 
 
+# A forum's words in the other languages (django-modeltranslation); ``name`` and
+# ``description`` are English, the language every forum has.
+FORUM_TRANSLATION_FIELDS = frozenset(
+    f"{field}_{code.replace('-', '_')}"
+    for field in ("name", "description")
+    for code, _label in settings.LANGUAGES
+    if code != settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+)
+
+
 @transaction.atomic
 def forum_create(
     *,
@@ -162,17 +180,23 @@ def forum_create(
     is_private: bool = False,
     position: int = 0,
     group=None,
+    translations: dict[str, str] | None = None,
 ) -> Forum:
-    """Create a forum (the admin creates every forum, a group's too, through this)."""
+    """Create a forum (the admin creates every forum, a group's too, through this);
+    ``translations`` names the other languages' words (``{"name_ru": …}``)."""
     if slug in RESERVED_SLUGS:
         raise InvalidInput(_("This address is reserved; choose another slug."))
+    unknown = set(translations or {}) - FORUM_TRANSLATION_FIELDS
+    if unknown:
+        raise InvalidInput(_("Unknown translated field: %(field)s.") % {"field": min(unknown)})
     forum = Forum(
         slug=slug,
-        name=name,
+        name_en=name,
         kind=kind,
-        description=description,
+        description_en=description,
         is_private=is_private,
         position=position,
+        **{field: text for field, text in (translations or {}).items() if text},
     )
     if group is not None:
         forum.group = group
@@ -471,9 +495,12 @@ def idea_status_set(*, idea: Topic, by, status: str, note: str) -> IdeaStatusCha
     )
     idea.status, idea.status_note = status, note
     idea.save(update_fields=["status", "status_note"])
-    voters = get_user_model().objects.filter(pk__in=Vote.objects.filter(idea=idea).values("user"))
+    voters = list(
+        get_user_model().objects.filter(pk__in=Vote.objects.filter(idea=idea).values("user"))
+    )
+    keys = reply_keys_for(idea, [voter.pk for voter in voters if voter.email])
     deliver(
-        recipients=list(voters),
+        recipients=voters,
         kind="forums.idea_status",
         about=idea,
         period=str(change.pk),
@@ -482,6 +509,9 @@ def idea_status_set(*, idea: Topic, by, status: str, note: str) -> IdeaStatusCha
         template="forums/email/idea_status",
         context={"idea": idea, "change": change, "status": IdeaStatus(status).label},
         list_id="ideas",
+        # A voter answers the status in the idea's thread, by mail as on the page.
+        reply_to={pk: reply_address(key) for pk, key in keys.items()},
+        headers=topic_thread_headers(idea),
     )
     return change
 
@@ -547,6 +577,23 @@ def subscription_set(*, by, mode: str, forum: Forum | None = None, topic: Topic 
         # Asking for mail again undoes a one-click unsubscription of the list.
         resubscribe(user_id=by.pk, list_id=list_for_forum(forum or topic.forum))
     return subscription
+
+
+# --- reply addresses -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def reply_keys_revoke(*, by, user, topic: Topic | None = None) -> int:
+    """Revoke a person's reply addresses (of one topic, or all): mail to them is refused.
+
+    The person themselves, staff who moderate every forum, or the portal (``by=None``).
+    """
+    if by is not None and by.pk != user.pk and not permissions.moderates_every_forum(by):
+        raise NotAllowed(_("Only the person or a moderator can revoke reply addresses."))
+    keys = ReplyKey.objects.filter(user=user, revoked_at__isnull=True)
+    if topic is not None:
+        keys = keys.filter(topic=topic)
+    return keys.update(revoked_at=timezone.now())
 
 
 @transaction.atomic

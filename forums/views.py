@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -84,6 +86,9 @@ def ideas(request: HttpRequest) -> HttpResponse:
     page = selectors.ideas_list(
         forum, request.user, sort=sort, status=status, page=request.GET.get("page")
     )
+    # Where a vote returns to: this list as it is sorted, filtered and paged (idea_vote).
+    shown = {"sort": sort, "status": status, "page": page.number}
+    back = f"{request.path}?{urlencode({k: v for k, v in shown.items() if v})}"
     return render(
         request,
         "forums/ideas.html",
@@ -95,6 +100,7 @@ def ideas(request: HttpRequest) -> HttpResponse:
             "statuses": IdeaStatus.choices,
             "sorts": [("votes", _("most votes")), ("newest", _("newest")), ("status", _("status"))],
             "can_post": permissions.can_post_in(request.user, forum),
+            "back": back,
         },
     )
 
@@ -362,9 +368,16 @@ def idea_vote(request: HttpRequest, topic_id: int) -> HttpResponse:
     else:
         services.idea_vote(idea=idea, by=request.user)
         messages.success(request, _("Thank you for your vote."))
-    if request.POST.get("next") == "ideas":
-        return redirect("forums:ideas")
-    return redirect(idea)
+    # Back to the idea voted on: its place in the list the vote was cast from (sorted,
+    # filtered, paged as it was), or the vote box of its page.
+    back = request.POST.get("next", "")
+    if back == "ideas":
+        back = reverse("forums:ideas")
+    if back.startswith(reverse("forums:ideas")) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        return redirect(f"{back}#idea-{idea.pk}")
+    return redirect(f"{idea.get_absolute_url()}#votes")
 
 
 @login_required

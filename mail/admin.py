@@ -9,8 +9,8 @@ from django.utils.translation import ngettext
 from core.admin import ReadOnlyAdmin, error_text
 from core.errors import DomainError
 from mail import services
-from mail.models import Delivery, DigestRun, Unsubscription
-from mail.permissions import can_resend_deliveries
+from mail.models import BounceScore, Delivery, DigestRun, Unsubscription
+from mail.permissions import ENABLE_BOUNCING_ADDRESS, can_resend_deliveries
 
 
 @admin.register(Delivery)
@@ -95,3 +95,37 @@ class UnsubscriptionAdmin(ReadOnlyAdmin):
     list_display = ["user", "list_id", "created_at"]
     search_fields = ["user__email", "list_id"]
     list_filter = ["list_id"]
+
+
+@admin.register(BounceScore)
+class BounceScoreAdmin(ReadOnlyAdmin):
+    """Addresses whose mail came back (bounces): staff see the score and may turn list mail
+    on again for a stopped address (through the service)."""
+
+    list_display = ["email", "score", "bounces", "last_bounce_at", "disabled_at", "last_reason"]
+    list_filter = [("disabled_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email"]
+    actions = ["enable"]
+
+    def has_enable_permission(self, request) -> bool:
+        return request.user.has_perm(ENABLE_BOUNCING_ADDRESS)
+
+    @admin.action(description=_("Turn mail on again"), permissions=["enable"])
+    def enable(self, request, queryset) -> None:
+        enabled = 0
+        try:
+            for email in queryset.values_list("email", flat=True):
+                enabled += services.bounce_enable(by=request.user, email=email)
+        except DomainError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "Mail is on again for %(count)d address.",
+                "Mail is on again for %(count)d addresses.",
+                enabled,
+            )
+            % {"count": enabled},
+            messages.SUCCESS,
+        )

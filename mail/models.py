@@ -45,6 +45,9 @@ class Delivery(models.Model):
     body_text = models.TextField(_("text part"))
     body_html = models.TextField(_("HTML part"))
     reply_to = models.EmailField(_("reply to"), blank=True)
+    # More headers of this mail, {name: value}: a forum post's Message-ID, In-Reply-To and
+    # References, so mail programs thread it (null: none; a digest's raw insert leaves it).
+    headers = models.JSONField(_("headers"), null=True, blank=True)
     # Digests: the body is assembled at send time from the run's shared sections (the same
     # for every subscriber of a forum) in the order ``parts`` names them; body_text and
     # body_html stay empty. Storing 20,000 copies of the same sections would be the cost.
@@ -180,3 +183,25 @@ class DigestSection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.language}/{self.key}"
+
+
+class BounceScore(models.Model):
+    """Mail to an address that came back, scored as Mailman does: a hard bounce counts 1,
+    a soft one 0.5, at most one a day; a score left alone for MAIL_BOUNCE_STALE_DAYS starts
+    again from nothing; at MAIL_BOUNCE_THRESHOLD list mail to the address stops
+    (``disabled_at``) until its owner or staff turn it on again."""
+
+    email = models.EmailField(_("address"), max_length=320, unique=True)  # lower case
+    score = models.FloatField(_("bounce score"), default=0)
+    bounces = models.PositiveIntegerField(_("bounces counted"), default=0)
+    last_bounce_at = models.DateTimeField(_("last bounce"))
+    last_reason = models.CharField(_("last reason"), max_length=255, blank=True)
+    disabled_at = models.DateTimeField(_("delivery stopped"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bouncing address")
+        verbose_name_plural = _("bouncing addresses")
+        permissions = [("enable_bouncing_address", _("Can turn mail on again for an address"))]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.score:g})"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from allauth.account.models import EmailAddress
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mail.lists import settings_sections
-from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
+from mail.models import BounceScore, Delivery, DigestRun, DigestSection, Unsubscription
 from mail.services import LIST_NAMES, PLAN_KEY
 
 
@@ -73,7 +75,22 @@ def mail_settings_page(user) -> dict:
         else:
             statement = receives.get(list_id) or _("You receive its mail when it concerns you.")
         lists.append({"id": list_id, "name": name, "receiving": not left, "statement": statement})
-    return {"sections": sections, "lists": lists, "unsubscribed": unsubscribed}
+    return {
+        "sections": sections,
+        "lists": lists,
+        "unsubscribed": unsubscribed,
+        "bounced": bounced_addresses(user),
+    }
+
+
+def bounced_addresses(user) -> list:
+    """The person's addresses to which list mail stopped because it bounced (one query)."""
+    own = EmailAddress.objects.filter(user=user).values("email")
+    return list(
+        BounceScore.objects.filter(
+            Q(email__in=own) | Q(email=(user.email or "").lower()), disabled_at__isnull=False
+        ).order_by("email")
+    )
 
 
 def person_mail(*, user_id: int) -> dict[str, list[dict]]:

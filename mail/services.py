@@ -20,7 +20,7 @@ import logging
 import smtplib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
@@ -35,14 +35,15 @@ from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from core.background import enqueue_on_commit, registered_task
 from core.errors import InvalidInput, NotAllowed
 from mail.lists import settings_sections
-from mail.models import Delivery, DigestRun, DigestSection, Unsubscription
-from mail.permissions import can_resend_deliveries
+from mail.models import BounceScore, Delivery, DigestRun, DigestSection, Unsubscription
+from mail.permissions import can_enable_bouncing_address, can_resend_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ logger = logging.getLogger(__name__)
 # what a send task has held 5 min without settling it.
 MAX_ATTEMPTS = settings.MAIL_MAX_ATTEMPTS
 STALE_AFTER = timedelta(seconds=settings.MAIL_STALE_AFTER_SECONDS)
+BOUNCE_THRESHOLD = settings.MAIL_BOUNCE_THRESHOLD
+BOUNCE_STALE_DAYS = settings.MAIL_BOUNCE_STALE_DAYS
 BATCH_SIZE = 500  # deliveries sent over one connection by one task
 # Deliveries sent and recorded in one transaction: what a worker killed in the middle of a
 # batch may have sent without recording it, and so sends again (issue 22: at most 10).
@@ -150,9 +153,14 @@ def deliver(
     list_id: str,
     subject_params: dict | None = None,
     period: str = "",
-    reply_to: str = "",
+    reply_to: str | Mapping[int, str] = "",
+    headers: Mapping[str, str] | None = None,
 ) -> int:
-    """Write one delivery per recipient and send them after commit; return how many are new."""
+    """Write one delivery per recipient and send them after commit; return how many are new.
+
+    ``reply_to`` is one address, or one per recipient ({user id: address}: a reply address
+    that names the person); ``headers`` are more headers of every copy (threading).
+    """
     key = about_key(about)
     people = {user.pk: user for user in recipients if user.is_active and user.email}
     if not people:
@@ -193,7 +201,8 @@ def deliver(
                 subject=subject_text[:255],
                 body_text=text,
                 body_html=html,
-                reply_to=reply_to,
+                reply_to=reply_to if isinstance(reply_to, str) else reply_to.get(user.pk, ""),
+                headers=dict(headers) if headers else None,
                 state=Delivery.State.SKIPPED if user.pk in opted_out else Delivery.State.PENDING,
             )
         )
@@ -214,6 +223,7 @@ def deliver_to_address(
     context: dict | None = None,
     subject_params: dict | None = None,
     language: str = "",
+    headers: Mapping[str, str] | None = None,
 ) -> int:
     """Write one delivery to an email address, whoever owns it, and send it after commit.
 
@@ -239,6 +249,7 @@ def deliver_to_address(
         subject=subject_text[:255],
         body_text=text,
         body_html=html,
+        headers=dict(headers) if headers else None,
     )
     # A concurrent writer of the same delivery loses to the constraint, silently.
     Delivery.objects.bulk_create([delivery], ignore_conflicts=True)
@@ -573,7 +584,12 @@ def digest_bodies(
 
 
 def build_message(delivery: Delivery, sections: dict | None = None) -> EmailMultiAlternatives:
-    headers = {"X-Portal-Delivery": str(delivery.pk)}
+    # X-Loop: the inbound gateway drops a mail that carries ours (an autoresponder's copy).
+    headers = {
+        **(delivery.headers or {}),
+        "X-Portal-Delivery": str(delivery.pk),
+        "X-Loop": settings.MAIL_LIST_ID_DOMAIN,
+    }
     link = ""
     if delivery.list_id != ACCOUNT_LIST:
         link = unsubscribe_url(user_id=delivery.recipient_id, list_id=delivery.list_id)
@@ -588,10 +604,13 @@ def build_message(delivery: Delivery, sections: dict | None = None) -> EmailMult
         body_text, body_html = digest_bodies(delivery, sections, unsubscribe=link)
     else:
         body_text, body_html = delivery.body_text, delivery.body_html
+    # VERP: the envelope sender names this delivery, so a bounce says whose mail came back
+    # (README, "Bounces"); the From header stays the portal's.
+    headers["From"] = settings.DEFAULT_FROM_EMAIL
     message = EmailMultiAlternatives(
         subject=delivery.subject,
         body=body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=bounce_address(delivery.pk),
         to=[delivery.to_email],
         reply_to=[delivery.reply_to] if delivery.reply_to else None,
         headers=headers,
@@ -610,6 +629,7 @@ _SEND_FIELDS = (
     "body_text",
     "body_html",
     "reply_to",
+    "headers",
     "digest_run_id",
     "parts",
     "state",
@@ -735,8 +755,18 @@ def _send(*, delivery_ids: Sequence[int], wait: bool) -> dict[str, list[int]]:
             "user_id", "list_id"
         )
     )
+    # List mail to an address whose bounces stopped it (bounce_record) is skipped too.
+    list_addresses = {d.to_email.lower() for d in rows if d.list_id != ACCOUNT_LIST}
+    stopped = set(
+        BounceScore.objects.filter(
+            email__any=list(list_addresses), disabled_at__isnull=False
+        ).values_list("email", flat=True)
+    )
     skipped = [
-        d.pk for d in rows if d.list_id != ACCOUNT_LIST and (d.recipient_id, d.list_id) in opted_out
+        d.pk
+        for d in rows
+        if d.list_id != ACCOUNT_LIST
+        and ((d.recipient_id, d.list_id) in opted_out or d.to_email.lower() in stopped)
     ]
     if skipped:
         Delivery.objects.filter(pk__any=skipped).update(state=Delivery.State.SKIPPED)
@@ -1164,6 +1194,83 @@ def mail_settings_save(*, by, data) -> None:
             resubscribe(user_id=by.pk, list_id=list_id)
         else:
             unsubscribe(user_id=by.pk, list_id=list_id)
+
+
+# --- bounces ---------------------------------------------------------------------------
+#
+# Every mail's envelope sender is ``bounces+<delivery id>-<mac>@MAIL_LIST_ID_DOMAIN`` (VERP):
+# a bounce comes back to the inbound gateway, which hands it to bounce_record with whether
+# it was permanent. The MAC (an HMAC of the id) keeps the address from being made up.
+
+BOUNCE_PREFIX = "bounces+"
+_BOUNCE_SALT = "mail.bounce"
+
+
+def _bounce_mac(delivery_id: int) -> str:
+    return salted_hmac(_BOUNCE_SALT, str(delivery_id)).hexdigest()[:16]
+
+
+def bounce_address(delivery_id: int) -> str:
+    """The envelope sender of a delivery's mail."""
+    return f"{BOUNCE_PREFIX}{delivery_id}-{_bounce_mac(delivery_id)}@{settings.MAIL_LIST_ID_DOMAIN}"
+
+
+def bounce_delivery_id(local_part: str) -> int | None:
+    """The delivery a bounce address's local part names, or None if it is not one of ours."""
+    local = local_part.lower()
+    if not local.startswith(BOUNCE_PREFIX):
+        return None
+    number, _dash, mac = local[len(BOUNCE_PREFIX) :].partition("-")
+    if not number.isdigit() or not constant_time_compare(mac, _bounce_mac(int(number))):
+        return None
+    return int(number)
+
+
+@transaction.atomic
+def bounce_record(*, delivery_id: int, permanent: bool, reason: str = "") -> BounceScore | None:
+    """Count a bounce of a delivery's mail against its address (Mailman's score).
+
+    A hard (permanent) bounce counts 1, a soft one 0.5, at most one a day; a score with no
+    bounce for MAIL_BOUNCE_STALE_DAYS starts from 0 again; at MAIL_BOUNCE_THRESHOLD list
+    mail to the address stops. Returns the address's score (None: no such delivery).
+    """
+    address = (
+        Delivery.objects.filter(pk=delivery_id).values_list("to_email", flat=True).first() or ""
+    ).lower()
+    if not address:
+        return None
+    now = timezone.now()
+    score, created = BounceScore.objects.select_for_update().get_or_create(
+        email=address, defaults={"last_bounce_at": now}
+    )
+    score.last_reason = reason[:255]
+    if not created and timezone.localdate(score.last_bounce_at) == timezone.localdate(now):
+        score.save(update_fields=["last_reason"])  # already counted today
+        return score
+    if not created and now - score.last_bounce_at > timedelta(days=BOUNCE_STALE_DAYS):
+        score.score = 0
+    score.score += 1 if permanent else 0.5
+    score.bounces += 1
+    score.last_bounce_at = now
+    if score.score >= BOUNCE_THRESHOLD and score.disabled_at is None:
+        score.disabled_at = now
+        logger.warning("Mail to %s stopped after %s bounces", address, score.bounces)
+    score.save()
+    return score
+
+
+@transaction.atomic
+def bounce_enable(*, by, email: str) -> bool:
+    """Turn list mail on again for an address whose bounces stopped it: its owner (one of
+    their verified addresses) or staff with ``mail.enable_bouncing_address``. True if it
+    was stopped."""
+    if not can_enable_bouncing_address(by, email):
+        raise NotAllowed(_("You may not turn mail on again for this address."))
+    return bool(
+        BounceScore.objects.filter(email=email.lower(), disabled_at__isnull=False).update(
+            disabled_at=None, score=0
+        )
+    )
 
 
 # --- A person's mail: forgetting it, and retention ----------------------------------------

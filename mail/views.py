@@ -45,3 +45,12 @@ def mail_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your mail settings are saved."))
         return redirect("mail:settings")
     return render(request, "mail/settings.html", selectors.mail_settings_page(request.user))
+
+
+@login_required
+@require_POST
+def bounce_enable(request: HttpRequest) -> HttpResponse:
+    """Turn list mail on again for one of the person's addresses that bounced."""
+    if services.bounce_enable(by=request.user, email=request.POST.get("email", "")):
+        messages.success(request, _("Mail to this address is on again."))
+    return redirect("mail:settings")

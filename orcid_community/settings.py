@@ -39,9 +39,14 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused for its CSRF token gets the portal's refusal page, not Django's bare one.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 # --- Applications and requests ------------------------------------------------------------
 INSTALLED_APPS = [
+    # django-modeltranslation: shipped data (checklist items, groups, forums) in every
+    # language; before the admin so its admin classes are there.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,6 +72,8 @@ INSTALLED_APPS = [
     "forums",
     "events",
     "mail",
+    # Mail in: replies and new topics by mail (the LMTP gateway); above forums.
+    "inbound",
     # Open data: the public read API (django-ninja) and the feeds; reads the apps above.
     "ninja",
     "api",
@@ -303,6 +310,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in mail (and List-Unsubscribe) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 MAIL_LIST_ID_DOMAIN = env.str("MAIL_LIST_ID_DOMAIN", default="community.orcid.example")
+# Mail in (README, "Mail in"): the gateway receives for MAIL_LIST_ID_DOMAIN over LMTP.
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)
+INBOUND_LMTP_HOST = env.str("INBOUND_LMTP_HOST", default="127.0.0.1")
+INBOUND_LMTP_PORT = env.int("INBOUND_LMTP_PORT", default=8024)
+# The authserv-id of the receiving mail server(s) whose Authentication-Results is believed.
+INBOUND_TRUSTED_AUTHSERV_IDS = env.list("INBOUND_TRUSTED_AUTHSERV_IDS", default=[])
 # How sending is retried, like an MTA's queue (README, "Sending and retries"; `make drills`
 # sets these, CELERY_VISIBILITY_TIMEOUT and MAIL_SWEEP_SECONDS compressed, to run outages
 # of hours in minutes): a delivery is tried at most MAIL_MAX_ATTEMPTS times; after its n-th
@@ -317,6 +330,11 @@ MAIL_RETRY_SCHEDULE = env.list(
     default=[60.0, 300.0, 900.0, 3600.0, 14400.0, 43200.0, 86400.0],
 )
 MAIL_STALE_AFTER_SECONDS = env.float("MAIL_STALE_AFTER_SECONDS", default=300.0)
+# Bounces (README, "Bounces"), Mailman's model: a hard bounce scores 1, a soft one 0.5, at
+# most one a day; at MAIL_BOUNCE_THRESHOLD list mail to the address stops; a score with no
+# bounce for MAIL_BOUNCE_STALE_DAYS starts again from 0.
+MAIL_BOUNCE_THRESHOLD = env.float("MAIL_BOUNCE_THRESHOLD", default=5.0)
+MAIL_BOUNCE_STALE_DAYS = env.int("MAIL_BOUNCE_STALE_DAYS", default=7)
 # Seconds to wait for the mail server (connect, greeting, each command): a server that
 # does not answer is an outage, not a worker that hangs.
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=30.0)
@@ -385,8 +403,21 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Data in every language (README, Languages): each translated field has a column per
+# language (`title_ru`, `name_zh_hans`, …); English is required, any other may be empty and
+# then shows English. A row created with the plain field (`title=`) fills English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_REQUIRED_LANGUAGES = ("en",)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_AUTO_POPULATE = "default"
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"  # slugs come from the English name
+# django-countries' Simplified Chinese name of Svalbard starts with a space, which sorted it
+# first of every country list; our catalogs name it (and it alone) in each language.
+COUNTRIES_OVERRIDE = {"SJ": _("Svalbard and Jan Mayen")}
 TIME_ZONE = "UTC"
 USE_I18N = True
+# One style for a day and one for a moment (with its zone), per language.
+FORMAT_MODULE_PATH = ["orcid_community.formats"]
 USE_TZ = True
 
 # --- Files: static (whitenoise, hashed names in production), media, documents ------------

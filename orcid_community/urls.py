@@ -10,13 +10,17 @@ from orcid_community import views
 
 # PostgreSQL out of reach: a 503 page with Retry-After instead of a 500 (core/outage.py).
 handler500 = "core.outage.server_error"
-# A 403 is shown on the refusal page, with its reason (core.errors).
+# Django's refusals are shown on the refusal page, the 403 with its reason (core.errors).
+handler400 = "core.errors.bad_request"
 handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("todo/", views.todo_page, name="todo"),
     path("healthz", core_views.healthz, name="healthz"),
     path("healthz/", core_views.healthz),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     # Before the admin's own: the admin signs in through the portal's sign-in (allauth).
     path("admin/login/", accounts_views.admin_login, name="admin_login"),
     # Before the admin's own too: "View on site" for what the person may see in the admin.

@@ -140,3 +140,50 @@ def watch(user, mode, *, forum=None, topic=None):
     from forums import services as forums  # when called: see vote()
 
     return forums.subscription_set(by=user, mode=mode, forum=forum, topic=topic)
+
+
+def moment_text(value, *, zone: str = "UTC", language: str = "en") -> str:
+    """How a page shows a moment (``DATETIME_FORMAT``: day, 24-hour time, zone) in ``zone``."""
+    import zoneinfo  # only this helper needs them; the module stays light for the e2e stack
+
+    from django.utils import formats, timezone, translation
+
+    with translation.override(language):
+        local = timezone.localtime(value, zoneinfo.ZoneInfo(zone))
+        return formats.date_format(local, "DATETIME_FORMAT")
+
+
+def mail_bytes(
+    *,
+    to: str,
+    sender: str = "ana@example.org",
+    subject: str = "Re: [ORCID API Users] Scopes",
+    text: str | None = "Thanks, that works.",
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: tuple[tuple[str, bytes], ...] = (),
+    message_id: str | None = None,
+) -> bytes:
+    """A mail as a mail program sends it (a text part, an HTML part or both, attachments)."""
+    from email import policy  # when called: only the mail-in tests build mail
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = message_id or make_msgid(domain="example.org")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    if text is not None:
+        message.set_content(text)
+        if html is not None:
+            message.add_alternative(html, subtype="html")
+    elif html is not None:
+        message.set_content(html, subtype="html")
+    for filename, data in attachments:
+        message.add_attachment(
+            data, maintype="application", subtype="octet-stream", filename=filename
+        )
+    return message.as_bytes(policy=policy.SMTP)  # CRLF line ends, as on the wire

@@ -1,4 +1,5 @@
-"""Dates follow the active language; times are shown in the signed-in person's time zone."""
+"""Dates follow the active language; times are shown in the signed-in person's time zone,
+with the zone named: one style for a moment on every page (orcid_community/formats)."""
 
 from datetime import UTC, datetime
 
@@ -27,19 +28,20 @@ def _revisions_page(client, *, language: str, time_zone: str) -> str:
 
 def test_english_in_utc(client):
     html = _revisions_page(client, language="en", time_zone="UTC")
-    assert "March 10, 2026, 11:30" in html
+    assert "10 March 2026, 23:30 UTC" in html
+    assert "p.m." not in html
 
 
 def test_russian_month_names_and_24_hour_clock(client):
     html = _revisions_page(client, language="ru", time_zone="UTC")
     assert "10 марта 2026" in html
-    assert "23:30" in html
+    assert "10 марта 2026 г., 23:30 UTC" in html
 
 
 def test_the_persons_time_zone_moves_the_date(client):
     tokyo = _revisions_page(client, language="en", time_zone="Asia/Tokyo")
-    assert "March 11, 2026, 8:30" in tokyo
-    assert "March 10, 2026" not in tokyo
+    assert "11 March 2026, 08:30 JST" in tokyo
+    assert "10 March 2026" not in tokyo
 
 
 def test_portuguese_date_in_sao_paulo(client):

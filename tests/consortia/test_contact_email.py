@@ -88,7 +88,9 @@ def test_lead_contacts_and_staff_still_see_addresses_on_the_manage_page_and_in_t
         staff_person("Consortia staff"),
     ):
         client.force_login(person)
-        assert "fiona@irel.example" in client.get("/consortia/irel/manage/").content.decode()
+        assert (
+            "fiona@irel.example" in client.get("/consortia/irel/manage/contacts/").content.decode()
+        )
         export = client.get("/consortia/irel/manage/members.csv").content.decode()
         assert "ciara@ucc.example" in [
             cell for row in csv.reader(io.StringIO(export)) for cell in row

@@ -64,9 +64,10 @@ def test_the_demo_lead_manages_irel_and_the_demo_member_belongs_to_australia(cli
     from accounts.models import User
 
     client.force_login(User.objects.get(email="lead@example.org"))
-    html = client.get("/consortia/irel/manage/").content.decode()
+    html = client.get("/consortia/irel/manage/requests/").content.decode()
     assert "Technological University of the Shannon" in html  # a pending request
     assert "Waiting for ORCID to verify this organization" in html  # Dundalk's
+    html = client.get("/consortia/irel/manage/contacts/").content.decode()
     assert "new.colleague@tcd.example" in html  # an invitation
     client.force_login(User.objects.get(email="member@example.org"))
     html = client.get("/consortia/mine/").content.decode()

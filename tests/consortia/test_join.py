@@ -96,7 +96,7 @@ def test_join_flow_end_to_end_with_emails(
     mail.outbox.clear()
 
     client.force_login(lead)
-    manage = client.get("/consortia/irel/manage/").content.decode()
+    manage = client.get("/consortia/irel/manage/requests/").content.decode()
     assert "University of Galway" in manage
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

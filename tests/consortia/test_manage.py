@@ -35,28 +35,65 @@ def lead(consortium, client):
     return user
 
 
-def test_the_manage_page_shows_the_checklist_with_its_progress(client, consortium, lead):
+def test_the_checklist_section_shows_the_checklist_with_its_progress(client, consortium, lead):
     item = ChecklistItem.objects.get(title="Funding model decided")
     ChecklistEntry.objects.create(consortium=consortium, item=item, done=True, done_by=lead)
-    html = client.get("/consortia/irel/manage/").content.decode()
+    html = client.get("/consortia/irel/manage/checklist/").content.decode()
     assert '<progress id="checklist-progress" max="12" value="1">' in html
     assert "1 of 12 done" in html
     assert "Web page about the consortium published" in html
-    assert "Before the agreement can be finalized:" in html
+    # One form, one Save: ticking an item cannot be lost to another item's button.
+    assert html.count('<form method="post" action="/consortia/irel/manage/checklist/"') == 1
+    assert html.count(">Save the checklist</button>") == 1
+    overview = client.get("/consortia/irel/manage/").content.decode()
+    assert "Onboarding checklist: 1 of 12 done" in overview
+    assert "Before the agreement can be finalized:" in overview
 
 
-def test_marking_a_checklist_item_done_records_who_and_when(client, consortium, lead):
-    item = ChecklistItem.objects.get(title="Call for participation issued")
+def _checklist_data(consortium, **items):
+    """The checklist form as the page sends it: every active item, ``items`` changed."""
+    data = {}
+    for entry in ChecklistEntry.objects.filter(consortium=consortium, done=True):
+        data[f"item-{entry.item_id}-done"] = "on"
+    for pk, fields in items.items():
+        data.pop(f"item-{pk}-done", None)
+        data.update({f"item-{pk}-{name}": value for name, value in fields.items()})
+    return data
+
+
+def test_the_whole_checklist_saves_at_once_and_records_who_and_when(client, consortium, lead):
+    first, second = ChecklistItem.objects.order_by("pk")[:2]
     response = client.post(
-        f"/consortia/irel/manage/checklist/{item.pk}/", {"done": "on", "note": "Sent 3 May"}
+        "/consortia/irel/manage/checklist/",
+        {
+            f"item-{first.pk}-done": "on",
+            f"item-{first.pk}-note": "Sent 3 May",
+            f"item-{second.pk}-done": "on",
+        },
     )
     assert response.status_code == 302
-    entry = ChecklistEntry.objects.get(consortium=consortium, item=item)
-    assert entry.done
-    assert entry.done_by == lead
+    assert response["Location"] == "/consortia/irel/manage/checklist/"
+    entries = ChecklistEntry.objects.filter(consortium=consortium, done=True)
+    assert {e.item_id for e in entries} == {first.pk, second.pk}
+    entry = entries.get(item=first)
+    assert (entry.done_by, entry.note) == (lead, "Sent 3 May")
     assert entry.done_at is not None
-    assert entry.note == "Sent 3 May"
-    client.post(f"/consortia/irel/manage/checklist/{item.pk}/", {"note": "Reopened"})
+    page = client.get(response["Location"]).content.decode()
+    assert "The checklist is saved: 2 items changed." in page
+    # Saving again changes nothing, and keeps who ticked it when.
+    done_at = entry.done_at
+    client.post(
+        "/consortia/irel/manage/checklist/",
+        {
+            f"item-{first.pk}-done": "on",
+            f"item-{first.pk}-note": "Sent 3 May",
+            f"item-{second.pk}-done": "on",
+        },
+    )
+    entry.refresh_from_db()
+    assert entry.done_at == done_at
+    # Unticked in the form: not done any more.
+    client.post("/consortia/irel/manage/checklist/", {f"item-{second.pk}-done": "on"})
     entry.refresh_from_db()
     assert not entry.done
     assert entry.done_by is None
@@ -76,28 +113,40 @@ def test_a_checklist_item_cannot_point_at_another_consortiums_document(client, c
     )
     item = ChecklistItem.objects.first()
     response = client.post(
-        f"/consortia/irel/manage/checklist/{item.pk}/", {"done": "on", "document": document.pk}
+        "/consortia/irel/manage/checklist/",
+        {f"item-{item.pk}-done": "on", f"item-{item.pk}-document": document.pk},
     )
     assert response.status_code == 400
     assert not ChecklistEntry.objects.filter(consortium=consortium, done=True).exists()
 
 
-def test_a_checklist_note_too_long_is_refused_with_what_is_wrong(client, consortium, lead):
-    item = ChecklistItem.objects.first()
+def test_a_checklist_in_error_saves_nothing_and_focuses_the_field(client, consortium, lead):
+    first, second = ChecklistItem.objects.order_by("pk")[:2]
     response = client.post(
-        f"/consortia/irel/manage/checklist/{item.pk}/", {"done": "on", "note": "x" * 4001}
+        "/consortia/irel/manage/checklist/",
+        {
+            f"item-{first.pk}-done": "on",
+            f"item-{second.pk}-done": "on",
+            f"item-{second.pk}-note": "x" * 4001,
+        },
     )
     assert response.status_code == 400
     html = response.content.decode()
     assert "at most 4000 characters" in html
-    assert "choose a document of this consortium" not in html
+    assert "Nothing was saved" in html
+    # The field in error is focused (without JavaScript too) and its item opened.
+    assert f'name="item-{second.pk}-note" cols="40" rows="2" maxlength="4000" autofocus' in html
+    # What was ticked is still ticked on the page, and nothing was saved.
+    assert f'name="item-{first.pk}-done" id="id_item-{first.pk}-done" checked' in html
     assert not ChecklistEntry.objects.filter(consortium=consortium, done=True).exists()
 
 
-def test_the_note_fields_of_the_manage_page_take_no_more_than_is_saved(client, consortium, lead):
+def test_the_note_fields_of_the_manage_area_take_no_more_than_is_saved(client, consortium, lead):
     MembershipFactory(consortium=consortium, state="requested")
-    html = client.get("/consortia/irel/manage/").content.decode()
-    assert html.count('<textarea name="note"') == html.count('maxlength="4000"') > 1
+    html = client.get("/consortia/irel/manage/requests/").content.decode()
+    assert html.count('<textarea name="note"') == html.count('maxlength="4000"') == 1
+    html = client.get("/consortia/irel/manage/checklist/").content.decode()
+    assert html.count("<textarea") == html.count('maxlength="4000"') == 12
 
 
 def test_a_published_report_is_mailed_to_member_contacts_after_commit(
@@ -107,15 +156,19 @@ def test_a_published_report_is_mailed_to_member_contacts_after_commit(
     contacts = [OrganizationContactFactory(organization=m.organization).user for m in members]
     left = MembershipFactory(consortium=consortium, state="left")
     former = OrganizationContactFactory(organization=left.organization).user
+    data = {
+        "report-title": "Spring 2026",
+        "report-body": "We **onboarded** two members.\n\n<script>x</script>",
+    }
     with django_capture_on_commit_callbacks(execute=True):
+        preview = client.post("/consortia/irel/manage/reports/", {**data, "action": "preview"})
+        token = preview.context["report_form"]["previewed"].value()
         response = client.post(
             "/consortia/irel/manage/reports/",
-            {
-                "report-title": "Spring 2026",
-                "report-body": "We **onboarded** two members.\n\n<script>x</script>",
-            },
+            {**data, "report-previewed": token, "action": "publish"},
         )
     assert response.status_code == 302
+    assert response["Location"] == "/consortia/irel/manage/reports/"
     report = ProgressReport.objects.get()
     recipients = {m.to[0] for m in mail.outbox}
     assert recipients == {c.email for c in contacts} | {lead.email}
@@ -133,6 +186,29 @@ def test_a_published_report_is_mailed_to_member_contacts_after_commit(
 
     assert send_progress_report(report.pk) == 0
     assert Delivery.objects.filter(kind="consortia.progress_report").count() == 3
+
+
+def test_a_report_is_previewed_rendered_and_sanitized_before_it_is_published(
+    client, consortium, lead, django_capture_on_commit_callbacks
+):
+    data = {"report-title": "Spring", "report-body": "We **grew**.\n\n<script>x()</script>"}
+    with django_capture_on_commit_callbacks(execute=True):
+        # "Publish" without a preview only previews: nothing is published, nobody mailed.
+        response = client.post("/consortia/irel/manage/reports/", {**data, "action": "publish"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<strong>grew</strong>" in html
+    assert "<script>x()</script>" not in html
+    assert ">Publish and email the members</button>" in html
+    assert not ProgressReport.objects.exists()
+    assert not mail.outbox
+    # A text changed after its preview is previewed again, not published.
+    token = response.context["report_form"]["previewed"].value()
+    changed = {**data, "report-body": "Something else", "report-previewed": token}
+    response = client.post("/consortia/irel/manage/reports/", {**changed, "action": "publish"})
+    assert response.status_code == 200
+    assert "Something else" in response.content.decode()
+    assert not ProgressReport.objects.exists()
 
 
 def test_an_empty_report_is_refused(client, consortium, lead):

@@ -322,7 +322,7 @@ def test_a_lead_cannot_accept_an_unverified_organization_until_staff_verify_it(
     request = Membership.objects.get(organization__ror_id="03bea9k73")
     lead = irel.contacts.get().user
     client.force_login(lead)
-    manage = client.get("/consortia/irel/manage/").content.decode()
+    manage = client.get("/consortia/irel/manage/requests/").content.decode()
     assert "Waiting for ORCID to verify this organization" in manage
     response = client.post(f"/consortia/irel/manage/requests/{request.pk}/accept/", {})
     assert response.status_code == 409

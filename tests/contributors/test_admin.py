@@ -227,11 +227,11 @@ def test_the_membership_admin_adds_and_changes_terms_within_the_rules(admin_clie
 
 def _group_post(group, rows, initial=0):
     data = {
-        "name": group.name,
+        "name_en": group.name,
         "slug": group.slug,
         "kind": group.kind,
-        "purpose": group.purpose,
-        "deliverables": "",
+        "purpose_en": group.purpose,
+        "deliverables_en": "",
         "starts_on": "",
         "ends_on": "",
         "max_members": group.max_members or "",

@@ -20,6 +20,7 @@ from tests.factories.contributors import (
     GroupFactory,
     MembershipFactory,
 )
+from tests.helpers import moment_text
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +204,7 @@ def test_the_publish_page_shows_the_publication_time_in_utc_whatever_the_chairs_
     chair.save()
     client.force_login(chair)
     page = client.get(briefing_url(draft, "publish/")).content.decode()
-    assert f"published on {draft.published_at:%Y-%m-%d %H:%M} UTC" in page
+    assert f"published on {moment_text(draft.published_at)} and mailed" in page
 
 
 # --- Publishing and mail --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from tests.factories.contributors import (
     contributor,
     ost_member,
 )
-from tests.helpers import vote
+from tests.helpers import moment_text, vote
 
 pytestmark = pytest.mark.django_db
 
@@ -349,7 +349,7 @@ def test_the_review_page_shows_evidence_votes_deadline_and_quorum(client, nomina
     assert "Too early" in page
     assert "1 of 7 members on the roll have voted; the quorum is 4." in page
     assert "Documentation" in page
-    assert nomination.deadline.strftime("%Y-%m-%d %H:%M") in page
+    assert moment_text(nomination.deadline) in page
     assert "Audit trail" in page
 
 
@@ -450,8 +450,8 @@ def test_review_pages_show_times_in_utc_whatever_the_reviewers_time_zone(
     reviewer.time_zone = "Asia/Tokyo"
     reviewer.save()
     client.force_login(reviewer)
-    deadline = f"{nomination.deadline:%Y-%m-%d %H:%M} UTC"
-    opened = f"{nomination.opened_at:%Y-%m-%d %H:%M} UTC"
+    deadline = moment_text(nomination.deadline)
+    opened = moment_text(nomination.opened_at)
     page = client.get(review_url(nomination)).content.decode()
     assert deadline in page
     assert opened in page
@@ -574,7 +574,7 @@ def test_the_signature_time_is_shown_in_utc_whatever_the_nominees_time_zone(
     client.post("/ost/agreement/", sign_data(nomination, agreement))
     signed_at = Signature.objects.get().signed_at
     page = client.get("/ost/agreement/").content.decode()
-    assert f"on {signed_at:%Y-%m-%d %H:%M} UTC." in page
+    assert f"on {moment_text(signed_at)}." in page
 
 
 def test_anyone_reads_the_agreement_but_only_approved_nominees_get_the_form(client, agreement):

@@ -112,7 +112,7 @@ def test_an_admin_edit_invalidates(client):
 
     response = admin.post(
         "/admin/forums/forum/" + str(Forum.objects.get(slug="general").pk) + "/change/",
-        {"name": "Renamed in the admin", "description": "", "position": 0},
+        {"name_en": "Renamed in the admin", "description_en": "", "position": 0},
     )
 
     assert response.status_code == 302

@@ -76,8 +76,9 @@ from contributors.models import Membership as GroupMembership
 from events.models import Registration
 from forums import services as forums_services
 from forums.models import Flag, Forum, IdeaStatusChange, ModerationAction, Subscription
+from inbound.models import InboundMessage
 from mail import services as mail_services
-from mail.models import Delivery, DigestRun, Unsubscription
+from mail.models import BounceScore, Delivery, DigestRun, Unsubscription
 from orcid_community.celery import app as celery_app
 from orcid_community.celery import configure as configure_celery
 from tests.factories.accounts import TOTP_SECRET, UserFactory, person, with_two_factor
@@ -172,8 +173,11 @@ def signed_in(cell) -> tuple:
 # fmt: off
 MATRIX: dict[str, Row] = {
     "home":                                    Row(get=every(200)),
+    # What waits for each role, object by object: tests/core/test_todo.py.
+    "todo":                                    Row(get=signed_in(200), post=every(405)),
     "healthz":                                 Row(get=every(200)),
     "healthz/":                                Row(get=every(200)),
+    "favicon":                                 Row(get=every(200)),
     "account_login":                           Row(get=(200, to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"), to("/"))),
     "account_logout":                          Row(get=(to("/"), 200, 200, 200, 200, 200, 200, 200, 200)),
     "account_inactive":                        Row(get=every(200)),
@@ -233,19 +237,22 @@ MATRIX: dict[str, Row] = {
     "consortia:report":                        Row(get=every(200), kwargs={'slug': 'consortium_a', 'pk': 'report'}),
     "consortia:manage":                        Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
     "consortia:members_csv":                   Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
-    "consortia:request_accept":                Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/"), 403, 403, 403, to("/consortia/consortium-a/manage/")), kwargs={'slug': 'consortium_a', 'pk': 'request_a'}, perm=("consortia.manage_any_consortium",)),
-    "consortia:request_decline":               Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/"), 403, 403, 403, to("/consortia/consortium-a/manage/")), kwargs={'slug': 'consortium_a', 'pk': 'request_a'}, perm=("consortia.manage_any_consortium",)),
-    "consortia:member_remove":                 Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/"), 403, 403, 403, to("/consortia/consortium-a/manage/")), kwargs={'slug': 'consortium_a', 'pk': 'member_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:manage_requests":               Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:manage_members":                Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:manage_contacts":               Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:manage_checklist":              Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/checklist/"), 403, 403, 403, to("/consortia/consortium-a/manage/checklist/")), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:manage_documents":              Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), post=(LOGIN, 403, 403, 403, 400, 403, 403, 403, 400), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:manage_reports":                Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), post=(LOGIN, 403, 403, 403, 400, 403, 403, 403, 400), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:request_accept":                Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/requests/"), 403, 403, 403, to("/consortia/consortium-a/manage/requests/")), kwargs={'slug': 'consortium_a', 'pk': 'request_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:request_decline":               Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/requests/"), 403, 403, 403, to("/consortia/consortium-a/manage/requests/")), kwargs={'slug': 'consortium_a', 'pk': 'request_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:member_remove":                 Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/members/"), 403, 403, 403, to("/consortia/consortium-a/manage/members/")), kwargs={'slug': 'consortium_a', 'pk': 'member_a'}, perm=("consortia.manage_any_consortium",)),
     "consortia:details_update":                Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 400, 403, 403, 403, 400), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
     "consortia:contact_invite":                Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 400, 403, 403, 403, 400), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
-    "consortia:invitation_withdraw":           Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/"), 403, 403, 403, to("/consortia/consortium-a/manage/")), kwargs={'slug': 'consortium_a', 'pk': 'invitation'}, perm=("consortia.manage_any_consortium",)),
-    "consortia:contact_remove":                Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/"), 403, 403, 403, to("/consortia/consortium-a/manage/")), kwargs={'slug': 'consortium_a', 'pk': 'colleague_contact_a'}, perm=("consortia.manage_any_consortium",)),
-    "consortia:checklist_update":              Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/"), 403, 403, 403, to("/consortia/consortium-a/manage/")), kwargs={'slug': 'consortium_a', 'item_pk': 'checklist_item'}, perm=("consortia.manage_any_consortium",)),
-    "consortia:document_upload":               Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 400, 403, 403, 403, 400), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
-    "consortia:document_delete":               Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/"), 403, 403, 403, to("/consortia/consortium-a/manage/")), kwargs={'slug': 'consortium_a', 'pk': 'document'}, perm=("consortia.manage_any_consortium",)),
-    "consortia:report_publish":                Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 400, 403, 403, 403, 400), kwargs={'slug': 'consortium_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:invitation_withdraw":           Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/contacts/"), 403, 403, 403, to("/consortia/consortium-a/manage/contacts/")), kwargs={'slug': 'consortium_a', 'pk': 'invitation'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:contact_remove":                Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/contacts/"), 403, 403, 403, to("/consortia/consortium-a/manage/contacts/")), kwargs={'slug': 'consortium_a', 'pk': 'colleague_contact_a'}, perm=("consortia.manage_any_consortium",)),
+    "consortia:document_delete":               Row(get=(LOGIN, 403, 403, 403, 200, 403, 403, 403, 200), post=(LOGIN, 403, 403, 403, to("/consortia/consortium-a/manage/documents/"), 403, 403, 403, to("/consortia/consortium-a/manage/documents/")), kwargs={'slug': 'consortium_a', 'pk': 'document'}, perm=("consortia.manage_any_consortium",)),
     "consortia:finalize":                      Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, 409), kwargs={'slug': 'consortium_a'}, perm=("consortia.finalize_consortium",)),
-    "consortia:deactivate":                    Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, to("/consortia/consortium-a/manage/")), kwargs={'slug': 'consortium_a'}, perm=("consortia.deactivate_consortium",)),
+    "consortia:deactivate":                    Row(get=(LOGIN, 403, 403, 403, 403, 403, 403, 403, 200), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, to("/consortia/consortium-a/manage/")), kwargs={'slug': 'consortium_a'}, perm=("consortia.deactivate_consortium",)),
     "contributors:list":                       Row(get=every(200)),
     "contributors:me":                         Row(get=signed_in(to("{me}"))),
     "contributors:profile":                    Row(get=(404, 200, 404, 404, 404, 404, 404, 404, 200), kwargs={'orcid_id': 'user'}, perm=("contributors.verify_contribution",)),
@@ -269,7 +276,7 @@ MATRIX: dict[str, Row] = {
     "forums:moderation":                       Row(get=(LOGIN, 403, 403, 403, 403, 403, 200, 403, 200), perm=("forums.moderate_forums",)),
     "forums:topic_noslug":                     Row(get=every((301, "{topic}")), kwargs={'topic_id': 'topic'}),
     "forums:reply":                            Row(get=signed_in(405), post=signed_in(400), kwargs={'topic_id': 'topic'}),
-    "forums:vote":                             Row(get=signed_in(405), post=signed_in(to("{idea}")), kwargs={'topic_id': 'idea'}),
+    "forums:vote":                             Row(get=signed_in(405), post=signed_in(to("{idea}#votes")), kwargs={'topic_id': 'idea'}),
     "forums:idea_status":                      Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 400, 403, 403, 400), kwargs={'topic_id': 'idea'}, perm=("forums.set_idea_status",)),
     "forums:idea_merge":                       Row(get=(LOGIN, 403, 403, 403, 403, 200, 403, 403, 200), post=(LOGIN, 403, 403, 403, 403, 400, 403, 403, 400), kwargs={'topic_id': 'idea'}, perm=("forums.set_idea_status",)),
     "forums:topic_move":                       Row(get=(LOGIN, 403, 403, 403, 403, 403, 403, 403, 200), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, 400), kwargs={'topic_id': 'topic'}, perm=("forums.moderate_forums",)),
@@ -302,6 +309,9 @@ MATRIX: dict[str, Row] = {
     "events:session_held":                     Row(get=every(405), post=(403, 403, 403, 403, 403, 403, 403, 403, 409), kwargs={'slug': 'meeting', 'session_id': 'session'}, perm=("events.manage_programme",)),
     "mail:settings":                           Row(get=signed_in(200), post=signed_in(to("/mail/settings/")), data={'list': 'forums', 'receive': 'forums'}),
     "mail:unsubscribe":                        Row(get=every(200), kwargs={'token': 'unsubscribe_token'}),
+    # Turning mail on again for a bounced address: one's own verified address (none is
+    # posted here), or staff holding the permission.
+    "mail:bounce_enable":                      Row(get=signed_in(405), post=(LOGIN, 403, 403, 403, 403, 403, 403, 403, to("/mail/settings/")), perm=("mail.enable_bouncing_address",)),
     # The undo of a one-click unsubscribe: its signed token is the proof, whoever sends it.
     "mail:unsubscribe_undo":                   Row(get=every(405), post=every(400)),
     # Open data (api/): read as an anonymous visitor whoever asks; what the public pages show.
@@ -507,6 +517,8 @@ ADMIN = {
     "forums.post": Admin("reply", add=NO, delete=NO),
     "forums.subscription": Admin("subscription", add=NO, delete=NO),
     "forums.topic": Admin("topic", add=NO, delete=NO),
+    "inbound.inboundmessage": Admin("inbound_message", add=NO, delete=NO),
+    "mail.bouncescore": Admin("bounce_score", add=NO, delete=NO),
     "mail.delivery": Admin("delivery", add=NO, delete=NO),
     "mail.digestrun": Admin("digest_run", add=NO, delete=NO),
     "mail.unsubscription": Admin("unsubscription", add=NO, delete=NO),
@@ -657,6 +669,7 @@ ACTIONS = {
     ("forums.topic", "unlock"): Action("topic", ("forums.moderate_forums",)),
     ("forums.topic", "pin"): Action("topic", ("forums.moderate_forums",)),
     ("forums.topic", "unpin"): Action("topic", ("forums.moderate_forums",)),
+    ("mail.bouncescore", "enable"): Action("bounce_score", ("mail.enable_bouncing_address",)),
     ("mail.delivery", "resend"): Action("delivery", ("mail.resend_delivery",)),
     ("mfa.authenticator", "delete_selected"): Action(
         "authenticator", ("mfa.delete_authenticator",)
@@ -699,6 +712,8 @@ ACTIONS.update(
             "forums.post": "reply",
             "forums.subscription": "subscription",
             "forums.topic": "topic",
+            "inbound.inboundmessage": "inbound_message",
+            "mail.bouncescore": "bounce_score",
             "mail.delivery": "delivery",
             "mail.digestrun": "digest_run",
             "mail.unsubscription": "unsubscription",
@@ -844,6 +859,19 @@ def build_world() -> SimpleNamespace:
         user_id=w.user.pk, list_id="forums-watched"
     )
     w.delivery = Delivery.objects.order_by("pk").first()
+    w.bounce_score = BounceScore.objects.create(
+        email=w.user.email.lower(),
+        score=5,
+        last_bounce_at=timezone.now(),
+        disabled_at=timezone.now(),
+    )
+    w.inbound_message = InboundMessage.objects.create(
+        message_id="<matrix@example.org>",
+        recipient="api-users@community.orcid.example",
+        raw=b"Subject: <b>hi</b>\r\n\r\nhello",
+        outcome="refused",
+        reason="unknown_sender",
+    )
     w.digest_run = DigestRun.objects.create(
         kind="daily",
         period="2026-12-01",
@@ -1248,6 +1276,34 @@ CROSSED = [
         "post",
         404,
     ),
+    # B's manage sections, for the lead of A; A's confirmation pages with B's objects.
+    *(
+        Crossed(f"consortia:manage_{section}", {"slug": "consortium_b"}, "lead", method, 403)
+        for section in ("requests", "members", "contacts", "checklist", "documents", "reports")
+        for method in ("get", "post")
+        if method == "get" or section in ("checklist", "documents", "reports")
+    ),
+    Crossed(
+        "consortia:member_remove",
+        {"slug": "consortium_a", "pk": "membership_b"},
+        "lead",
+        "get",
+        404,
+    ),
+    Crossed(
+        "consortia:document_delete",
+        {"slug": "consortium_b", "pk": "document"},
+        "other_lead",
+        "get",
+        404,
+    ),
+    Crossed(
+        "consortia:contact_remove",
+        {"slug": "consortium_b", "pk": "colleague_contact_a"},
+        "other_lead",
+        "get",
+        404,
+    ),
     # A's members-only document: not for B's member or B's lead, not under B's address.
     Crossed(
         "consortia:document", {"slug": "consortium_a", "pk": "document"}, "other_member", "get", 404
@@ -1317,7 +1373,7 @@ def test_staff_without_two_factor_are_led_to_set_it_up(world):
         if key in ROUTES
         and row.get is not None
         and row.get[-1] == 200
-        and not ROUTES[key].startswith(("accounts/", "healthz", "admin/"))
+        and not ROUTES[key].startswith(("accounts/", "healthz", "admin/", "favicon.ico"))
     ] + ["admin:index"]
     client = Client(raise_request_exception=False)
     client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[world.staff_without_two_factor.pk]

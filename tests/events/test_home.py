@@ -37,6 +37,20 @@ def test_home_lists_the_latest_api_users_discussions_only(client):
     assert "Not about the API" not in html
 
 
+def test_home_lists_the_latest_discussions_not_the_pinned_topic_first(client):
+    api = ForumFactory(slug="api-users", kind="api_users", name="ORCID API Users")
+    now = timezone.now()
+    TopicFactory(
+        forum=api, title="Pinned welcome", is_pinned=True, last_post_at=now - timedelta(days=9)
+    )
+    TopicFactory(forum=api, title="Older question", last_post_at=now - timedelta(days=1))
+    TopicFactory(forum=api, title="Newest question", last_post_at=now)
+    html = client.get("/").content.decode()
+    assert (
+        html.index("Newest question") < html.index("Older question") < html.index("Pinned welcome")
+    )
+
+
 @pytest.mark.parametrize("size", [1, 10])
 def test_home_runs_a_fixed_number_of_queries(client, size, django_assert_max_num_queries):
     api = ForumFactory(slug="api-users", kind="api_users")

@@ -6,7 +6,7 @@ from django.db import IntegrityError
 
 from core.errors import NotAllowed, RuleViolation
 from forums import services
-from forums.models import IdeaStatusChange, Subscription, Vote
+from forums.models import IdeaStatusChange, ReplyKey, Subscription, Vote
 from tests.factories.accounts import person
 from tests.factories.forums import IdeaFactory, VoteFactory
 
@@ -36,6 +36,35 @@ def test_voting_twice_counts_once_and_the_vote_can_be_withdrawn(client, idea, re
     client.post(f"/forums/t/{idea.pk}/vote/", {"vote": "0"})
     idea.refresh_from_db()
     assert idea.vote_count == 0
+
+
+def test_a_vote_from_the_list_returns_to_that_idea_in_the_list_as_it_was_shown(
+    client, idea, reader
+):
+    client.force_login(reader)
+    page = client.get("/forums/ideas/?sort=newest&status=new").content.decode()
+    assert f'id="idea-{idea.pk}"' in page
+    back = "/forums/ideas/?sort=newest&amp;status=new&amp;page=1"
+    assert f'name="next" value="{back}"' in page
+    response = client.post(
+        f"/forums/t/{idea.pk}/vote/", {"vote": "1", "next": back.replace("&amp;", "&")}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/forums/ideas/?sort=newest&status=new&page=1#idea-{idea.pk}"
+
+
+def test_a_vote_on_the_idea_s_page_returns_to_its_vote_box(client, idea, reader):
+    client.force_login(reader)
+    response = client.post(f"/forums/t/{idea.pk}/vote/", {"vote": "1"})
+    assert response["Location"] == f"{idea.get_absolute_url()}#votes"
+    assert 'id="votes"' in client.get(idea.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/forums/ideas/", "/forums/", "//evil"])
+def test_a_vote_never_returns_elsewhere_than_the_ideas(client, idea, reader, elsewhere):
+    client.force_login(reader)
+    response = client.post(f"/forums/t/{idea.pk}/vote/", {"vote": "1", "next": elsewhere})
+    assert response["Location"] == f"{idea.get_absolute_url()}#votes"
 
 
 def test_the_database_holds_one_vote_per_person_per_idea(idea, reader):
@@ -90,6 +119,13 @@ def test_staff_sets_a_status_with_a_note_shown_on_the_idea_and_mailed_to_voters(
     assert sorted(m.to[0] for m in mail.outbox) == sorted(v.email for v in voters)
     assert "Planned for Q3." in mail.outbox[0].body
     assert "planned" in mail.outbox[0].subject
+    # Each voter answers by mail in the idea's thread, through a reply address of their own.
+    for message in mail.outbox:
+        voter = next(v for v in voters if v.email == message.to[0])
+        key = ReplyKey.objects.get(user=voter, topic=idea).key
+        assert message.reply_to == [f"reply+{key}@community.orcid.example"]
+        first = idea.posts.get(is_first=True)
+        assert message.extra_headers["In-Reply-To"] == f"<post-{first.pk}@community.orcid.example>"
 
 
 def test_the_status_mail_shows_names_titles_and_notes_unescaped_in_its_text_part(

@@ -124,6 +124,51 @@ def test_excerpts_escape_post_text(client, forum, author):
     assert "&lt;img" in page
 
 
+def test_a_topic_is_one_result_its_best_post(client, forum, author, reader):
+    topic = services.topic_create(
+        forum=forum, by=author, title="Where data comes from", body="And affiliations?"
+    )
+    services.post_create(topic=topic, by=reader, body="Affiliations come from the record.")
+    best = services.post_create(
+        topic=topic, by=author, body="Affiliations affiliations: employment affiliations."
+    )
+    other = services.topic_create(
+        forum=forum, by=author, title="Other", body="Unrelated affiliations question."
+    )
+    html = client.get("/forums/search/?q=affiliations").content.decode()
+    assert html.count('href="/forums/p/') == 2
+    assert link(other) in html
+    if connection.vendor == "postgresql":  # the best ranked; SQLite takes the newest
+        assert f'href="/forums/p/{best.pk}/"' in html
+
+
+def test_excerpts_are_the_text_as_read_not_its_markdown(client, forum, author):
+    services.topic_create(
+        forum=forum,
+        by=author,
+        title="Formatting",
+        body="Use **bold** webhooks, see [the guide](https://example.org/guide) & `code`.",
+    )
+    html = client.get("/forums/search/?q=webhooks").content.decode()
+    excerpt = html.split('class="excerpt">')[1].split("</p>")[0]
+    assert "**" not in excerpt
+    assert "](" not in excerpt
+    assert "example.org" not in excerpt
+    assert "`" not in excerpt
+    assert "<mark>webhooks</mark>" in excerpt
+    assert "the guide" in excerpt
+    assert "&amp;" in excerpt  # one escape: neither "&" raw nor "&amp;amp;"
+
+
+def test_the_search_page_has_one_search_box_and_all_forums_by_default(client, forum):
+    html = client.get("/forums/search/").content.decode()
+    assert html.count('type="search"') == 1
+    assert html.count('role="search"') == 1
+    assert '<option value="" selected>All forums</option>' in html
+    # Other forum pages keep the box in their navigation.
+    assert 'id="subnav-q"' in client.get("/forums/").content.decode()
+
+
 @pytest.mark.parametrize("q", ["read-public", "read public"])
 def test_hyphenated_terms_find_the_compound_word(client, forum, author, q):
     topic = services.topic_create(

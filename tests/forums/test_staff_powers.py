@@ -127,7 +127,7 @@ def test_a_reserved_forum_address_is_a_form_error_in_the_admin(client):
     client.force_login(staff_person("Community staff"))
     response = client.post(
         "/admin/forums/forum/add/",
-        {"name": "Search", "slug": "search", "kind": "general", "position": 0},
+        {"name_en": "Search", "slug": "search", "kind": "general", "position": 0},
     )
     assert response.status_code == 200
     assert "This address is reserved" in response.content.decode()

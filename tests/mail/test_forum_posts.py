@@ -5,6 +5,7 @@ from django.core import mail as outbox
 
 from contributors.services import membership_add
 from forums import services as forums
+from forums.models import ReplyKey
 from mail.models import Delivery
 from tests.factories.accounts import person, staff_person
 from tests.factories.contributors import GroupFactory
@@ -26,7 +27,11 @@ def test_a_new_topic_mails_each_watcher_of_the_forum_but_not_its_author(
     assert [m.to for m in outbox.outbox] == [[ben.email]]
     message = outbox.outbox[0]
     assert message.subject == "[ORCID API Users] Token expired"
-    assert message.reply_to == [f"topic-{topic.pk}@community.orcid.example"]
+    key = ReplyKey.objects.get(user=ben, topic=topic, revoked_at=None).key
+    assert message.reply_to == [f"reply+{key}@community.orcid.example"]
+    first = topic.posts.get(is_first=True)
+    assert message.extra_headers["Message-ID"] == f"<post-{first.pk}@community.orcid.example>"
+    assert "In-Reply-To" not in message.extra_headers
     assert message.body.startswith("Read and reply on the portal: http://127.0.0.1:8000/forums/p/")
     assert "Why *401*?" in message.body
     html, _mimetype = message.alternatives[0]

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from forums import digests
 from forums import services as forums
+from forums.models import ReplyKey
 from mail import services
 from mail.models import Delivery
 from orcid_community.celery import app as celery_app
@@ -70,7 +71,11 @@ def test_a_broker_outage_loses_nothing_and_sends_everything_once(mailbox, client
     assert mailbox.to(ana.email) == []
     assert len(mailbox.messages) == 5
     reply = next(m for m in mailbox.to(ben.email) if "Re:" in str(m["Subject"]))
-    assert str(reply["Reply-To"]) == f"topic-{topic.pk}@{settings.MAIL_LIST_ID_DOMAIN}"
+    key = ReplyKey.objects.get(user=ben, topic=topic).key
+    assert str(reply["Reply-To"]) == f"reply+{key}@{settings.MAIL_LIST_ID_DOMAIN}"
+    first = topic.posts.get(is_first=True)
+    assert str(reply["In-Reply-To"]) == f"<post-{first.pk}@{settings.MAIL_LIST_ID_DOMAIN}>"
+    assert str(reply["Message-ID"]).startswith("<post-")
     assert reply.get_body(preferencelist=("html",)) is not None
 
 
