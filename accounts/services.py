@@ -300,10 +300,11 @@ def account_delete(*, user: User, by: User | None, note: str = "") -> User:
             _("This account cannot be deleted yet."), details=[str(b) for b in blockers]
         )
     email, name = user.email, user.name
+    addresses = list(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
     for area in personal_data.areas():
         if area.erase is not None:
             area.erase(user)
-    person_mail_forget(user_id=user.pk, email=email, name=name)
+    person_mail_forget(user_id=user.pk, email=email, name=name, addresses=addresses)
     _forget_sessions(user.pk)
     now = timezone.now()
     former = str(_("A former member"))

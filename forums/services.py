@@ -606,3 +606,4 @@ def person_erase(user) -> None:
         _recount_votes(idea)
     Flag.objects.filter(user=user).delete()
     Subscription.objects.filter(user=user).delete()
+    ReplyKey.objects.filter(user=user).delete()  # their reply-by-mail addresses

@@ -1284,7 +1284,9 @@ def distinctive_name(name: str) -> str:
 
 
 @transaction.atomic
-def person_mail_forget(*, user_id: int, email: str, name: str = "") -> int:
+def person_mail_forget(
+    *, user_id: int, email: str, name: str = "", addresses: Iterable[str] = ()
+) -> int:
     """Delete every delivery to, about or replying to a person whose account is deleted,
     and their unsubscriptions; returns how many deliveries went.
 
@@ -1304,6 +1306,9 @@ def person_mail_forget(*, user_id: int, email: str, name: str = "") -> int:
             )
     deleted, _rows = Delivery.objects.filter(matches).delete()
     Unsubscription.objects.filter(user_id=user_id).delete()
+    # The bounce scores of their addresses (stored in lower case).
+    every = {a.lower() for a in (email, *addresses) if a}
+    BounceScore.objects.filter(email__in=every).delete()
     return deleted
 
 

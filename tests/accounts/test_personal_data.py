@@ -36,7 +36,7 @@ from core.errors import NotAllowed, RuleViolation
 from forums import services as forums_services
 from forums.models import Post, Topic
 from forums.models import Vote as IdeaVote
-from mail.models import Delivery
+from mail.models import BounceScore, Delivery
 from tests.factories.accounts import UserFactory, grant, staff_person
 from tests.factories.consortia import ConsortiumContactFactory, ConsortiumFactory
 from tests.factories.contributors import (
@@ -299,6 +299,7 @@ def test_after_deletion_no_row_holds_the_persons_address_name_or_id_but_the_sign
 ):
     ada, bruno = world["ada"], world["bruno"]
     _export_of(client, ada, django_capture_on_commit_callbacks)  # mail and an export too
+    BounceScore.objects.create(email=ada.email, score=1, last_bounce_at=timezone.now())
     needles = identity(ada)
     assert len(rows_holding(needles)) > 10
     topic = Topic.objects.get(author=ada)
