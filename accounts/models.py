@@ -1,10 +1,12 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.identifiers import orcid_url, validate_orcid
@@ -78,6 +80,10 @@ class User(AbstractUser):
         help_text=_("The portal and its mail speak this language to you."),
     )
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Set when the person deleted their account (accounts.services.account_delete): the row
+    # stays, emptied of everything personal, so that what the community keeps (posts,
+    # votes in decided nominations, agreement signatures) still points somewhere.
+    erased_at = models.DateTimeField(_("account deleted"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -109,6 +115,8 @@ class User(AbstractUser):
     def display_name(self) -> str:
         """The name the portal shows: never made out of the email address (its local part
         is often the person's private handle), a neutral phrase when there is no name."""
+        if self.erased_at is not None:
+            return str(_("A former member"))
         return self.name or str(_("A portal member"))
 
     def get_absolute_url(self) -> str:
@@ -121,3 +129,64 @@ class User(AbstractUser):
     @property
     def orcid_url(self) -> str:
         return orcid_url(self.orcid_id) if self.orcid_id else ""
+
+
+class DataExport(models.Model):
+    """A person's request for a copy of their data, and the ZIP built for it.
+
+    Built by a Celery task (accounts.services.data_export_build); the archive is kept in
+    the row until ``expires_at`` (no file store to share between machines), served only to
+    its owner (accounts.permissions.get_export_for_owner), then purged by beat.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting to be built")
+        BUILDING = "building", _("being built")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    # Random: the id is in the link mailed to the person.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    parts_done = models.PositiveSmallIntegerField(_("parts done"), default=0)
+    parts_total = models.PositiveSmallIntegerField(_("parts"), default=0)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    archive = models.BinaryField(_("archive"), blank=True, default=b"")
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-requested_at"]
+        constraints = [
+            # One request at a time: a second one waits until the first is built.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state__in=["pending", "building"]),
+                name="data_export_one_at_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.state})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.BUILDING)
+
+    # A request still waiting or being built after this long is taken to be lost (its task
+    # never ran or died): the page offers to ask again, which marks it failed.
+    STALE_AFTER = timedelta(hours=1)
+
+    @property
+    def is_stale(self) -> bool:
+        return self.in_progress and self.requested_at < timezone.now() - self.STALE_AFTER
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and (now or timezone.now()) >= self.expires_at

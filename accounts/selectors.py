@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
-from accounts.models import User
+from accounts.models import DataExport, User
 
 
 def people_with_permission(perm: str) -> QuerySet[User]:
@@ -45,3 +45,13 @@ def owns_verified_email(user: User, address: str) -> bool:
     return EmailAddress.objects.filter(
         user=user, email__iexact=(address or "").strip(), verified=True
     ).exists()
+
+
+def latest_data_export(user) -> DataExport | None:
+    """The person's latest request for their data (without its archive), for its page."""
+    return DataExport.objects.filter(user=user).defer("archive").first()
+
+
+def data_export_archive(export: DataExport) -> bytes:
+    """The ZIP of a built export (asked after the permission check)."""
+    return bytes(DataExport.objects.values_list("archive", flat=True).get(pk=export.pk))

@@ -1,20 +1,32 @@
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.adapters import ORCID_TAKEN_SESSION_KEY
-from accounts.forms import OrcidConflictForm, ProfileForm
-from accounts.services import orcid_conflict_report, user_set_language
-from core.errors import DomainError
+from accounts.forms import AccountDeleteForm, OrcidConflictForm, ProfileForm
+from accounts.permissions import get_export_for_owner
+from accounts.selectors import data_export_archive, latest_data_export
+from accounts.services import (
+    account_delete,
+    account_delete_blockers,
+    data_export_request,
+    orcid_conflict_report,
+    user_set_language,
+)
+from core.errors import DomainError, form_error
 from core.identifiers import orcid_url
+from core.ratelimit import rate_limit
 
 
 @login_required
@@ -104,3 +116,68 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     if not admin.site.has_permission(request):
         raise PermissionDenied(_("Your account does not give access to the admin."))
     return redirect(next_url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("data_export")
+def data_export(request: HttpRequest) -> HttpResponse:
+    """Ask for a copy of one's data; the page shows how far the latest request is."""
+    if request.method == "POST":
+        data_export_request(by=request.user)
+        messages.success(
+            request,
+            _("Your data is being prepared. We will send you a mail with a link to download it."),
+        )
+        return redirect("accounts:data")
+    latest = latest_data_export(request.user)
+    context = {
+        "export": latest,
+        "expired": latest is not None and latest.is_expired(),
+        "link_hours": settings.DATA_EXPORT_LINK_HOURS,
+    }
+    return render(request, "accounts/data_export.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def data_download(request: HttpRequest, export_id) -> HttpResponse:
+    """The ZIP of an export, to its owner only, until its link expires."""
+    export = get_export_for_owner(request.user, export_id)
+    response = HttpResponse(data_export_archive(export), content_type="application/zip")
+    stamp = timezone.localtime(export.requested_at).strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="orcid-community-data-{stamp}.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _without_password(request: HttpRequest) -> bool:
+    return request.user.is_authenticated and not request.user.has_usable_password()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+# An account without a password proves it is its owner by signing in with ORCID again
+# (allauth's reauthentication, recent enough) before the POST is taken.
+@reauthentication_required(allow_get=True, enabled=_without_password)
+def account_delete_view(request: HttpRequest) -> HttpResponse:
+    """Delete one's own account, after the password (or ORCID) confirms it."""
+    blockers = account_delete_blockers(user=request.user)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=request.user)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if blockers:
+            status = 409
+        elif form.is_valid():
+            try:
+                account_delete(user=request.user, by=request.user)
+            except DomainError as exc:
+                form_error(form, exc)
+                status = exc.status_code
+            else:
+                logout(request)
+                messages.success(request, _("Your account was deleted. Thank you for being here."))
+                return redirect("home")
+    context = {"form": form, "blockers": blockers}
+    return render(request, "accounts/delete.html", context, status=status)

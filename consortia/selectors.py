@@ -545,3 +545,51 @@ def organizations_to_ask(text: str) -> QuerySet[Organization]:
         return queryset
     ror = text.lower().removeprefix("https://ror.org/").strip("/")
     return queryset.filter(Q(name__icontains=text) | Q(ror_id=ror))
+
+
+def person_export(user) -> dict:
+    """A person's part of consortia for the export of their data: the consortia they are a
+    lead contact of, the organizations they act for, their requests to act for one and the
+    invitations sent to their address."""
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    return {
+        "consortium_contacts": [
+            {
+                "consortium": c.consortium.name,
+                "role": c.role,
+                "show_email": c.show_email,
+                "since": iso(c.created_at),
+            }
+            for c in ConsortiumContact.objects.filter(user=user).select_related("consortium")
+        ],
+        "organization_contacts": [
+            {"organization": c.organization.name, "role": c.role}
+            for c in OrganizationContact.objects.filter(user=user).select_related("organization")
+        ],
+        "contact_requests": [
+            {
+                "organization": r.organization.name,
+                "role": r.role,
+                "message": r.message,
+                "state": r.state,
+                "requested_at": iso(r.created_at),
+                "decided_at": iso(r.decided_at),
+            }
+            for r in ContactRequest.objects.filter(user=user).select_related("organization")
+        ],
+        "invitations": [
+            {
+                "consortium": i.consortium.name,
+                "email": i.email,
+                "role": i.role,
+                "state": i.state,
+                "sent_at": iso(i.created_at),
+            }
+            for i in ContactInvitation.objects.filter(
+                Q(accepted_by=user) | Q(email__iexact=user.email)
+            ).select_related("consortium")
+        ],
+    }

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -1365,3 +1365,40 @@ def progress_report_notify(*, report_id: int) -> int:
         context={"report": report, "consortium": consortium},
         list_id=LIST_ID,
     )
+
+
+# --- A person's data: deleting their account -----------------------------------------------
+
+
+def person_delete_blockers(user) -> list:
+    """The only lead contact of a consortium hands it over first: someone must be left to
+    manage it."""
+    theirs = ConsortiumContact.objects.filter(user=user).values("consortium_id")
+    alone = (
+        Consortium.objects.filter(pk__in=theirs)
+        .annotate(lead_contacts=models.Count("contacts"))
+        .filter(lead_contacts=1)
+        .order_by("name")
+    )
+    return [
+        _(
+            "You are the only lead contact of %(name)s. Invite another lead contact on its "
+            "page (or ask ORCID staff to appoint one), then delete your account."
+        )
+        % {"name": consortium.name}
+        for consortium in alone
+    ]
+
+
+@transaction.atomic
+def person_erase(user) -> None:
+    """A person's account is deleted: they stop being a contact of consortia and
+    organizations, their requests to act for one and the invitations sent to their address
+    go. What they did for a consortium (requests decided, documents uploaded) stays, by
+    "a former member"."""
+    ConsortiumContact.objects.filter(user=user).delete()
+    OrganizationContact.objects.filter(user=user).delete()
+    ContactRequest.objects.filter(user=user).delete()
+    ContactInvitation.objects.filter(
+        models.Q(accepted_by=user) | models.Q(email__iexact=user.email)
+    ).delete()

@@ -9,8 +9,10 @@ class ContributorsConfig(AppConfig):
     def ready(self) -> None:
         # In ready(): models (and the modules that import them) load only once the app
         # registry is ready.
+        from accounts import personal_data
         from contributors.mail_settings import settings_context, settings_save
-        from contributors.selectors import BRIEFINGS_LIST_PREFIX, briefing_list_name
+        from contributors.selectors import BRIEFINGS_LIST_PREFIX, briefing_list_name, person_export
+        from contributors.services import ip_addresses_purge, person_delete_blockers, person_erase
         from mail.lists import register_settings_section
         from mail.services import register_list, register_list_family
 
@@ -26,4 +28,15 @@ class ContributorsConfig(AppConfig):
             context=settings_context,
             save=settings_save,
             position=20,
+        )
+        # A person's level, contributions, nominations, votes and signatures: their export,
+        # their deletion (refused while a nomination of theirs is open) and retention.
+        personal_data.register(
+            personal_data.Area(
+                name="contributors",
+                export=person_export,
+                erase=person_erase,
+                blockers=person_delete_blockers,
+                purge=ip_addresses_purge,
+            )
         )

@@ -27,6 +27,7 @@ from contributors.models import (
     NominationEvent,
     Profile,
     RollEntry,
+    Signature,
     Vote,
 )
 from contributors.rules import Tally, count_votes
@@ -481,4 +482,92 @@ def group_briefings(group: Group, viewer, *, can_write: bool) -> dict:
         "draft_briefings": drafts,
         "subscribed": is_subscribed_to_briefings(viewer, group),
         "subscriber_count": briefing_recipients(group).count() if can_write else None,
+    }
+
+
+def person_export(user) -> dict:
+    """A person's part of the technical community for the export of their data: level and
+    its history, contributions, group memberships, nominations about them as far as they
+    see them (state and dates: the rationale and the votes are the steering group's), their
+    own votes and recusals (by nomination number: who was nominated is someone else's),
+    their agreement signatures and their briefing subscriptions."""
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    profile = Profile.objects.filter(user=user).first()
+    return {
+        "level": {"level": profile.level, "since": iso(profile.level_since)} if profile else None,
+        "level_history": [
+            {
+                "from": c.from_level,
+                "to": c.to_level,
+                "basis": c.basis,
+                "reason": c.reason,
+                "changed_at": iso(c.changed_at),
+            }
+            for c in LevelChange.objects.filter(user=user).order_by("changed_at", "pk")
+        ],
+        "contributions": [
+            {
+                "kind": c.kind,
+                "title": c.title,
+                "link": c.link,
+                "date": iso(c.date),
+                "verified": c.verified_at is not None,
+                "added_at": iso(c.created_at),
+            }
+            for c in Contribution.objects.filter(user=user).order_by("date", "pk")
+        ],
+        "group_memberships": [
+            {
+                "group": m.group.name,
+                "role": m.role,
+                "term_start": iso(m.term_start),
+                "term_end": iso(m.term_end),
+            }
+            for m in Membership.objects.filter(user=user).select_related("group").order_by("pk")
+        ],
+        "nominations_about_me": [
+            {
+                "nomination": n.pk,
+                "state": n.state,
+                "opened_at": iso(n.opened_at),
+                "deadline": iso(n.deadline),
+                "decided_at": iso(n.decided_at),
+            }
+            for n in Nomination.objects.filter(nominee=user).order_by("opened_at", "pk")
+        ],
+        "my_votes": [
+            {
+                "nomination": v.nomination_id,
+                "choice": v.choice,
+                "comment": v.comment,
+                "cast_at": iso(v.cast_at),
+                "changed_at": iso(v.changed_at),
+            }
+            for v in Vote.objects.filter(voter=user).order_by("cast_at", "pk")
+        ],
+        "my_recusals": [
+            {"nomination": r.nomination_id, "at": iso(r.recused_at), "reason": r.recusal_reason}
+            for r in RollEntry.objects.filter(voter=user, recused_at__isnull=False)
+        ],
+        "agreement_signatures": [
+            {
+                "agreement": s.agreement.version,
+                "full_name": s.full_name,
+                "orcid_id": s.orcid_id,
+                "signed_at": iso(s.signed_at),
+                "ip_address": s.ip_address,
+            }
+            for s in Signature.objects.filter(signer=user).select_related("agreement")
+        ],
+        "briefing_subscriptions": [
+            {"group": s.group.name}
+            for s in BriefingSubscription.objects.filter(user=user).select_related("group")
+        ],
+        "briefings_written": [
+            {"group": b.group.name, "title": b.title, "published_at": iso(b.published_at)}
+            for b in Briefing.objects.filter(author=user).select_related("group")
+        ],
     }

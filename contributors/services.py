@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import nh3
 from django.conf import settings
@@ -740,3 +740,63 @@ def briefing_subscriptions_set(*, by: User, groups) -> None:
         briefing_unsubscribe(by=by, group=group)
     for group in wanted.values():
         briefing_subscribe(by=by, group=group)
+
+
+# --- A person's data: deleting their account, retention ----------------------------------
+
+
+def person_delete_blockers(user: User) -> list:
+    """An open nomination of the person must be decided first (its deadline is near)."""
+    nomination = Nomination.objects.open().filter(nominee=user).first()
+    if nomination is None:
+        return []
+    return [
+        _(
+            "Your OST nomination is open for votes until %(deadline)s. Delete your account "
+            "after it is decided, or ask ORCID staff to close it."
+        )
+        % {"deadline": timezone.localtime(nomination.deadline).strftime("%Y-%m-%d %H:%M")}
+    ]
+
+
+@transaction.atomic
+def person_erase(user: User) -> None:
+    """A person's account is deleted: their level, contributions, group memberships and
+    briefing subscriptions go. They leave the roll of open nominations (as a recusal would,
+    their vote there goes). Their votes in decided nominations keep counting, no longer
+    attributed; nominations about them that were decided and their agreement signatures
+    stay, as the OST's records require (README, "People's data")."""
+    now = timezone.now()
+    entries = RollEntry.objects.filter(
+        voter=user, recused_at__isnull=True, nomination__state=Nomination.State.OPEN
+    ).select_related("nomination")
+    for entry in entries:
+        nomination = Nomination.objects.select_for_update().get(pk=entry.nomination_id)
+        entry.recused_at, entry.recusal_reason = now, "account deleted"
+        entry.save(update_fields=["recused_at", "recusal_reason"])
+        Vote.objects.filter(nomination=nomination, voter=user).delete()
+        _event(nomination, NominationEvent.Kind.RECUSED, actor=user, now=now)
+        if nomination.is_open:
+            _decide_if_due(nomination, now=now)
+    Contribution.objects.filter(user=user).delete()
+    LevelChange.objects.filter(user=user).delete()
+    Profile.objects.filter(user=user).delete()
+    Membership.objects.filter(user=user).delete()
+    BriefingSubscription.objects.filter(user=user).delete()
+
+
+def ip_addresses_purge(now: datetime) -> dict[str, int]:
+    """Forget the IP address of agreement signatures older than
+    settings.RETENTION_IP_ADDRESS_DAYS (the signature itself stays), in the signature and
+    in the nomination's audit trail (idempotent)."""
+    before = now - timedelta(days=settings.RETENTION_IP_ADDRESS_DAYS)
+    count = Signature.objects.filter(signed_at__lt=before, ip_address__isnull=False).update(
+        ip_address=None
+    )
+    events = NominationEvent.objects.filter(
+        kind=NominationEvent.Kind.SIGNED, created_at__lt=before, data__has_key="ip"
+    )
+    for event in events:
+        event.data = {k: v for k, v in event.data.items() if k != "ip"}
+        event.save(update_fields=["data"])
+    return {"ip_addresses": count}

@@ -56,6 +56,7 @@ ACTIONS = {
     "session": _("Session proposals"),
     "contribution": _("Contributions added to a profile"),
     "flag": _("Posts flagged to the moderators"),
+    "data_export": _("Requests for a copy of your data"),
     "api": _("Requests to the open data API and feeds"),
 }
 PERIODS = {

@@ -187,3 +187,38 @@ def own_registrations(user, now: datetime | None = None) -> QuerySet[Registratio
         .select_related("meeting")
         .order_by("meeting__starts_at", "pk")
     )
+
+
+def person_export(user) -> dict:
+    """A person's part of the outreach meetings for the export of their data: their
+    registrations and the sessions they proposed or speak at (not who else speaks)."""
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    registrations = [
+        {
+            "meeting": r.meeting.title,
+            "state": r.state,
+            "signed_up_at": iso(r.signed_up_at),
+            "moved_up_at": iso(r.promoted_at),
+            "cancelled_at": iso(r.cancelled_at),
+        }
+        for r in Registration.objects.filter(user=user).select_related("meeting").order_by("pk")
+    ]
+    sessions = [
+        {
+            "meeting": s.meeting.title,
+            "title": s.title,
+            "abstract": s.abstract,
+            "state": s.state,
+            "proposed_by_me": s.proposed_by_id == user.pk,
+            "starts_at": iso(s.starts_at),
+            "proposed_at": iso(s.proposed_at),
+        }
+        for s in Session.objects.filter(Q(proposed_by=user) | Q(speakers__user=user))
+        .select_related("meeting")
+        .distinct()
+        .order_by("pk")
+    ]
+    return {"registrations": registrations, "sessions": sessions}

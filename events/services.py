@@ -397,3 +397,22 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
     for meeting in Meeting.objects.filter(starts_at__gt=now, starts_at__lte=now + REMINDER_AHEAD):
         sent += meeting_send_reminders(meeting=meeting)
     return sent
+
+
+@transaction.atomic
+def person_erase(user: User) -> None:
+    """A person's account is deleted: their seats in meetings still to come are given up
+    (the waiting list moves up, as when they cancel), then their registrations and their
+    places among the speakers go. Sessions they proposed stay (the programme), by "a former
+    member"."""
+    now = timezone.now()
+    upcoming = (
+        Registration.objects.filter(user=user)
+        .exclude(state=Registration.State.CANCELLED)
+        .select_related("meeting")
+    )
+    for registration in upcoming:
+        if not registration.meeting.has_ended(now):
+            registration_cancel(meeting=registration.meeting, by=user, now=now)
+    Registration.objects.filter(user=user).delete()
+    Speaker.objects.filter(user=user).delete()

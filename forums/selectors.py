@@ -485,3 +485,70 @@ def imported_topics(forum: Forum) -> tuple[dict[str, int], dict[int, str]]:
 def imported_message_ids(message_ids: list[str]) -> set[str]:
     """Which of these Message-IDs were imported already (into any forum)."""
     return set(Post.objects.filter(message_id__in=message_ids).values_list("message_id", flat=True))
+
+
+def person_export(user) -> dict:
+    """A person's part of the forums for the export of their data: the topics they
+    started, their posts with their earlier versions, their idea votes, the posts they
+    flagged and what they watch. Only what they wrote or chose; never another's text."""
+    posts = []
+    for post in (
+        Post.objects.filter(author=user)
+        .select_related("topic__forum")
+        .prefetch_related("revisions")
+        .order_by("created_at", "pk")
+    ):
+        posts.append(
+            {
+                "id": post.pk,
+                "topic": post.topic.title,
+                "forum": post.topic.forum.name,
+                "created_at": post.created_at.isoformat(),
+                "edited_at": post.edited_at.isoformat() if post.edited_at else None,
+                "hidden": post.is_hidden,
+                "body": post.body,
+                # Earlier versions of the person's own post (whoever edited it).
+                "revisions": [
+                    {"created_at": r.created_at.isoformat(), "body": r.body}
+                    for r in post.revisions.all()
+                ],
+            }
+        )
+    topics = [
+        {
+            "title": t.title,
+            "forum": t.forum.name,
+            "created_at": t.created_at.isoformat(),
+            "status": t.status,
+        }
+        for t in Topic.objects.filter(author=user).select_related("forum").order_by("pk")
+    ]
+    votes = [
+        {"idea": v.idea.title, "voted_at": v.created_at.isoformat()}
+        for v in Vote.objects.filter(user=user).select_related("idea").order_by("pk")
+    ]
+    flags = [
+        {
+            "post": f.post_id,
+            "reason": f.reason,
+            "note": f.note,
+            "created_at": f.created_at.isoformat(),
+            "resolution": f.resolution,
+        }
+        for f in Flag.objects.filter(user=user).order_by("pk")
+    ]
+    subscriptions = [
+        {
+            "forum": s.forum.name if s.forum_id else None,
+            "topic": s.topic.title if s.topic_id else None,
+            "mode": s.mode,
+        }
+        for s in Subscription.objects.filter(user=user).select_related("forum", "topic")
+    ]
+    return {
+        "topics": topics,
+        "posts": posts,
+        "idea_votes": votes,
+        "flags": flags,
+        "subscriptions": subscriptions,
+    }

@@ -842,3 +842,16 @@ def reply_keys_revoke(*, by, user, topic: Topic | None = None) -> int:
     if topic is not None:
         keys = keys.filter(topic=topic)
     return keys.update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def person_erase(user) -> None:
+    """A person's account is deleted: their idea votes, flags and watches go; their posts
+    and topics stay, shown by "a former member" (the account is emptied, not removed)."""
+    idea_ids = list(Vote.objects.filter(user=user).values_list("idea_id", flat=True))
+    Vote.objects.filter(user=user).delete()
+    for idea in Topic.objects.filter(pk__in=idea_ids):
+        _recount_votes(idea)
+    Flag.objects.filter(user=user).delete()
+    Subscription.objects.filter(user=user).delete()
+    ReplyKey.objects.filter(user=user).delete()  # their reply-by-mail addresses

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mail.lists import settings_sections
-from mail.models import BounceScore, DigestRun, DigestSection, Unsubscription
+from mail.models import BounceScore, Delivery, DigestRun, DigestSection, Unsubscription
 from mail.services import LIST_NAMES, PLAN_KEY
 
 
@@ -91,3 +91,25 @@ def bounced_addresses(user) -> list:
             Q(email__in=own) | Q(email=(user.email or "").lower()), disabled_at__isnull=False
         ).order_by("email")
     )
+
+
+def person_mail(*, user_id: int) -> dict[str, list[dict]]:
+    """A person's mail for the export of their data: the deliveries to them (what kind of
+    mail, to which address, when, its state) and the lists they left. Not the subject or
+    the body: mail about others ("the nomination of …") names them."""
+    deliveries = [
+        {
+            "kind": d.kind,
+            "list": d.list_id,
+            "to": d.to_email,
+            "state": d.state,
+            "created_at": d.created_at.isoformat(),
+            "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+        }
+        for d in Delivery.objects.filter(recipient_id=user_id).order_by("created_at", "pk")
+    ]
+    unsubscriptions = [
+        {"list": u.list_id}
+        for u in Unsubscription.objects.filter(user_id=user_id).order_by("list_id")
+    ]
+    return {"deliveries": deliveries, "unsubscriptions": unsubscriptions}

@@ -1271,3 +1271,54 @@ def bounce_enable(*, by, email: str) -> bool:
             disabled_at=None, score=0
         )
     )
+
+
+# --- A person's mail: forgetting it, and retention ----------------------------------------
+
+
+def distinctive_name(name: str) -> str:
+    """A person's name if it is distinctive enough to look for in others' text ("Lee" would
+    match "sleep"): two words or six letters; else empty."""
+    name = (name or "").strip()
+    return name if (" " in name or len(name) >= 6) else ""
+
+
+@transaction.atomic
+def person_mail_forget(
+    *, user_id: int, email: str, name: str = "", addresses: Iterable[str] = ()
+) -> int:
+    """Delete every delivery to, about or replying to a person whose account is deleted,
+    and their unsubscriptions; returns how many deliveries went.
+
+    Their own mail (recipient, or their address without an account: a password reset),
+    mail to others that carries their address (Reply-To, or in the body: "X asked to
+    join"), and mail to others that names them. Pending ones too: nothing goes out about
+    a person who is gone. A digest's shared sections are built from posts, which stay.
+    """
+    matches = models.Q(recipient_id=user_id) | models.Q(to_email__iexact=email)
+    for needle in (email, distinctive_name(name)):
+        if needle:
+            matches |= (
+                models.Q(reply_to__iexact=needle)
+                | models.Q(subject__icontains=needle)
+                | models.Q(body_text__icontains=needle)
+                | models.Q(body_html__icontains=needle)
+            )
+    deleted, _rows = Delivery.objects.filter(matches).delete()
+    Unsubscription.objects.filter(user_id=user_id).delete()
+    # The bounce scores of their addresses (stored in lower case).
+    every = {a.lower() for a in (email, *addresses) if a}
+    BounceScore.objects.filter(email__in=every).delete()
+    return deleted
+
+
+def deliveries_purge(*, older_than: datetime) -> int:
+    """Delete the records of deliveries settled (sent, skipped or failed) before
+    ``older_than`` (settings.RETENTION_DELIVERY_DAYS); pending ones are still mail to send.
+    Returns how many went."""
+    settled = [Delivery.State.SENT, Delivery.State.SKIPPED, Delivery.State.FAILED]
+    old = Delivery.objects.filter(state__in=settled, created_at__lt=older_than)
+    # A settled delivery of a digest keeps no body of its own; the run's sections stay
+    # until no delivery points at them (the run is PROTECTed by its deliveries).
+    deleted, _rows = old.delete()
+    return deleted

@@ -268,9 +268,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mail.tasks.resume_stalled_digests",
         "schedule": env.float("MAIL_SWEEP_SECONDS", default=60.0),
     },
-    "clear-expired-sessions": {
-        "task": "core.tasks.clear_expired_sessions",
-        "schedule": 60 * 60 * 24,
+    # Retention (README, "People's data"): old delivery records, signatures' IP addresses,
+    # expired sessions and expired data exports go.
+    "purge-personal-data": {
+        "task": "accounts.tasks.purge_personal_data",
+        "schedule": crontab(minute=30, hour=3),
     },
     # Decide nominations whose deadline has passed (a decided one is left alone).
     "contributors-decide-due-nominations": {
@@ -530,6 +532,7 @@ RATE_LIMITS = {
     "session": "10/d",  # session proposals for outreach meetings
     "contribution": "30/h",  # contributions added to a profile
     "flag": "20/h",  # posts flagged to the moderators
+    "data_export": "3/d",  # requests for a copy of one's data
     # Requests to the open data API and feeds (GET too), per client address.
     "api": env.str("API_RATE_LIMIT", default="600/m"),
 }

@@ -205,7 +205,8 @@ def test_celery_is_configured_for_reliable_delivery():
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.broker_transport_options["visibility_timeout"] >= app.conf.task_time_limit
-    assert "clear-expired-sessions" in app.conf.beat_schedule
+    # Expired sessions go with the rest of what retention purges (accounts.tasks).
+    assert "purge-personal-data" in app.conf.beat_schedule
     assert "core.tasks.clear_expired_sessions" in app.tasks
 
 

@@ -60,6 +60,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.models import DataExport
 from consortia import services as consortia_services
 from consortia.models import (
     ChecklistEntry,
@@ -219,6 +220,11 @@ MATRIX: dict[str, Row] = {
     "accounts:profile":                        Row(get=signed_in(200)),
     "accounts:set_language":                   Row(get=every(405), post=every(400)),
     "accounts:orcid_taken":                    Row(get=signed_in(to("/accounts/3rdparty/"))),
+    # People's data: everyone's own; the user's export is theirs only. The other lead is
+    # the only lead contact of B: their account cannot go before it is handed over (409).
+    "accounts:data":                           Row(get=signed_in(200), post=(LOGIN, *(to("/accounts/data/"),) * 8)),
+    "accounts:data_download":                  Row(get=(LOGIN, 200, *(404,) * 7), kwargs={"export_id": "export"}),
+    "accounts:delete":                         Row(get=signed_in(200), post=(LOGIN, 400, 400, 409, 400, 400, 400, 400, 400)),
     "consortia:list":                          Row(get=every(200)),
     "consortia:propose":                       Row(get=signed_in(200)),
     "consortia:mine":                          Row(get=signed_in(200)),
@@ -607,6 +613,9 @@ ACTIONS = {
         "email_address", ("account.delete_emailaddress",)
     ),
     ("accounts.user", "delete_selected"): Action("someone", ("accounts.delete_user",)),
+    ("accounts.user", "delete_account_on_request"): Action(
+        "someone", ("accounts.delete_user",), changes="erased_at"
+    ),
     ("auth.group", "delete_selected"): Action("auth_group", ("auth.delete_group",)),
     ("consortia.checklistitem", "delete_selected"): Action(
         "checklist_item", ("consortia.delete_checklistitem",)
@@ -809,6 +818,11 @@ def build_world() -> SimpleNamespace:
     w.briefing = BriefingFactory(group=w.group, author=w.chair)
     w.draft = BriefingFactory(group=w.group, author=w.chair, published_at=None)
     BriefingSubscriptionFactory(group=w.group, user=w.someone)
+
+    # The user's copy of their data, ready to download.
+    w.export = DataExport.objects.create(
+        user=w.user, state="ready", archive=b"PK", expires_at=timezone.now() + timedelta(days=1)
+    )
 
     # Contributors: the user's own profile and contribution, a nomination to review.
     w.contribution = ContributionFactory(user=w.user)

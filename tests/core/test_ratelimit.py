@@ -71,7 +71,12 @@ def _flag(person):
     return f"/forums/p/{PostFactory().pk}/flag/", {"reason": "spam", "note": "Selling shoes."}
 
 
+def _data_export(person):
+    return "/accounts/data/", {}
+
+
 ACTIONS = {
+    "data_export": _data_export,
     "join": _join,
     "propose": _propose,
     "organization": _join,
