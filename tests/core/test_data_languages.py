@@ -74,7 +74,7 @@ def _options(html: str, select_name: str) -> list[str]:
 def test_the_shipped_checklist_is_shown_in_the_readers_language(
     lead_client, language, title, description
 ):
-    html = lead_client.get("/consortia/irel/manage/", HTTP_ACCEPT_LANGUAGE=language)
+    html = lead_client.get("/consortia/irel/manage/checklist/", HTTP_ACCEPT_LANGUAGE=language)
     html = html.content.decode()
     assert title in html
     assert description in html
@@ -92,7 +92,7 @@ def test_every_shipped_item_has_all_six_languages():
 def test_an_item_staff_add_in_english_only_shows_english_in_every_language(lead_client):
     ChecklistItem.objects.create(phase="pre", position=8, title="Logo approved by ORCID")
     for language in ("ru", "zh-hans", "pt-br"):
-        html = lead_client.get("/consortia/irel/manage/", HTTP_ACCEPT_LANGUAGE=language)
+        html = lead_client.get("/consortia/irel/manage/checklist/", HTTP_ACCEPT_LANGUAGE=language)
         assert "Logo approved by ORCID" in html.content.decode(), language
     with translation.override("ru"):
         assert ChecklistItem.objects.get(title_en="Logo approved by ORCID").title == (
