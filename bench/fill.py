@@ -777,9 +777,10 @@ def copy_posts(posts: list[tuple], bodies: list[str]) -> None:
     sql(
         """
         INSERT INTO forums_post (id, topic_id, author_id, body, body_html, is_first,
-                                 created_at, is_hidden, hidden_reason, search_vector)
+                                 created_at, is_hidden, hidden_reason, author_name,
+                                 message_id, from_address, search_vector)
         SELECT s.id, s.topic_id, s.author_id, b.body, '<p>' || b.body || '</p>', s.is_first,
-               s.created_at, false, '',
+               s.created_at, false, '', '', '', '',
                CASE WHEN s.is_first THEN setweight(to_tsvector(%s, t.title), 'A')
                     ELSE ''::tsvector END || setweight(to_tsvector(%s, b.body), 'B')
         FROM bench_post s JOIN bench_body b ON b.id = s.body_id
@@ -805,8 +806,9 @@ def fill_topics(rng: random.Random, n: Sizes, topic_forums: list[int], people: C
     copy_rows(
         Topic,
         "id forum_id title author_id created_at last_post_at last_post_author_id reply_count "
-        "status vote_count slug is_pinned is_locked status_note",
-        (row + (topic_slug(row[2]), False, False, "") for row in topics),
+        "status vote_count slug is_pinned is_locked status_note author_name "
+        "last_post_author_name is_held",
+        (row + (topic_slug(row[2]), False, False, "", "", "", False) for row in topics),
         "topics",
         len(topics),
     )

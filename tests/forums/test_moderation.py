@@ -235,7 +235,7 @@ def test_an_accepted_answer_hidden_by_three_flags_is_no_longer_the_accepted_answ
 
 
 def test_the_migration_clears_accepted_answers_that_flags_hid_before_the_fix(topic, reply, author):
-    migration = importlib.import_module("forums.migrations.0005_hidden_accepted_answers")
+    migration = importlib.import_module("forums.migrations.0009_hidden_accepted_answers")
     services.answer_accept(post=reply, by=author)
     Post.objects.filter(pk=reply.pk).update(is_hidden=True, hidden_reason="flags")
     other = services.topic_create(forum=topic.forum, by=author, title="Still answered", body="x")
