@@ -757,10 +757,14 @@ def _send(*, delivery_ids: Sequence[int], wait: bool) -> dict[str, list[int]]:
     )
     # List mail to an address whose bounces stopped it (bounce_record) is skipped too.
     list_addresses = {d.to_email.lower() for d in rows if d.list_id != ACCOUNT_LIST}
-    stopped = set(
-        BounceScore.objects.filter(
-            email__any=list(list_addresses), disabled_at__isnull=False
-        ).values_list("email", flat=True)
+    stopped = (
+        set(
+            BounceScore.objects.filter(
+                email__any=list(list_addresses), disabled_at__isnull=False
+            ).values_list("email", flat=True)
+        )
+        if list_addresses
+        else set()
     )
     skipped = [
         d.pk

@@ -74,3 +74,25 @@ def seeded_demo(django_db_setup, django_db_blocker):
 def pytest_collection_modifyitems(config, items):
     # Browser tests last: they start the stack once and take the longest.
     items.sort(key=lambda item: "tests/e2e/" in str(item.fspath).replace("\\", "/"))
+
+
+# The people and the list the mail tests (mail in and mail out) share.
+@pytest.fixture
+def api_users(db):
+    from tests.factories.forums import ForumFactory  # when used: factories need Django set up
+
+    return ForumFactory(slug="api-users", name="ORCID API Users", kind="api_users", position=0)
+
+
+@pytest.fixture
+def ana(db):
+    from tests.factories.accounts import person  # when used: see api_users
+
+    return person(name="Ana Author", email="ana@example.org")
+
+
+@pytest.fixture
+def ben(db):
+    from tests.factories.accounts import person  # when used: see api_users
+
+    return person(name="Ben Reader", email="ben@example.org")

@@ -1,9 +1,6 @@
 import pytest
 from django.test import override_settings
 
-from tests.factories.accounts import person
-from tests.factories.forums import ForumFactory
-
 DOMAIN = "community.orcid.example"
 
 
@@ -14,21 +11,6 @@ def _trusted_server():
         MAIL_LIST_ID_DOMAIN=DOMAIN, INBOUND_TRUSTED_AUTHSERV_IDS=["mx.community.orcid.example"]
     ):
         yield
-
-
-@pytest.fixture
-def api_users(db):
-    return ForumFactory(slug="api-users", name="ORCID API Users", kind="api_users", position=0)
-
-
-@pytest.fixture
-def ana(db):
-    return person(name="Ana Author", email="ana@example.org")
-
-
-@pytest.fixture
-def ben(db):
-    return person(name="Ben Reader", email="ben@example.org")
 
 
 @pytest.fixture

@@ -16,23 +16,8 @@ def _fresh_sections():
 
 
 @pytest.fixture
-def api_users(db):
-    return ForumFactory(slug="api-users", name="ORCID API Users", kind="api_users", position=0)
-
-
-@pytest.fixture
 def general(db):
     return ForumFactory(slug="general", name="General", kind="general", position=1)
-
-
-@pytest.fixture
-def ana(db):
-    return person(name="Ana Author", email="ana@example.org")
-
-
-@pytest.fixture
-def ben(db):
-    return person(name="Ben Reader", email="ben@example.org")
 
 
 @pytest.fixture
