@@ -370,3 +370,30 @@ def test_the_sweep_leaves_deliveries_a_live_task_has_claimed(pending_batch):
     assert services.deliveries_requeue_stale() == 0
     assert Delivery.objects.filter(state="sending").count() == 3
     assert not mail.outbox
+
+
+@pytest.fixture(params=["postgresql", "portable"])
+def record_branch(request, monkeypatch):
+    """Each way a sent chunk is recorded: PostgreSQL's fixed statement, the ORM's update."""
+    from django.db import connection
+
+    if request.param == "postgresql" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's branch needs PostgreSQL (DATABASE_URL)")
+    if request.param == "portable":
+        monkeypatch.setattr(connection, "vendor", "portable")
+    return request.param
+
+
+def test_each_record_branch_marks_a_sent_chunk_sent_once(record_branch, pending_batch):
+    ids = pending_batch(12)  # a chunk of 10 and one of 2
+    Delivery.objects.filter(pk=ids[0]).update(attempts=2, last_error="SMTPServerDisconnected")
+    before = timezone.now()
+    outcome = services.deliveries_send_batch(delivery_ids=ids)
+    assert sorted(outcome["sent"]) == sorted(ids)
+    rows = {d.pk: d for d in Delivery.objects.all()}
+    assert {(d.state, d.queued_at, d.next_attempt_at, d.last_error) for d in rows.values()} == {
+        ("sent", None, None, "")
+    }
+    assert all(d.sent_at >= before for d in rows.values())
+    assert [rows[pk].attempts for pk in ids] == [3] + [1] * 11
+    assert len(mail.outbox) == 12

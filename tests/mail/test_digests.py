@@ -483,3 +483,50 @@ def test_staff_see_how_far_a_running_digest_is(client):
     client.force_login(with_two_factor(person(is_staff=True, is_superuser=True)))
     page = client.get("/admin/mail/digestrun/").content.decode()
     assert "500/1500 (33%)" in page
+
+
+def transfer_encodings(message) -> list[str]:
+    mime = message.message()
+    return [part["Content-Transfer-Encoding"] for part in mime.walk() if not part.is_multipart()]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("A short reply: refresh the token.", "8bit"),
+        ("https://orcid.org/" + "x" * 1200, "quoted-printable"),  # over RFC 5322's 998
+        ("Ответ " * 100, "quoted-printable"),  # 600 characters, 1,100 bytes
+        ("Ответ " * 90, "8bit"),  # 540 characters, 990 bytes
+    ],
+)
+def test_a_digest_part_is_encoded_as_django_would_without_measuring_it_again(
+    line, expected, api_users, ana, ben, django_capture_on_commit_callbacks
+):
+    """The sections' line lengths are measured once, when loaded, not in each mail."""
+    forums.topic_create(forum=api_users, by=ana, title="Long lines", body=line)
+    watch(ben, "daily", forum=api_users)
+    outbox.outbox.clear()
+    run_digest(django_capture_on_commit_callbacks)
+    [message] = mails_to(ben)
+    assert message.encoding is not None  # known from the sections: Django does not measure
+    assert transfer_encodings(message) == [expected, expected]
+    message.encoding = None  # what Django decides on its own, part by part
+    assert transfer_encodings(message) == [expected, expected]
+    assert line.strip() in message.message().get_payload()[0].get_payload(decode=True).decode()
+
+
+@pytest.mark.parametrize(
+    ("states", "long"),
+    [
+        (["closed", "closed", "open"], False),  # the last section may end without a break
+        (["closed", "long", "closed"], True),
+        (["open", "closed"], None),  # a line may run on into the next section
+        (["open", "long"], True),
+    ],
+)
+def test_a_digest_part_has_a_long_line_when_a_section_has_one(states, long):
+    assert services._joined_long(states) is long
+    assert services._line_state("x" * 999) == "long"
+    assert services._line_state("é" * 500 + "\n") == "long"  # 1,000 bytes
+    assert services._line_state("é" * 499 + "\n") == "closed"
+    assert services._line_state("short, no break") == "open"
