@@ -51,10 +51,13 @@ class Delivery(models.Model):
     # Digests: the body is assembled at send time from the run's shared sections (the same
     # for every subscriber of a forum) in the order ``parts`` names them; body_text and
     # body_html stay empty. Storing 20,000 copies of the same sections would be the cost.
+    # Not indexed: nothing looks deliveries up by their run (its progress is counted on
+    # the run), and an index here cost each of a digest's rows three index writes.
     digest_run = models.ForeignKey(
         "mail.DigestRun",
         verbose_name=_("digest run"),
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="deliveries",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import select
 import smtplib
 import time
 from collections import OrderedDict
@@ -32,7 +33,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import RFC5322_EMAIL_LINE_LENGTH_LIMIT
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
@@ -857,7 +858,9 @@ def _send(*, delivery_ids: Sequence[int], wait: bool) -> dict[str, list[int]]:
     mailer = _Mailer()
     progress: dict[int, int] = {}  # digest run → mails of this batch sent
     unsettled = [d.pk for d in rows]
+    records = None
     try:
+        records = _SentRecords()
         with _commits_without_waiting_for_disk():
             for start in range(0, len(rows), SEND_CHUNK):
                 if mailer.broken is not None:  # the rest is not tried: one update
@@ -872,11 +875,20 @@ def _send(*, delivery_ids: Sequence[int], wait: bool) -> dict[str, list[int]]:
                     claimed_at = time.monotonic()
                 chunk = rows[start : start + SEND_CHUNK]
                 _send_chunk(
-                    chunk, mailer, outcome, sections=sections, names=names, progress=progress
+                    chunk,
+                    mailer,
+                    outcome,
+                    sections=sections,
+                    names=names,
+                    progress=progress,
+                    records=records,
                 )
                 unsettled = unsettled[len(chunk) :]
+            records.wait()
     finally:
         mailer.close()
+        if records is not None:
+            records.close()
         if unsettled:  # an error stopped the batch: what it never tried goes back at once
             _give_back(unsettled[SEND_CHUNK:])
         # A digest run's progress (what its admin page shows), once a batch: a worker killed
@@ -1033,6 +1045,7 @@ def _send_chunk(
     sections: dict,
     names: dict[int, str],
     progress: dict[int, int],
+    records: _SentRecords,
 ) -> None:
     """Send up to SEND_CHUNK claimed deliveries, then record them: one update for the sent
     ones (no transaction around the sending, so no round trips to begin and commit)."""
@@ -1058,7 +1071,81 @@ def _send_chunk(
             sent.append(delivery.pk)
             if delivery.digest_run_id:
                 progress[delivery.digest_run_id] = progress.get(delivery.digest_run_id, 0) + 1
-    _settle(rows, outcome, sent=sent, tried=tried, untried=untried, mailer=mailer)
+    _settle(rows, outcome, sent=sent, tried=tried, untried=untried, mailer=mailer, records=records)
+
+
+class _SentRecords:
+    """Where a batch records its sent chunks (``record``), one update a chunk.
+
+    On PostgreSQL, outside a transaction (a worker, the bench; not a test's transaction,
+    whose rows another connection cannot see), the updates go over a connection of the
+    batch's own without waiting for the answer, read while the next chunk is sent: once
+    an update has left for the server, PostgreSQL commits it even if this worker is
+    killed the next moment, so the bound on duplicates stays one chunk. Waiting for each
+    answer before sending on cost a 20,000-person digest a tenth of its time. An update
+    that failed (PostgreSQL itself went away) is raised when the next one is recorded or
+    the batch ends; its chunk is then sent again by the sweep, like the one in flight.
+    Elsewhere each record is an update that waits (:func:`_record_sent`).
+    """
+
+    def __init__(self) -> None:
+        self.connection = None
+        self.waiting = False
+        database = transaction.get_connection()
+        if database.vendor == "postgresql" and not database.in_atomic_block:
+            # Imported here: the driver is only there on PostgreSQL.
+            import psycopg
+
+            self.connection = psycopg.connect(**database.get_connection_params())
+            self.connection.autocommit = True
+            self.connection.execute("SET synchronous_commit = off")  # as the batch's own
+            self.pgconn = self.connection.pgconn
+            self.command_ok = psycopg.pq.ExecStatus.COMMAND_OK
+
+    def record(self, ids: list[int], now) -> None:
+        if self.connection is None:
+            _record_sent(ids, now)
+            return
+        self.wait()
+        params = [
+            Delivery.State.SENT.encode(),
+            now.isoformat().encode(),
+            ("{" + ",".join(str(int(pk)) for pk in ids) + "}").encode(),
+        ]
+        self.pgconn.send_query_params(_SENT_SQL_NUMBERED, params)
+        while self.pgconn.flush():  # the rest waits for the socket to take it
+            select.select([], [self.pgconn.socket], [])
+        self.waiting = True
+
+    def wait(self) -> None:
+        """Read the answer to the update in flight; raise if it failed."""
+        if not self.waiting:
+            return
+        self.waiting = False
+        error = None
+        while True:
+            while self.pgconn.is_busy():
+                select.select([self.pgconn.socket], [], [])
+                self.pgconn.consume_input()
+            result = self.pgconn.get_result()
+            if result is None:
+                break
+            if result.status != self.command_ok and error is None:
+                error = (result.error_message or b"").decode(errors="replace")
+        if error is not None:
+            raise DatabaseError(f"Recording sent deliveries failed: {error}")
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.wait()
+        except Exception:
+            logger.warning(
+                "The last chunk's record failed; the sweep sends it again", exc_info=True
+            )
+        finally:
+            self.connection.close()
 
 
 def _record_sent(ids: list[int], now) -> None:
@@ -1085,13 +1172,17 @@ _SENT_SQL = (
     '"attempts" = "attempts" + 1, "last_error" = \'\', "queued_at" = NULL, '
     '"next_attempt_at" = NULL WHERE "id" = ANY(%s::bigint[])'
 )
+# The same for libpq's own parameters ($1…), as _SentRecords sends it.
+_SENT_SQL_NUMBERED = (
+    _SENT_SQL.replace("%s", "$1", 1).replace("%s", "$2", 1).replace("%s", "$3", 1).encode()
+)
 
 
-def _settle(rows, outcome, *, sent, tried, untried, mailer) -> None:
+def _settle(rows, outcome, *, sent, tried, untried, mailer, records) -> None:
     """Record a chunk's outcomes: one update per outcome."""
     now = timezone.now()
     if sent:
-        _record_sent(sent, now)
+        records.record(sent, now)
     changed = []
     for delivery in rows:
         if delivery.pk in tried:

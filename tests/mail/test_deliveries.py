@@ -397,3 +397,98 @@ def test_each_record_branch_marks_a_sent_chunk_sent_once(record_branch, pending_
     assert all(d.sent_at >= before for d in rows.values())
     assert [rows[pk].attempts for pk in ids] == [3] + [1] * 11
     assert len(mail.outbox) == 12
+
+
+def committed_batch(n: int) -> list[int]:
+    """n pending deliveries written and committed (no transaction around the send)."""
+    people = UserFactory.create_batch(n)
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                recipient=p,
+                kind="test.notice",
+                about="test:1",
+                list_id="tests",
+                to_email=p.email,
+                subject="Notice",
+                body_text="Something happened.",
+                body_html="<p>Something happened.</p>",
+            )
+            for p in people
+        ]
+    )
+    return list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_records_sent_chunks_on_a_connection_of_its_own():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the batch's own connection is PostgreSQL's")
+    ids = committed_batch(25)
+    opened = []
+    real_init = services._SentRecords.__init__
+
+    def init(records):
+        real_init(records)
+        opened.append(records.connection)
+
+    with mock.patch.object(services._SentRecords, "__init__", init):
+        outcome = services.deliveries_send_batch(delivery_ids=ids)
+    assert [c is not None for c in opened] == [True]  # the batch's own, not Django's
+    assert opened[0].closed
+    assert sorted(outcome["sent"]) == ids
+    assert set(Delivery.objects.values_list("state", "attempts", "queued_at")) == {
+        ("sent", 1, None)
+    }
+    assert len(mail.outbox) == 25
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_with_records_in_flight_resends_at_most_ten(monkeypatch):
+    from django.core.mail.backends.locmem import EmailBackend
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the batch's own connection is PostgreSQL's")
+    ids = committed_batch(45)
+    real_send = EmailBackend.send_messages
+
+    def dies_at_the_26th(self, messages):
+        if len(mail.outbox) == 25:
+            raise WorkerKilled
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", dies_at_the_26th)
+    with pytest.raises(WorkerKilled):
+        services.deliveries_send_batch(delivery_ids=ids)
+    # The second chunk's record was in flight when the third chunk began: it landed.
+    assert Delivery.objects.filter(state="sent").count() == 20
+    assert Delivery.objects.filter(state="sending").count() == 10
+    monkeypatch.setattr(EmailBackend, "send_messages", real_send)
+    Delivery.objects.filter(state="sending").update(
+        queued_at=timezone.now() - services.STALE_AFTER - timedelta(seconds=1)
+    )
+    assert services.deliveries_requeue_stale() == 25
+    assert Delivery.objects.filter(state="sent").count() == 45
+    assert len(mail.outbox) - 45 == 5 <= services.SEND_CHUNK
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_that_fails_stops_the_batch_and_is_not_lost_silently(monkeypatch):
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the batch's own connection is PostgreSQL's")
+    ids = committed_batch(25)
+    # An update PostgreSQL refuses (here: a malformed statement, as a dropped column would).
+    monkeypatch.setattr(
+        services, "_SENT_SQL_NUMBERED", b"UPDATE nowhere SET x = $1, y = $2, z = $3"
+    )
+    with pytest.raises(DatabaseError, match="Recording sent deliveries failed"):
+        services.deliveries_send_batch(delivery_ids=ids)
+    # Nothing claims to be sent that was not recorded: the sweep takes these back.
+    assert not Delivery.objects.filter(state="sent").exists()
+    assert Delivery.objects.filter(state="sending").count() == 20  # sent or in flight
+    assert Delivery.objects.filter(state="pending").count() == 5  # given back, never tried
