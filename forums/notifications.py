@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import read_when_shown
@@ -85,11 +85,23 @@ def post_ids_in(header: str) -> list[int]:
     return [int(pk) for pk, host in _MESSAGE_ID.findall(header or "") if host.lower() == domain]
 
 
+def with_first_post(topics: QuerySet[Topic]) -> QuerySet[Topic]:
+    """``topics`` with the id of their first post (``first_post_pk``), which the threading
+    headers of their mail name: a column of the query that reads the topic anyway."""
+    first = Post.objects.filter(topic_id=OuterRef("pk"), is_first=True).values("pk")[:1]
+    return topics.annotate(first_post_pk=Subquery(first))
+
+
 def topic_thread_headers(topic: Topic) -> dict[str, str]:
     """A notice about a topic (not a post of it) answers the topic's first post."""
-    first = (
-        Post.objects.filter(topic_id=topic.pk, is_first=True).values_list("pk", flat=True).first()
-    )
+    if "first_post_pk" in topic.__dict__:  # read with the topic (with_first_post)
+        first = topic.first_post_pk
+    else:
+        first = (
+            Post.objects.filter(topic_id=topic.pk, is_first=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
     if first is None:
         return {}
     return {"In-Reply-To": post_message_id(first), "References": post_message_id(first)}
@@ -103,17 +115,6 @@ def thread_headers(post: Post) -> dict[str, str]:
     return headers
 
 
-def effective_modes(subscriptions) -> dict[int, str]:
-    """Per person, the mode that applies: a topic's subscription overrides its forum's."""
-    modes: dict[int, str] = {}
-    for user_id, topic_id, mode in subscriptions:
-        if topic_id is not None:
-            modes[user_id] = mode
-        else:
-            modes.setdefault(user_id, mode)
-    return modes
-
-
 def post_notify(*, post: Post) -> int:
     """Write a mail of a new post for each person watching it in mode "each" (not its author).
 
@@ -124,17 +125,18 @@ def post_notify(*, post: Post) -> int:
 
     topic = post.topic
     forum = topic.forum
-    rows = Subscription.objects.filter(Q(topic=topic) | Q(forum=forum)).values_list(
-        "user_id", "topic_id", "mode"
+    each = Subscription.Mode.EACH
+    watching = Subscription.objects.filter(Q(topic=topic) | Q(forum=forum), mode=each)
+    # A person's subscription to the topic overrides theirs to its forum.
+    not_for_topic = Subscription.objects.filter(topic=topic).exclude(mode=each)
+    people = list(
+        get_user_model()
+        .objects.filter(pk__in=watching.values("user_id"), is_active=True)
+        .exclude(pk__in=not_for_topic.values("user_id"))
+        .exclude(pk=post.author_id)
     )
-    wanted = [
-        user_id
-        for user_id, mode in effective_modes(rows).items()
-        if mode == Subscription.Mode.EACH and user_id != post.author_id
-    ]
-    if not wanted:
+    if not people:
         return 0
-    people = list(get_user_model().objects.filter(pk__in=wanted, is_active=True))
     if forum.is_private:
         members = permissions.private_forum_readers([forum])[forum.pk]
         people = [p for p in people if p.pk in members]

@@ -430,12 +430,12 @@ def activity_counts(user_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def reply_key_find(key: str) -> ReplyKey | None:
-    """The live reply key ``key`` with its person, topic and forum; None if unknown or
-    revoked."""
+    """The live reply key ``key`` with its person and topic; None if unknown or revoked.
+    (Posting reads the topic and its forum again, locked: they are not joined here.)"""
     if not key or len(key) > 32:
         return None
     return (
-        ReplyKey.objects.select_related("user", "topic__forum")
+        ReplyKey.objects.select_related("user", "topic")
         .filter(key=key.lower(), revoked_at__isnull=True)
         .first()
     )
