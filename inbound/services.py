@@ -198,7 +198,10 @@ def bounce_kind(raw: bytes) -> tuple[bool, str]:
     return False, status or "temporary failure"
 
 
-@transaction.atomic
+class _Duplicate(Exception):
+    """The mail's Message-ID was received already: what this delivery did is undone."""
+
+
 def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = None) -> Result:
     """Process one received mail for one of our addresses (idempotent per Message-ID).
 
@@ -208,6 +211,18 @@ def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = N
     if len(raw) > settings.INBOUND_MAX_BYTES:
         return Result(Outcome.REFUSED, "too_large")
     received = parsing.read(raw)
+    try:
+        record = _receive(received, raw=raw, recipient=recipient, envelope_from=envelope_from)
+    except _Duplicate:
+        return Result("duplicate")
+    logger.info("mail %s to %s: %s %s", record.message_id, recipient, record.outcome, record.reason)
+    return Result(record.outcome, record.reason, record.post_id)
+
+
+@transaction.atomic
+def _receive(
+    received: parsing.Received, *, raw: bytes, recipient: str, envelope_from: str | None
+) -> InboundMessage:
     record = InboundMessage(
         message_id=received.message_id,
         recipient=recipient[:320],
@@ -217,21 +232,13 @@ def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = N
         raw=raw,
         outcome=Outcome.REFUSED,
     )
-    try:
-        # The row claims the Message-ID: a second delivery of the mail, even a concurrent
-        # one, waits here for the first and then finds it.
-        with transaction.atomic():
-            record.save()
-    except IntegrityError:
-        return Result("duplicate")
     target = recipient_target(recipient)
     if target is not None and target.kind == "bounce":
         # Before the loop checks: a bounce comes from the null sender, often auto-submitted.
         permanent, reason = bounce_kind(raw)
         bounce_record(delivery_id=target.delivery_id, permanent=permanent, reason=reason)
         record.outcome, record.reason = Outcome.BOUNCE, "hard" if permanent else "soft"
-        record.save(update_fields=["outcome", "reason"])
-        return Result(record.outcome, record.reason)
+        return _claim(record)
     loop = parsing.loop_reason(received.message, list_domain=settings.MAIL_LIST_ID_DOMAIN)
     if envelope_from == "" and not loop:
         loop = "null-sender"  # RFC 3834: never answer (nor post) a mail from <>
@@ -257,6 +264,15 @@ def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = N
             _explain(received, reason="rule", detail=message, person=person)
         else:
             record.outcome, record.post, record.user = Outcome.POSTED, post, person
-    record.save(update_fields=["outcome", "reason", "detail", "user", "post"])
-    logger.info("mail %s to %s: %s %s", record.message_id, recipient, record.outcome, record.reason)
-    return Result(record.outcome, record.reason, record.post_id)
+    return _claim(record)
+
+
+def _claim(record: InboundMessage) -> InboundMessage:
+    """Write the mail's row, unique per Message-ID, last in the transaction that did its
+    work: a second delivery of the mail, even a concurrent one (which waits here for the
+    first to commit), fails on it, and everything it did is rolled back with it."""
+    try:
+        record.save()
+    except IntegrityError:
+        raise _Duplicate from None
+    return record
