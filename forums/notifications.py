@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
@@ -115,6 +114,17 @@ def thread_headers(post: Post) -> dict[str, str]:
     return headers
 
 
+def effective_modes(subscriptions) -> dict[int, str]:
+    """Per person, the mode that applies: a topic's subscription overrides its forum's."""
+    modes: dict[int, str] = {}
+    for user_id, topic_id, mode in subscriptions:
+        if topic_id is not None:
+            modes[user_id] = mode
+        else:
+            modes.setdefault(user_id, mode)
+    return modes
+
+
 def post_notify(*, post: Post) -> int:
     """Write a mail of a new post for each person watching it in mode "each" (not its author).
 
@@ -126,14 +136,23 @@ def post_notify(*, post: Post) -> int:
     topic = post.topic
     forum = topic.forum
     each = Subscription.Mode.EACH
-    watching = Subscription.objects.filter(Q(topic=topic) | Q(forum=forum), mode=each)
-    # A person's subscription to the topic overrides theirs to its forum.
-    not_for_topic = Subscription.objects.filter(topic=topic).exclude(mode=each)
-    people = list(
-        get_user_model()
-        .objects.filter(pk__in=watching.values("user_id"), is_active=True)
-        .exclude(pk__in=not_for_topic.values("user_id"))
-        .exclude(pk=post.author_id)
+    # With their people, in one query: the forum's subscriptions in mode "each" and every
+    # subscription to the topic (whose mode overrides the forum's); never the forum's
+    # digest readers, who may be thousands.
+    subscriptions = list(
+        Subscription.objects.filter(Q(topic=topic) | Q(forum=forum, mode=each)).select_related(
+            "user"
+        )
+    )
+    watchers = {sub.user_id: sub.user for sub in subscriptions}
+    modes = effective_modes((sub.user_id, sub.topic_id, sub.mode) for sub in subscriptions)
+    people = sorted(
+        (
+            watchers[user_id]
+            for user_id, mode in modes.items()
+            if mode == each and user_id != post.author_id and watchers[user_id].is_active
+        ),
+        key=lambda person: person.pk,
     )
     if not people:
         return 0
