@@ -40,7 +40,9 @@ class Received:
     subject: str
     text: str  # the new text of the mail, quotes and signature stripped
     attachments: list[str] = field(default_factory=list)
-    thread_ids: str = ""  # In-Reply-To and References, joined
+    # The Message-IDs the mail answers, nearest first (In-Reply-To, then References from
+    # the last): how a reply without a reply address finds its topic.
+    references: list[str] = field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -223,7 +225,7 @@ def read(raw: bytes) -> Received:
         subject=header(message, "Subject"),
         text=strip_reply(text),
         attachments=attachments,
-        thread_ids=" ".join((header(message, "In-Reply-To"), header(message, "References"))),
+        references=thread_references(message),
     )
 
 

@@ -11,8 +11,8 @@ new accounts' rate limit). The addresses, all at ``MAIL_LIST_ID_DOMAIN``:
   address must be one of that person's verified addresses.
 - ``<forum slug>@``: a forum's posting address. The sender must be a verified address of
   a person and the mail must pass DMARC (``inbound.authentication``); a mail answering one
-  of our post mails (In-Reply-To/References ``<post-<id>@…>``) is a reply in that topic,
-  any other a new topic.
+  of our post mails (In-Reply-To/References ``<post-<id>@…>``) or a mail of the list's
+  imported archive is a reply in that topic, any other a new topic.
 - ``bounces+<delivery>-<mac>@``: the envelope sender of every mail we send (VERP). A
   bounce (an RFC 3464 report or one of the common other kinds, read by flufl.bounce)
   counts against the delivery's address (``mail.services.bounce_record``).
@@ -33,9 +33,10 @@ from flufl.bounce import all_failures
 
 from accounts.selectors import owns_verified_email, person_by_verified_email
 from core.errors import DomainError
+from forums import permissions as forum_permissions
 from forums import selectors as forum_selectors
 from forums import services as forum_services
-from forums.notifications import REPLY_PREFIX, post_ids_in
+from forums.notifications import REPLY_PREFIX
 from inbound import parsing
 from inbound.authentication import authenticate
 from inbound.models import InboundMessage
@@ -164,8 +165,15 @@ def _post(received: parsing.Received, target: Target, record: InboundMessage, ra
     if person is None:
         raise _Refused("unknown_sender", explain=True)
     record.user = person
-    topic = forum_selectors.topic_of_posts(post_ids_in(received.thread_ids))
-    if topic is not None and topic.forum_id == forum.pk:
+    # A reply to one of our post mails, or to a mail of the list's imported archive, joins
+    # its topic: one of this forum's that the person may see (a held one is not theirs to
+    # answer unless they wrote it).
+    topic = forum_selectors.topic_answered(received.references)
+    if (
+        topic is not None
+        and topic.forum_id == forum.pk
+        and forum_permissions.can_see_held_topic(person, topic)
+    ):
         post = forum_services.post_create(
             topic=topic, by=person, body=_body(received), from_address=received.from_address
         )
