@@ -605,6 +605,18 @@ def post_approve(*, post: Post, by, trust: bool = False) -> Post:
     return post
 
 
+@transaction.atomic
+def trusted_poster_remove(*, by, user) -> bool:
+    """Stop trusting a person: their later posts in the API Users list are held again
+    when the hold's rules say so. Logged; True if they were trusted."""
+    if by is not None and not permissions.can_manage_trusted_posters(by):
+        raise NotAllowed(_("Only the moderators of every forum can stop trusting someone."))
+    removed, _rows = TrustedPoster.objects.filter(user_id=user.pk).delete()
+    if removed:
+        _log(by, "untrust", note=f"user {user.pk}")
+    return bool(removed)
+
+
 REJECT_REASON_MAX = 2000
 
 
