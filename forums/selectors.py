@@ -28,6 +28,7 @@ from django.db.models import (
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.selectors import owns_verified_email_column
 from forums import permissions
 from forums.models import (
     Flag,
@@ -430,16 +431,20 @@ def activity_counts(user_ids: list[int]) -> dict[int, dict[str, int]]:
 # --- mail in (the inbound gateway asks these) ----------------------------------------------
 
 
-def reply_key_find(key: str) -> ReplyKey | None:
+def reply_key_find(key: str, *, sender: str | None = None) -> ReplyKey | None:
     """The live reply key ``key`` with its person and topic; None if unknown or revoked.
-    (Posting reads the topic and its forum again, locked: they are not joined here.)"""
+    (Posting reads the topic and its forum again, locked: they are not joined here.) With
+    ``sender``, the key tells whether that address is one of its person's verified ones
+    (``sent_by_its_person``), in the same query."""
     if not key or len(key) > 32:
         return None
-    return (
-        ReplyKey.objects.select_related("user", "topic")
-        .filter(key=key.lower(), revoked_at__isnull=True)
-        .first()
-    )
+    keys = ReplyKey.objects.select_related("user", "topic")
+    if sender is not None:
+        keys = keys.annotate(
+            sent_by_its_person=owns_verified_email_column(OuterRef("user_id"), sender)
+        )
+    # The key is unique: no ORDER BY for first().
+    return next(iter(keys.filter(key=key.lower(), revoked_at__isnull=True)[:1]), None)
 
 
 def forum_by_posting_address(local_part: str) -> Forum | None:

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from flufl.bounce import all_failures
 
-from accounts.selectors import owns_verified_email, person_by_verified_email
+from accounts.selectors import person_by_verified_email
 from core.errors import DomainError
 from forums import permissions as forum_permissions
 from forums import selectors as forum_selectors
@@ -64,15 +64,16 @@ class Result:
     post_id: int | None = None
 
 
-def recipient_target(address: str) -> Target | None:
+def recipient_target(address: str, *, sender: str | None = None) -> Target | None:
     """What ``address`` names, or None for an address we do not receive for (the gateway
-    answers 550 at RCPT). Raises the database's error while it cannot be reached."""
+    answers 550 at RCPT). Raises the database's error while it cannot be reached. With
+    ``sender`` (the mail's From), a reply key says whether it is its person's address."""
     local, _at, domain = (address or "").strip().strip("<>").rpartition("@")
     if not local or domain.lower() != settings.MAIL_LIST_ID_DOMAIN.lower():
         return None
     local = local.lower()
     if local.startswith(REPLY_PREFIX):
-        key = forum_selectors.reply_key_find(local[len(REPLY_PREFIX) :])
+        key = forum_selectors.reply_key_find(local[len(REPLY_PREFIX) :], sender=sender)
         return Target("reply", reply_key=key) if key is not None else None
     if local.startswith(BOUNCE_PREFIX):
         delivery_id = bounce_delivery_id(local)
@@ -143,7 +144,7 @@ def _post(received: parsing.Received, target: Target, record: InboundMessage, ra
     _Refused / DomainError."""
     if target.kind == "reply":
         key = target.reply_key
-        if not owns_verified_email(key.user, received.from_address):
+        if not key.sent_by_its_person:  # owns_verified_email, asked with the key
             raise _Refused("not_the_recipient", explain=True)
         return forum_services.post_create(
             topic=key.topic,
@@ -240,7 +241,7 @@ def _receive(
         raw=raw,
         outcome=Outcome.REFUSED,
     )
-    target = recipient_target(recipient)
+    target = recipient_target(recipient, sender=received.from_address)
     if target is not None and target.kind == "bounce":
         # Before the loop checks: a bounce comes from the null sender, often auto-submitted.
         permanent, reason = bounce_kind(raw)
