@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 from accounts.models import DataExport, User
 
@@ -40,11 +40,19 @@ def person_by_verified_email(address: str) -> User | None:
     return row.user
 
 
+def _verified(address: str) -> Q:
+    return Q(email__iexact=(address or "").strip(), verified=True)
+
+
 def owns_verified_email(user: User, address: str) -> bool:
     """Whether ``address`` is one of ``user``'s verified addresses."""
-    return EmailAddress.objects.filter(
-        user=user, email__iexact=(address or "").strip(), verified=True
-    ).exists()
+    return EmailAddress.objects.filter(_verified(address), user=user).exists()
+
+
+def owns_verified_email_column(user_id, address: str) -> Exists:
+    """``owns_verified_email`` as a column of another query about the person whose id is
+    ``user_id`` (an ``OuterRef``): asked with the row that names them, no query of its own."""
+    return Exists(EmailAddress.objects.filter(_verified(address), user_id=user_id))
 
 
 def latest_data_export(user) -> DataExport | None:

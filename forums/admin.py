@@ -20,6 +20,7 @@ from forums.models import (
     Post,
     Subscription,
     Topic,
+    TrustedPoster,
 )
 
 
@@ -207,3 +208,47 @@ class IdeaStatusChangeAdmin(ReadOnlyAdmin):
 class ModerationActionAdmin(ReadOnlyAdmin):
     list_display = ["action", "actor", "topic", "post", "created_at"]
     list_select_related = ["actor", "topic", "post"]
+
+
+@admin.register(TrustedPoster)
+class TrustedPosterAdmin(ReadOnlyAdmin):
+    """The people a moderator trusted ("approve and trust"): their posts in the API Users
+    list are never held. The moderators see who trusted whom and when, and stop trusting
+    someone (through the service, which logs it)."""
+
+    list_display = ["person", "trusted_by_person", "trusted_at"]
+    list_select_related = ["user", "trusted_by"]
+    search_fields = ["user__name", "user__email"]
+    ordering = ["-created_at", "-pk"]
+    fields = readonly_fields = ["person", "trusted_by_person", "trusted_at"]
+    actions = [
+        service_action(
+            "untrust",
+            description=_("Stop trusting the selected people"),
+            permission="untrust",
+            act=lambda trusted, by: services.trusted_poster_remove(by=by, user=trusted.user),
+            done=ngettext_lazy(
+                "%(count)d person is no longer trusted.",
+                "%(count)d people are no longer trusted.",
+                "count",
+            ),
+        )
+    ]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.can_manage_trusted_posters(request.user)
+
+    def has_untrust_permission(self, request) -> bool:
+        return permissions.can_manage_trusted_posters(request.user)
+
+    @admin.display(description=_("person"), ordering="user__name")
+    def person(self, obj: TrustedPoster):
+        return obj.user
+
+    @admin.display(description=_("trusted by"))
+    def trusted_by_person(self, obj: TrustedPoster):
+        return obj.trusted_by  # None (shown as the admin's empty value): the portal itself
+
+    @admin.display(description=_("trusted on"), ordering="created_at")
+    def trusted_at(self, obj: TrustedPoster):
+        return obj.created_at

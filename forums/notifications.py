@@ -13,8 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import read_when_shown
@@ -85,11 +84,23 @@ def post_ids_in(header: str) -> list[int]:
     return [int(pk) for pk, host in _MESSAGE_ID.findall(header or "") if host.lower() == domain]
 
 
+def with_first_post(topics: QuerySet[Topic]) -> QuerySet[Topic]:
+    """``topics`` with the id of their first post (``first_post_pk``), which the threading
+    headers of their mail name: a column of the query that reads the topic anyway."""
+    first = Post.objects.filter(topic_id=OuterRef("pk"), is_first=True).values("pk")[:1]
+    return topics.annotate(first_post_pk=Subquery(first))
+
+
 def topic_thread_headers(topic: Topic) -> dict[str, str]:
     """A notice about a topic (not a post of it) answers the topic's first post."""
-    first = (
-        Post.objects.filter(topic_id=topic.pk, is_first=True).values_list("pk", flat=True).first()
-    )
+    if "first_post_pk" in topic.__dict__:  # read with the topic (with_first_post)
+        first = topic.first_post_pk
+    else:
+        first = (
+            Post.objects.filter(topic_id=topic.pk, is_first=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
     if first is None:
         return {}
     return {"In-Reply-To": post_message_id(first), "References": post_message_id(first)}
@@ -124,17 +135,27 @@ def post_notify(*, post: Post) -> int:
 
     topic = post.topic
     forum = topic.forum
-    rows = Subscription.objects.filter(Q(topic=topic) | Q(forum=forum)).values_list(
-        "user_id", "topic_id", "mode"
+    each = Subscription.Mode.EACH
+    # With their people, in one query: the forum's subscriptions in mode "each" and every
+    # subscription to the topic (whose mode overrides the forum's); never the forum's
+    # digest readers, who may be thousands.
+    subscriptions = list(
+        Subscription.objects.filter(Q(topic=topic) | Q(forum=forum, mode=each)).select_related(
+            "user"
+        )
     )
-    wanted = [
-        user_id
-        for user_id, mode in effective_modes(rows).items()
-        if mode == Subscription.Mode.EACH and user_id != post.author_id
-    ]
-    if not wanted:
+    watchers = {sub.user_id: sub.user for sub in subscriptions}
+    modes = effective_modes((sub.user_id, sub.topic_id, sub.mode) for sub in subscriptions)
+    people = sorted(
+        (
+            watchers[user_id]
+            for user_id, mode in modes.items()
+            if mode == each and user_id != post.author_id and watchers[user_id].is_active
+        ),
+        key=lambda person: person.pk,
+    )
+    if not people:
         return 0
-    people = list(get_user_model().objects.filter(pk__in=wanted, is_active=True))
     if forum.is_private:
         members = permissions.private_forum_readers([forum])[forum.pk]
         people = [p for p in people if p.pk in members]

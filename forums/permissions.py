@@ -141,6 +141,12 @@ def is_trusted_poster(user, forum: Forum) -> bool:
     return TrustedPoster.objects.filter(user_id=user.pk).exists()
 
 
+def can_manage_trusted_posters(user) -> bool:
+    """Who sees the people a moderator trusted (by whom, when) and stops trusting them: the
+    holders of forums.moderate_forums, who trust people with "approve and trust"."""
+    return bool(getattr(user, "is_active", False) and moderates_every_forum(user))
+
+
 def is_new_poster(user) -> bool:
     """No verified contribution and an account younger than FORUMS_HOLD_NEW_ACCOUNT_DAYS."""
     age = timedelta(days=settings.FORUMS_HOLD_NEW_ACCOUNT_DAYS)

@@ -28,6 +28,7 @@ from django.db.models import (
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.selectors import owns_verified_email_column
 from forums import permissions
 from forums.models import (
     Flag,
@@ -40,6 +41,7 @@ from forums.models import (
     Topic,
     Vote,
 )
+from forums.notifications import post_ids_in
 from forums.services import SEARCH_CONFIG
 
 TOPICS_PER_PAGE = 30
@@ -429,16 +431,20 @@ def activity_counts(user_ids: list[int]) -> dict[int, dict[str, int]]:
 # --- mail in (the inbound gateway asks these) ----------------------------------------------
 
 
-def reply_key_find(key: str) -> ReplyKey | None:
-    """The live reply key ``key`` with its person, topic and forum; None if unknown or
-    revoked."""
+def reply_key_find(key: str, *, sender: str | None = None) -> ReplyKey | None:
+    """The live reply key ``key`` with its person and topic; None if unknown or revoked.
+    (Posting reads the topic and its forum again, locked: they are not joined here.) With
+    ``sender``, the key tells whether that address is one of its person's verified ones
+    (``sent_by_its_person``), in the same query."""
     if not key or len(key) > 32:
         return None
-    return (
-        ReplyKey.objects.select_related("user", "topic__forum")
-        .filter(key=key.lower(), revoked_at__isnull=True)
-        .first()
-    )
+    keys = ReplyKey.objects.select_related("user", "topic")
+    if sender is not None:
+        keys = keys.annotate(
+            sent_by_its_person=owns_verified_email_column(OuterRef("user_id"), sender)
+        )
+    # The key is unique: no ORDER BY for first().
+    return next(iter(keys.filter(key=key.lower(), revoked_at__isnull=True)[:1]), None)
 
 
 def forum_by_posting_address(local_part: str) -> Forum | None:
@@ -446,15 +452,28 @@ def forum_by_posting_address(local_part: str) -> Forum | None:
     return Forum.objects.filter(slug=local_part.lower()).first() if local_part else None
 
 
-def topic_of_posts(post_ids: list[int]) -> Topic | None:
-    """The topic of the last of these posts that exists (a reply's References, newest
-    last), with its forum."""
-    if not post_ids:
+def topic_answered(message_ids: list[str]) -> Topic | None:
+    """The topic of the nearest mail of ``message_ids`` (a reply's In-Reply-To, then its
+    References from the last) that the forums know: the mail of one of our posts
+    (``<post-<id>@MAIL_LIST_ID_DOMAIN>``) or a mail imported from the list's archive
+    (``Post.message_id``); with its forum. Two queries."""
+    nearest = message_ids[:20]
+    ours = {mid: ids[0] for mid in nearest if (ids := post_ids_in(mid))}
+    imported = [mid for mid in nearest if mid not in ours]
+    if not nearest:
         return None
-    found = dict(Post.objects.filter(pk__in=post_ids[-20:]).values_list("pk", "topic_id"))
-    for pk in reversed(post_ids):
-        if pk in found:
-            return Topic.objects.select_related("forum").filter(pk=found[pk]).first()
+    found = Post.objects.filter(
+        Q(pk__in=ours.values()) | (Q(message_id__in=imported) & ~Q(message_id=""))
+    ).values_list("pk", "message_id", "topic_id")
+    by_pk, by_message_id = {}, {}
+    for pk, message_id, topic_id in found:
+        by_pk[pk] = topic_id
+        if message_id:
+            by_message_id[message_id] = topic_id
+    for mid in nearest:
+        topic_id = by_pk.get(ours[mid]) if mid in ours else by_message_id.get(mid)
+        if topic_id is not None:
+            return Topic.objects.select_related("forum").filter(pk=topic_id).first()
     return None
 
 

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q, Value
+from django.db.models import Count, F, Max, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,7 @@ from forums.notifications import (
     reply_address,
     reply_keys_for,
     topic_thread_headers,
+    with_first_post,
 )
 from mail.services import deliver, resubscribe
 
@@ -82,9 +84,10 @@ def _clean_body(body: str) -> str:
 
 def is_new_user(user) -> bool:
     """No verified contribution and an account younger than a day (staff never are)."""
-    if has_staff_powers(user):
-        return False
+    # The account's age first: it costs no query, and most people posting are not new.
     if user.date_joined and timezone.now() - user.date_joined >= NEW_ACCOUNT_AGE:
+        return False
+    if has_staff_powers(user):
         return False
     return not has_verified_contribution(user)
 
@@ -121,14 +124,56 @@ def _log(actor, action: str, *, topic=None, post=None, note: str = "") -> Modera
     )
 
 
+def _search_vector(body, title: str = ""):
+    vector = SearchVector(body, weight="B", config=SEARCH_CONFIG)
+    if title:
+        vector = SearchVector(Value(title), weight="A", config=SEARCH_CONFIG) + vector
+    return vector
+
+
 def post_index(post: Post, title: str = "") -> None:
     """PostgreSQL keeps a stored tsvector per post (the topic's title weighs more)."""
     if connection.vendor != "postgresql":
         return
-    vector = SearchVector("body", weight="B", config=SEARCH_CONFIG)
-    if title:
-        vector = SearchVector(Value(title), weight="A", config=SEARCH_CONFIG) + vector
-    Post.objects.filter(pk=post.pk).update(search_vector=vector)
+    Post.objects.filter(pk=post.pk).update(search_vector=_search_vector("body", title))
+
+
+def _indexed(body: str, title: str = "") -> dict:
+    """The search vector of a new post, written by its INSERT (no second statement)."""
+    if connection.vendor != "postgresql":
+        return {}
+    return {"search_vector": _search_vector(Value(body), title)}
+
+
+def _new_post(**fields) -> Post:
+    post = Post.objects.create(**fields)
+    # The instance would keep the expression: leave the field unloaded, as pages do.
+    post.__dict__.pop("search_vector", None)
+    return post
+
+
+def _count_shown_post(topic: Topic, post: Post, *, new_topic: bool = False) -> None:
+    """A post just shown in ``topic`` (locked by the caller): its topic's and forum's
+    counters move by one, as ``topic_refresh`` and ``forum_refresh`` would count them,
+    without recounting the whole forum (whose posts may be tens of thousands)."""
+    if not new_topic:
+        topic.reply_count += 1
+        topic.last_post_at = post.created_at
+        topic.last_post_author_id, topic.last_post_author_name = post.author_id, post.author_name
+        Topic.objects.filter(pk=topic.pk).update(
+            reply_count=F("reply_count") + 1,
+            last_post_at=post.created_at,
+            last_post_author_id=post.author_id,
+            last_post_author_name=post.author_name,
+        )
+    if topic.is_held or topic.merged_into_id:
+        return  # the forum counts only shown topics
+    at = Value(topic.last_post_at)
+    Forum.objects.filter(pk=topic.forum_id).update(
+        topic_count=F("topic_count") + (1 if new_topic else 0),
+        post_count=F("post_count") + 1,
+        last_post_at=Greatest(Coalesce("last_post_at", at), at),
+    )
 
 
 def topic_refresh(topic: Topic) -> None:
@@ -237,7 +282,7 @@ def topic_create(*, forum: Forum, by, title: str, body: str, from_address: str =
         status=IdeaStatus.NEW if forum.is_ideas else "",
         is_held=held,
     )
-    post = Post.objects.create(
+    post = _new_post(
         topic=topic,
         author=by,
         body=body,
@@ -245,11 +290,12 @@ def topic_create(*, forum: Forum, by, title: str, body: str, from_address: str =
         is_first=True,
         from_address=from_address[:320],
         **_held(held),
+        **_indexed(body, title),
     )
-    post_index(post, title)
-    Subscription.objects.get_or_create(user=by, topic=topic)
-    forum_refresh(forum)
+    # A topic made now has no watcher yet: its author is the first.
+    Subscription.objects.create(user=by, topic=topic)
     if not held:
+        _count_shown_post(topic, post, new_topic=True)
         post_notify(post=post)  # mail of watchers in mode "each", written with the post
     return topic
 
@@ -259,7 +305,9 @@ def post_create(*, topic: Topic, by, body: str, from_address: str = "") -> Post:
     """Reply to a topic. A new person's reply in the API Users list waits for a moderator
     (``from_address``: the sender of a reply that came by mail)."""
     # Lock the topic row: a lock or a move by a moderator cannot cross a reply.
-    topic = Topic.objects.select_for_update(of=("self",)).select_related("forum").get(pk=topic.pk)
+    topic = with_first_post(
+        Topic.objects.select_for_update(of=("self",)).select_related("forum")
+    ).get(pk=topic.pk)
     if not permissions.can_post_in(by, topic.forum):
         raise NotAllowed(_("You cannot post in this forum."))
     if topic.is_locked and not permissions.can_moderate(by, topic.forum):
@@ -269,18 +317,17 @@ def post_create(*, topic: Topic, by, body: str, from_address: str = "") -> Post:
     body = _clean_body(body)
     _check_rate_limit(by)
     held = permissions.post_is_held(by, topic.forum, from_address=from_address)
-    post = Post.objects.create(
+    post = _new_post(
         topic=topic,
         author=by,
         body=body,
         body_html=render_markdown(body),
         from_address=from_address[:320],
         **_held(held),
+        **_indexed(body),
     )
-    post_index(post)
-    topic_refresh(topic)
-    forum_refresh(topic.forum)
-    if not held:
+    if not held:  # a held post counts nowhere until it is approved
+        _count_shown_post(topic, post)
         post_notify(post=post)  # mail of watchers in mode "each", written with the post
     return post
 
@@ -556,6 +603,18 @@ def post_approve(*, post: Post, by, trust: bool = False) -> Post:
         _log(by, "trust", topic=topic, post=post)
     post_notify(post=post)  # the mail the hold kept back, sent after commit
     return post
+
+
+@transaction.atomic
+def trusted_poster_remove(*, by, user) -> bool:
+    """Stop trusting a person: their later posts in the API Users list are held again
+    when the hold's rules say so. Logged; True if they were trusted."""
+    if by is not None and not permissions.can_manage_trusted_posters(by):
+        raise NotAllowed(_("Only the moderators of every forum can stop trusting someone."))
+    removed, _rows = TrustedPoster.objects.filter(user_id=user.pk).delete()
+    if removed:
+        _log(by, "untrust", note=f"user {user.pk}")
+    return bool(removed)
 
 
 REJECT_REASON_MAX = 2000

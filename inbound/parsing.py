@@ -9,12 +9,14 @@ rendered by ``core.markdown`` like any other, so nothing of the HTML reaches a p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
@@ -38,11 +40,33 @@ class Received:
     subject: str
     text: str  # the new text of the mail, quotes and signature stripped
     attachments: list[str] = field(default_factory=list)
-    thread_ids: str = ""  # In-Reply-To and References, joined
+    # The Message-IDs the mail answers, nearest first (In-Reply-To, then References from
+    # the last): how a reply without a reply address finds its topic.
+    references: list[str] = field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_header(name: str, value: str):
+    return policy.default.header_fetch_parse(name, value)
+
+
+class _Policy(EmailPolicy):
+    """``policy.default``, parsing each header value once. The email package parses a
+    header again at every look-up (a part's Content-Type a dozen times while its text is
+    read); the parsed headers are immutable, so one parse serves every look-up."""
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name") or len(value) > _CACHED_HEADER_MAX:
+            return super().header_fetch_parse(name, value)
+        return _parsed_header(name, value)
+
+
+_CACHED_HEADER_MAX = 1000  # longer values (a long References) are parsed each time
+_POLICY = _Policy()
 
 
 def parse(raw: bytes) -> EmailMessage:
-    return BytesParser(policy=policy.default).parsebytes(raw)
+    return BytesParser(policy=_POLICY).parsebytes(raw)
 
 
 def header(message: EmailMessage, name: str) -> str:
@@ -201,7 +225,7 @@ def read(raw: bytes) -> Received:
         subject=header(message, "Subject"),
         text=strip_reply(text),
         attachments=attachments,
-        thread_ids=" ".join((header(message, "In-Reply-To"), header(message, "References"))),
+        references=thread_references(message),
     )
 
 

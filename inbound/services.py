@@ -11,8 +11,8 @@ new accounts' rate limit). The addresses, all at ``MAIL_LIST_ID_DOMAIN``:
   address must be one of that person's verified addresses.
 - ``<forum slug>@``: a forum's posting address. The sender must be a verified address of
   a person and the mail must pass DMARC (``inbound.authentication``); a mail answering one
-  of our post mails (In-Reply-To/References ``<post-<id>@…>``) is a reply in that topic,
-  any other a new topic.
+  of our post mails (In-Reply-To/References ``<post-<id>@…>``) or a mail of the list's
+  imported archive is a reply in that topic, any other a new topic.
 - ``bounces+<delivery>-<mac>@``: the envelope sender of every mail we send (VERP). A
   bounce (an RFC 3464 report or one of the common other kinds, read by flufl.bounce)
   counts against the delivery's address (``mail.services.bounce_record``).
@@ -31,11 +31,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from flufl.bounce import all_failures
 
-from accounts.selectors import owns_verified_email, person_by_verified_email
+from accounts.selectors import person_by_verified_email
 from core.errors import DomainError
+from forums import permissions as forum_permissions
 from forums import selectors as forum_selectors
 from forums import services as forum_services
-from forums.notifications import REPLY_PREFIX, post_ids_in
+from forums.notifications import REPLY_PREFIX
 from inbound import parsing
 from inbound.authentication import authenticate
 from inbound.models import InboundMessage
@@ -63,15 +64,16 @@ class Result:
     post_id: int | None = None
 
 
-def recipient_target(address: str) -> Target | None:
+def recipient_target(address: str, *, sender: str | None = None) -> Target | None:
     """What ``address`` names, or None for an address we do not receive for (the gateway
-    answers 550 at RCPT). Raises the database's error while it cannot be reached."""
+    answers 550 at RCPT). Raises the database's error while it cannot be reached. With
+    ``sender`` (the mail's From), a reply key says whether it is its person's address."""
     local, _at, domain = (address or "").strip().strip("<>").rpartition("@")
     if not local or domain.lower() != settings.MAIL_LIST_ID_DOMAIN.lower():
         return None
     local = local.lower()
     if local.startswith(REPLY_PREFIX):
-        key = forum_selectors.reply_key_find(local[len(REPLY_PREFIX) :])
+        key = forum_selectors.reply_key_find(local[len(REPLY_PREFIX) :], sender=sender)
         return Target("reply", reply_key=key) if key is not None else None
     if local.startswith(BOUNCE_PREFIX):
         delivery_id = bounce_delivery_id(local)
@@ -142,7 +144,7 @@ def _post(received: parsing.Received, target: Target, record: InboundMessage, ra
     _Refused / DomainError."""
     if target.kind == "reply":
         key = target.reply_key
-        if not owns_verified_email(key.user, received.from_address):
+        if not key.sent_by_its_person:  # owns_verified_email, asked with the key
             raise _Refused("not_the_recipient", explain=True)
         return forum_services.post_create(
             topic=key.topic,
@@ -164,8 +166,15 @@ def _post(received: parsing.Received, target: Target, record: InboundMessage, ra
     if person is None:
         raise _Refused("unknown_sender", explain=True)
     record.user = person
-    topic = forum_selectors.topic_of_posts(post_ids_in(received.thread_ids))
-    if topic is not None and topic.forum_id == forum.pk:
+    # A reply to one of our post mails, or to a mail of the list's imported archive, joins
+    # its topic: one of this forum's that the person may see (a held one is not theirs to
+    # answer unless they wrote it).
+    topic = forum_selectors.topic_answered(received.references)
+    if (
+        topic is not None
+        and topic.forum_id == forum.pk
+        and forum_permissions.can_see_held_topic(person, topic)
+    ):
         post = forum_services.post_create(
             topic=topic, by=person, body=_body(received), from_address=received.from_address
         )
@@ -198,7 +207,10 @@ def bounce_kind(raw: bytes) -> tuple[bool, str]:
     return False, status or "temporary failure"
 
 
-@transaction.atomic
+class _Duplicate(Exception):
+    """The mail's Message-ID was received already: what this delivery did is undone."""
+
+
 def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = None) -> Result:
     """Process one received mail for one of our addresses (idempotent per Message-ID).
 
@@ -208,6 +220,18 @@ def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = N
     if len(raw) > settings.INBOUND_MAX_BYTES:
         return Result(Outcome.REFUSED, "too_large")
     received = parsing.read(raw)
+    try:
+        record = _receive(received, raw=raw, recipient=recipient, envelope_from=envelope_from)
+    except _Duplicate:
+        return Result("duplicate")
+    logger.info("mail %s to %s: %s %s", record.message_id, recipient, record.outcome, record.reason)
+    return Result(record.outcome, record.reason, record.post_id)
+
+
+@transaction.atomic
+def _receive(
+    received: parsing.Received, *, raw: bytes, recipient: str, envelope_from: str | None
+) -> InboundMessage:
     record = InboundMessage(
         message_id=received.message_id,
         recipient=recipient[:320],
@@ -217,21 +241,13 @@ def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = N
         raw=raw,
         outcome=Outcome.REFUSED,
     )
-    try:
-        # The row claims the Message-ID: a second delivery of the mail, even a concurrent
-        # one, waits here for the first and then finds it.
-        with transaction.atomic():
-            record.save()
-    except IntegrityError:
-        return Result("duplicate")
-    target = recipient_target(recipient)
+    target = recipient_target(recipient, sender=received.from_address)
     if target is not None and target.kind == "bounce":
         # Before the loop checks: a bounce comes from the null sender, often auto-submitted.
         permanent, reason = bounce_kind(raw)
         bounce_record(delivery_id=target.delivery_id, permanent=permanent, reason=reason)
         record.outcome, record.reason = Outcome.BOUNCE, "hard" if permanent else "soft"
-        record.save(update_fields=["outcome", "reason"])
-        return Result(record.outcome, record.reason)
+        return _claim(record)
     loop = parsing.loop_reason(received.message, list_domain=settings.MAIL_LIST_ID_DOMAIN)
     if envelope_from == "" and not loop:
         loop = "null-sender"  # RFC 3834: never answer (nor post) a mail from <>
@@ -257,6 +273,15 @@ def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = N
             _explain(received, reason="rule", detail=message, person=person)
         else:
             record.outcome, record.post, record.user = Outcome.POSTED, post, person
-    record.save(update_fields=["outcome", "reason", "detail", "user", "post"])
-    logger.info("mail %s to %s: %s %s", record.message_id, recipient, record.outcome, record.reason)
-    return Result(record.outcome, record.reason, record.post_id)
+    return _claim(record)
+
+
+def _claim(record: InboundMessage) -> InboundMessage:
+    """Write the mail's row, unique per Message-ID, last in the transaction that did its
+    work: a second delivery of the mail, even a concurrent one (which waits here for the
+    first to commit), fails on it, and everything it did is rolled back with it."""
+    try:
+        record.save()
+    except IntegrityError:
+        raise _Duplicate from None
+    return record

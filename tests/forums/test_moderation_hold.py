@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.errors import NotAllowed, RuleViolation
 from forums import selectors, services
 from forums.models import ModerationAction, Post, TrustedPoster
-from tests.factories.accounts import UserFactory, person
+from tests.factories.accounts import UserFactory, person, staff_person
 from tests.helpers import count_queries, watch
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +227,60 @@ def test_the_queue_runs_the_same_number_of_queries_with_3_or_20_held_posts(
     with django_assert_max_num_queries(small):
         response = client.get("/forums/moderation/")
     assert response.content.decode().count("approve-trust/") == 20
+
+
+# --- Trusted posters in the admin: who trusted whom and when; untrusting them ---------------
+
+
+def _trusted(newcomer, by):
+    return TrustedPoster.objects.create(user=newcomer, trusted_by=by)
+
+
+def test_moderators_see_who_is_trusted_by_whom_and_others_do_not(client, staff, newcomer):
+    _trusted(newcomer, staff)
+    client.force_login(staff)
+    page = client.get("/admin/forums/trustedposter/").content.decode()
+    assert "Nora Newcomer" in page
+    assert "Olivia Staff" in page  # who trusted her
+    others = staff_person("Consortia staff", name="Carl Consortia")
+    client.force_login(others)
+    assert client.get("/admin/forums/trustedposter/").status_code == 403
+
+
+def test_the_trusted_list_runs_the_same_queries_for_2_or_12_people(client, staff):
+    for n in range(2):
+        _trusted(UserFactory(name=f"Trusted {n}"), staff)
+    client.force_login(staff)
+    small = count_queries(client, "/admin/forums/trustedposter/")
+    for n in range(10):
+        _trusted(UserFactory(name=f"More trusted {n}"), person())
+    assert count_queries(client, "/admin/forums/trustedposter/") == small
+
+
+def test_untrusting_in_the_admin_holds_the_person_s_next_post_again(
+    client, staff, topic, newcomer, django_capture_on_commit_callbacks
+):
+    trusted = _trusted(newcomer, staff)
+    assert not _held_reply(topic, newcomer, django_capture_on_commit_callbacks).is_hidden
+    client.force_login(staff)
+    response = client.post(
+        "/admin/forums/trustedposter/",
+        {"action": "untrust", "_selected_action": [trusted.pk]},
+        follow=True,
+    )
+    assert "1 person is no longer trusted." in response.content.decode()
+    assert not TrustedPoster.objects.filter(user=newcomer).exists()
+    assert ModerationAction.objects.filter(
+        action="untrust", actor=staff, note=f"user {newcomer.pk}"
+    ).exists()
+    later = _held_reply(topic, newcomer, django_capture_on_commit_callbacks, body="Again")
+    assert later.hidden_reason == Post.HiddenReason.HELD
+
+
+def test_only_moderators_of_every_forum_stop_trusting_someone(staff, newcomer, reader):
+    _trusted(newcomer, staff)
+    with pytest.raises(NotAllowed):
+        services.trusted_poster_remove(by=reader, user=newcomer)
+    assert TrustedPoster.objects.filter(user=newcomer).exists()
+    assert services.trusted_poster_remove(by=staff, user=newcomer) is True
+    assert services.trusted_poster_remove(by=staff, user=newcomer) is False  # nothing left

@@ -381,3 +381,80 @@ def test_nothing_is_imported_into_the_ideas_forum(db):
             created_at=datetime(2015, 3, 2, tzinfo=UTC),
             message_id="<i@x>",
         )
+
+
+# A live reply by mail to a mail of the imported archive (the API Users group's mail
+# programs keep their Message-IDs): it joins that mail's topic, by the rules of every
+# reply to the forum's address (DMARC passed, a verified address of a person).
+LIVE = "community.orcid.example"
+PASSED = {"Authentication-Results": f"mx.{LIVE}; dmarc=pass header.from=example.org"}
+
+
+def _live_reply(*, references, in_reply_to=None, sender="ben@example.org", headers=PASSED):
+    from inbound.services import message_receive  # the live path, beside the import's
+    from tests.helpers import mail_bytes
+
+    threading = {"References": " ".join(references)}
+    if in_reply_to:
+        threading["In-Reply-To"] = in_reply_to
+    raw = mail_bytes(
+        to=f"api-users@{LIVE}",
+        sender=sender,
+        subject="Re: [orcid-api-users] Token expiry",
+        text="Still true in 2026.\n\nOn Mon, Mar 2, 2015, Support wrote:\n> Tokens last 20 years.",
+        headers={**headers, **threading},
+    )
+    return message_receive(raw=raw, recipient=f"api-users@{LIVE}")
+
+
+def test_a_live_reply_to_an_imported_mail_joins_its_topic(tmp_path, api_users, ben):
+    _import(_thread(tmp_path))
+    topic = Topic.objects.get()
+    result = _live_reply(in_reply_to="<b@x>", references=["<a@x>", "<b@x>"])
+    post = Post.objects.get(pk=result.post_id)
+    assert (result.outcome, post.topic, post.author, post.body) == (
+        "posted",
+        topic,
+        ben,
+        "Still true in 2026.",
+    )
+    assert Topic.objects.count() == 1
+    topic.refresh_from_db()
+    assert (topic.reply_count, topic.last_post_author) == (3, ben)
+
+
+def test_a_live_reply_whose_parent_is_not_imported_joins_the_nearest_imported_mail_s_topic(
+    tmp_path, api_users, ben
+):
+    _import(_thread(tmp_path))
+    # Its parent (the last References) was never archived; the thread's start was.
+    result = _live_reply(references=["<a@x>", "<lost@elsewhere.example>"])
+    assert Post.objects.get(pk=result.post_id).topic == Topic.objects.get()
+
+
+def test_a_live_reply_to_a_mail_imported_into_another_forum_starts_a_topic(
+    tmp_path, api_users, ben
+):
+    from tests.factories.forums import ForumFactory
+
+    ForumFactory(slug="other-list", name="Other list")
+    _import(_thread(tmp_path), forum="other-list")
+    result = _live_reply(in_reply_to="<b@x>", references=["<a@x>", "<b@x>"])
+    post = Post.objects.get(pk=result.post_id)
+    assert (post.topic.forum, post.is_first) == (api_users, True)
+
+
+def test_a_live_reply_to_an_imported_mail_from_an_unverified_or_unauthenticated_sender_is_refused(
+    tmp_path, api_users, ben
+):
+    _import(_thread(tmp_path))
+    unknown = _live_reply(references=["<b@x>"], sender="stranger@example.org")
+    spoofed = _live_reply(
+        references=["<b@x>"],
+        headers={"Authentication-Results": f"mx.{LIVE}; dmarc=fail header.from=example.org"},
+    )
+    assert [(r.outcome, r.reason) for r in (unknown, spoofed)] == [
+        ("refused", "unknown_sender"),
+        ("refused", "not_authenticated"),
+    ]
+    assert Post.objects.count() == 3
