@@ -46,6 +46,7 @@ from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from core.markdown import render_markdown  # noqa: E402
+from core.vacuum import vacuum_analyze  # noqa: E402
 from forums import digests  # noqa: E402
 from forums.models import Forum, Post, Subscription, Topic  # noqa: E402
 from forums.tasks import send_digests  # noqa: E402
@@ -132,19 +133,6 @@ def digest_population(tag: str, subscribers: int, posts: int) -> dict:
     return {"tag": tag, "forums": [f.pk for f in forums]}
 
 
-def as_autovacuum_would() -> None:
-    """VACUUM ANALYZE the tables the digest reads and writes, as autovacuum would have on a
-    real site: fresh rows have no statistics yet, and the dead rows of earlier runs (each
-    deletes its 20,000 people and deliveries again) slow every index they are left in. It
-    matters here: this machine's PostgreSQL runs with autovacuum off."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return  # VACUUM cannot run in a transaction (the tests' own); SQLite has none
-    User = get_user_model()
-    with connection.cursor() as cursor:
-        for model in (User, Forum, Topic, Post, Subscription, Delivery, DigestRun):
-            cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
-
-
 def digest_population_delete(created: dict) -> None:
     """Delete what :func:`digest_population` created, and the bench's digest runs."""
     with transaction.atomic():
@@ -194,7 +182,16 @@ def run(subscribers: int = 20_000, posts: int = 200, *, out: TextIO = sys.stdout
         eager = celery_app.conf.task_always_eager
         configure_celery(task_always_eager=True)
         created = digest_population(tag, subscribers, posts)
-        as_autovacuum_would()
+        # As autovacuum would have on a real site (statistics, earlier runs' dead rows).
+        vacuum_analyze(
+            "accounts.User",
+            "forums.Forum",
+            "forums.Topic",
+            "forums.Post",
+            "forums.Subscription",
+            "mail.Delivery",
+            "mail.DigestRun",
+        )
         try:
             result = _measure(subscribers, kind=f"{BENCH_KIND}.{tag}")
         finally:

@@ -145,7 +145,9 @@ def _render(template: str, context: dict, subject, subject_params: dict | None):
     return " ".join(subject_text.split()), text, html
 
 
-@transaction.atomic
+# No savepoint of its own: nobody goes on with a transaction in which writing mail failed,
+# and a post's mail is written inside the post's own savepoint (two round trips a reply).
+@transaction.atomic(savepoint=False)
 def deliver(
     *,
     recipients: Iterable,
@@ -212,7 +214,8 @@ def deliver(
         )
     # A concurrent writer of the same delivery loses to the constraint, silently.
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    transaction.on_commit(lambda: _enqueue_pending(kind=kind, about=key, period=period))
+    written = {"recipient_id__any": list(people), "kind": kind, "about": key, "period": period}
+    transaction.on_commit(lambda: _enqueue_pending(written))
     return len(rows)
 
 
@@ -257,7 +260,8 @@ def deliver_to_address(
     )
     # A concurrent writer of the same delivery loses to the constraint, silently.
     Delivery.objects.bulk_create([delivery], ignore_conflicts=True)
-    transaction.on_commit(lambda: _enqueue_pending(kind=kind, about=key, period=""))
+    written = {"recipient__isnull": True, "to_email": address, "kind": kind, "about": key}
+    transaction.on_commit(lambda: _enqueue_pending({**written, "period": ""}))
     return 1
 
 
@@ -291,17 +295,25 @@ def deliver_message(*, recipient=None, message, kind: str, about: str) -> Delive
     return delivery
 
 
-def _enqueue_pending(*, kind: str, about: str, period: str) -> None:
+def _enqueue_pending(written: dict) -> None:
+    """After commit: hand the pending deliveries of one event to one send task.
+
+    ``written`` names them by a unique constraint's columns (recipients or the address,
+    kind, about, period), so the lookup goes by its index; the state is checked here: by
+    kind and state the lookup read every pending delivery (a digest's 20,000).
+    """
     try:
-        ids = list(
-            Delivery.objects.filter(
-                kind=kind, about=about, period=period, state=Delivery.State.PENDING
-            ).values_list("pk", flat=True)
-        )
+        ids = [
+            pk
+            for pk, state in Delivery.objects.filter(**written)
+            .order_by()
+            .values_list("pk", "state")
+            if state == Delivery.State.PENDING
+        ]
     except Exception:  # after commit: the rows are written, the sweep finds them
-        logger.warning("Could not look up the deliveries of %s", about, exc_info=True)
+        logger.warning("Could not look up the deliveries of %s", written["about"], exc_info=True)
         return
-    enqueue_deliveries(ids)
+    enqueue_batch(ids)
 
 
 def enqueue_deliveries(ids: list[int]) -> None:

@@ -150,7 +150,9 @@ def test_broker_outage_leaves_deliveries_to_the_sweeps_next_run(
 ):
     person = UserFactory()
     with (
-        mock.patch("mail.tasks.send_delivery.delay", side_effect=ConnectionError("broker down")),
+        mock.patch(
+            "mail.tasks.send_delivery_batch.delay", side_effect=ConnectionError("broker down")
+        ),
         django_capture_on_commit_callbacks(execute=True),
     ):
         notify([person])  # the event still succeeds
