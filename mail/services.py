@@ -58,7 +58,7 @@ MAX_ATTEMPTS = settings.MAIL_MAX_ATTEMPTS
 STALE_AFTER = timedelta(seconds=settings.MAIL_STALE_AFTER_SECONDS)
 BOUNCE_THRESHOLD = settings.MAIL_BOUNCE_THRESHOLD
 BOUNCE_STALE_DAYS = settings.MAIL_BOUNCE_STALE_DAYS
-BATCH_SIZE = 500  # deliveries sent over one connection by one task
+BATCH_SIZE = 1000  # deliveries sent over one connection by one task (README, Digests at scale)
 # Deliveries sent and recorded in one transaction: what a worker killed in the middle of a
 # batch may have sent without recording it, and so sends again (issue 22: at most 10).
 SEND_CHUNK = 10
@@ -703,7 +703,7 @@ def build_message(
 
 
 # What sending needs of a delivery and its recipient: loading whole rows (three dates to
-# parse, the whole user) for 500 deliveries a batch costs more than building their mail.
+# parse, the whole user) for a batch of deliveries costs more than building their mail.
 _SEND_FIELDS = (
     "recipient_id",
     "list_id",
