@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from forums import permissions
 from forums.models import Forum, Post, Subscription
-from forums.notifications import LISTS, list_for_forum
+from forums.notifications import LISTS, list_for_forum, reply_address, reply_keys_for_pairs
 from mail import selectors as mail_selectors
 from mail import services as mail
 
@@ -274,7 +274,7 @@ def digest_batch_write(*, run, plan: Plan, mode: str, user_ids: list[int]) -> in
         .values_list("pk", "email", "language")
     )
     opted_out = mail_selectors.unsubscribed(user_ids=user_ids, list_ids=LISTS)
-    rows = []
+    rows, one_topic = [], {}
     for user_id, email, language in people:
         language = _language(language)
         if language not in plan.languages:
@@ -286,8 +286,28 @@ def digest_batch_write(*, run, plan: Plan, mode: str, user_ids: list[int]) -> in
                 language=language, keys=[f"_head:{list_id}", *keys, f"_foot:{list_id}"]
             )
             subject = plan.subjects[f"{language} {list_id}"][:255]
-            rows.append((user_id, list_id, email, subject, parts))
-    return mail.digest_batch_record(run=run, recipients=user_ids, rows=rows)
+            rows.append([user_id, list_id, email, subject, parts, ""])
+            topics = _topics_of(plan, keys)
+            if len(topics) == 1:
+                one_topic[len(rows) - 1] = (topics.pop(), user_id)
+    # A digest of one topic answers like the topic's own mail: Reply-To names the person and
+    # the topic (a reply key), and a reply becomes their post there. A digest of several
+    # topics has no one topic a reply could go to: replies are made on the site.
+    keys = reply_keys_for_pairs(one_topic.values())
+    for index, pair in one_topic.items():
+        rows[index][5] = reply_address(keys[pair]) if pair in keys else ""
+    return mail.digest_batch_record(run=run, recipients=user_ids, rows=[tuple(r) for r in rows])
+
+
+def _topics_of(plan: Plan, keys: list[str]) -> set[int]:
+    """The topics a digest's section keys cover (a forum's section: all its topics)."""
+    topics: set[int] = set()
+    for key in keys:
+        if key[0] == "F":
+            topics.update(plan.topics[int(key[1:])])
+        elif key[0] == "T":
+            topics.add(int(key[1:]))
+    return topics
 
 
 def _build(run, plan: Plan, mode: str, batch_size: int | None, *, after: int = 0):

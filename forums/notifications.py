@@ -71,6 +71,35 @@ def reply_keys_for(topic: Topic, user_ids) -> dict[int, str]:
     return keys
 
 
+def reply_keys_for_pairs(pairs) -> dict[tuple[int, int], str]:
+    """The live reply key of each (topic id, person id) pair, made for those without one:
+    three queries at most whatever their number (a digest batch's one-topic digests)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+
+    def live(wanted) -> dict[tuple[int, int], str]:
+        topics, people = {t for t, _u in wanted}, {u for _t, u in wanted}
+        return {
+            (topic_id, user_id): key
+            for topic_id, user_id, key in ReplyKey.objects.filter(
+                topic_id__any=list(topics), user_id__any=list(people), revoked_at__isnull=True
+            ).values_list("topic_id", "user_id", "key")
+            if (topic_id, user_id) in wanted
+        }
+
+    keys = live(pairs)
+    missing = pairs - set(keys)
+    if missing:
+        # A concurrent writer of the same person's key wins; we read back what stands.
+        ReplyKey.objects.bulk_create(
+            [ReplyKey(key=new_reply_key(), topic_id=t, user_id=u) for t, u in missing],
+            ignore_conflicts=True,
+        )
+        keys.update(live(missing))
+    return keys
+
+
 def post_message_id(post_id: int) -> str:
     return f"<post-{post_id}@{settings.MAIL_LIST_ID_DOMAIN}>"
 
