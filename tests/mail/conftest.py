@@ -51,3 +51,16 @@ def mailbox(worker_and_mailbox, transactional_db):
     with box.lock:
         box.messages.clear()
     return box
+
+
+@pytest.fixture(params=["postgresql", "portable"])
+def vendor_branch(request, monkeypatch):
+    """Each branch of code that has one for PostgreSQL and one for other databases: the
+    second taken on PostgreSQL too, by naming the connection's vendor otherwise."""
+    from django.db import connection
+
+    if request.param == "postgresql" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's branch needs PostgreSQL (DATABASE_URL)")
+    if request.param == "portable":
+        monkeypatch.setattr(connection, "vendor", "portable")
+    return request.param

@@ -287,11 +287,9 @@ def pending_batch(django_capture_on_commit_callbacks):
     return make
 
 
-def test_a_worker_killed_mid_batch_resends_at_most_ten_mails(pending_batch, monkeypatch):
+def killed_mid_batch_then_swept(ids: list[int], monkeypatch) -> None:
+    """Kill the send of 45 deliveries at its 26th mail, sweep: at most a chunk goes twice."""
     from django.core.mail.backends.locmem import EmailBackend
-
-    assert services.SEND_CHUNK == 10  # issue 22: at most 10 duplicates per pool process
-    ids = pending_batch(45)
 
     real_send = EmailBackend.send_messages
 
@@ -316,6 +314,11 @@ def test_a_worker_killed_mid_batch_resends_at_most_ten_mails(pending_batch, monk
     resent = len(mail.outbox) - 45
     assert resent == 5  # only what the killed chunk had sent
     assert resent <= services.SEND_CHUNK
+
+
+def test_a_worker_killed_mid_batch_resends_at_most_ten_mails(pending_batch, monkeypatch):
+    assert services.SEND_CHUNK == 10  # issue 22: at most 10 duplicates per pool process
+    killed_mid_batch_then_swept(pending_batch(45), monkeypatch)
 
 
 def test_a_mail_server_that_cannot_be_reached_costs_no_attempt(pending_batch):
@@ -374,19 +377,8 @@ def test_the_sweep_leaves_deliveries_a_live_task_has_claimed(pending_batch):
     assert not mail.outbox
 
 
-@pytest.fixture(params=["postgresql", "portable"])
-def record_branch(request, monkeypatch):
-    """Each way a sent chunk is recorded: PostgreSQL's fixed statement, the ORM's update."""
-    from django.db import connection
-
-    if request.param == "postgresql" and connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's branch needs PostgreSQL (DATABASE_URL)")
-    if request.param == "portable":
-        monkeypatch.setattr(connection, "vendor", "portable")
-    return request.param
-
-
-def test_each_record_branch_marks_a_sent_chunk_sent_once(record_branch, pending_batch):
+def test_each_record_branch_marks_a_sent_chunk_sent_once(vendor_branch, pending_batch):
+    """PostgreSQL's fixed statement and the ORM's update (SQLite) record a chunk alike."""
     ids = pending_batch(12)  # a chunk of 10 and one of 2
     Delivery.objects.filter(pk=ids[0]).update(attempts=2, last_error="SMTPServerDisconnected")
     before = timezone.now()
@@ -449,32 +441,12 @@ def test_a_worker_records_sent_chunks_on_a_connection_of_its_own():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_with_records_in_flight_resends_at_most_ten(monkeypatch):
-    from django.core.mail.backends.locmem import EmailBackend
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("the batch's own connection is PostgreSQL's")
-    ids = committed_batch(45)
-    real_send = EmailBackend.send_messages
-
-    def dies_at_the_26th(self, messages):
-        if len(mail.outbox) == 25:
-            raise WorkerKilled
-        return real_send(self, messages)
-
-    monkeypatch.setattr(EmailBackend, "send_messages", dies_at_the_26th)
-    with pytest.raises(WorkerKilled):
-        services.deliveries_send_batch(delivery_ids=ids)
-    # The second chunk's record was in flight when the third chunk began: it landed.
-    assert Delivery.objects.filter(state="sent").count() == 20
-    assert Delivery.objects.filter(state="sending").count() == 10
-    monkeypatch.setattr(EmailBackend, "send_messages", real_send)
-    Delivery.objects.filter(state="sending").update(
-        queued_at=timezone.now() - services.STALE_AFTER - timedelta(seconds=1)
-    )
-    assert services.deliveries_requeue_stale() == 25
-    assert Delivery.objects.filter(state="sent").count() == 45
-    assert len(mail.outbox) - 45 == 5 <= services.SEND_CHUNK
+    # The second chunk's record is in flight when the third chunk begins: it lands.
+    killed_mid_batch_then_swept(committed_batch(45), monkeypatch)
 
 
 @pytest.mark.django_db(transaction=True)

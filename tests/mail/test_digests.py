@@ -379,17 +379,8 @@ def test_beat_sweeps_stalled_digest_runs_as_often_as_stale_deliveries(settings):
     assert schedule["mail.tasks.resume_stalled_digests"] == sweep
 
 
-@pytest.fixture(params=["postgresql", "portable"])
-def insert_branch(request, monkeypatch):
-    """Each way digest_deliveries_write inserts: PostgreSQL's one statement, the ORM's."""
-    if request.param == "postgresql" and connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's branch needs PostgreSQL (DATABASE_URL)")
-    if request.param == "portable":
-        monkeypatch.setattr(connection, "vendor", "portable")
-    return request.param
-
-
-def test_each_insert_branch_writes_a_batch_once_queued(insert_branch, ben, cleo):
+def test_each_insert_branch_writes_a_batch_once_queued(vendor_branch, ben, cleo):
+    """PostgreSQL's one statement and the ORM's insert (SQLite) write a batch alike."""
     now = timezone.now()
     run = DigestRun.objects.create(
         kind=digests.KIND, period="daily:2026-12-07", since=now - timedelta(days=1), until=now
