@@ -1162,33 +1162,24 @@ class _SentRecords:
 
 
 def _record_sent(ids: list[int], now) -> None:
-    """Mark sent deliveries sent: the one update a chunk costs. On PostgreSQL as fixed SQL
-    (2,000 of them a 20,000-person digest: building each through the ORM cost more than
-    PostgreSQL's work)."""
-    database = transaction.get_connection()
-    if database.vendor != "postgresql":
-        Delivery.objects.filter(pk__any=ids).update(
-            state=Delivery.State.SENT,
-            sent_at=now,
-            attempts=F("attempts") + 1,
-            last_error="",
-            queued_at=None,
-            next_attempt_at=None,
-        )
-        return
-    with database.cursor() as cursor:
-        cursor.execute(_SENT_SQL, [Delivery.State.SENT, now, ids])
+    """Mark sent deliveries sent: the one update a chunk costs, on the batch's connection
+    (SQLite, or inside a transaction; a worker on PostgreSQL uses :class:`_SentRecords`)."""
+    Delivery.objects.filter(pk__any=ids).update(
+        state=Delivery.State.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        last_error="",
+        queued_at=None,
+        next_attempt_at=None,
+    )
 
 
-_SENT_SQL = (
-    f'UPDATE "{Delivery._meta.db_table}" SET "state" = %s, "sent_at" = %s, '
-    '"attempts" = "attempts" + 1, "last_error" = \'\', "queued_at" = NULL, '
-    '"next_attempt_at" = NULL WHERE "id" = ANY(%s::bigint[])'
-)
-# The same for libpq's own parameters ($1…), as _SentRecords sends it.
+# _record_sent's update as _SentRecords sends it, in libpq's own parameters ($1…).
 _SENT_SQL_NUMBERED = (
-    _SENT_SQL.replace("%s", "$1", 1).replace("%s", "$2", 1).replace("%s", "$3", 1).encode()
-)
+    f'UPDATE "{Delivery._meta.db_table}" SET "state" = $1, "sent_at" = $2, '
+    '"attempts" = "attempts" + 1, "last_error" = \'\', "queued_at" = NULL, '
+    '"next_attempt_at" = NULL WHERE "id" = ANY($3::bigint[])'
+).encode()
 
 
 def _settle(rows, outcome, *, sent, tried, untried, mailer, records) -> None:

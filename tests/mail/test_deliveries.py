@@ -377,8 +377,8 @@ def test_the_sweep_leaves_deliveries_a_live_task_has_claimed(pending_batch):
     assert not mail.outbox
 
 
-def test_each_record_branch_marks_a_sent_chunk_sent_once(vendor_branch, pending_batch):
-    """PostgreSQL's fixed statement and the ORM's update (SQLite) record a chunk alike."""
+def test_a_sent_chunk_is_recorded_sent_once_inside_a_transaction(pending_batch):
+    """Inside a transaction (here the test's) a chunk is recorded by an update that waits."""
     ids = pending_batch(12)  # a chunk of 10 and one of 2
     Delivery.objects.filter(pk=ids[0]).update(attempts=2, last_error="SMTPServerDisconnected")
     before = timezone.now()
