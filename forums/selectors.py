@@ -432,13 +432,13 @@ def activity_counts(user_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def reply_key_find(key: str, *, sender: str | None = None) -> ReplyKey | None:
-    """The live reply key ``key`` with its person and topic; None if unknown or revoked.
-    (Posting reads the topic and its forum again, locked: they are not joined here.) With
+    """The live reply key ``key`` with its person; None if unknown or revoked. (Posting
+    reads the topic and its forum, locked: they are not joined here.) With
     ``sender``, the key tells whether that address is one of its person's verified ones
     (``sent_by_its_person``), in the same query."""
     if not key or len(key) > 32:
         return None
-    keys = ReplyKey.objects.select_related("user", "topic")
+    keys = ReplyKey.objects.select_related("user")
     if sender is not None:
         keys = keys.annotate(
             sent_by_its_person=owns_verified_email_column(OuterRef("user_id"), sender)

@@ -296,7 +296,7 @@ def topic_create(*, forum: Forum, by, title: str, body: str, from_address: str =
     Subscription.objects.create(user=by, topic=topic)
     if not held:
         _count_shown_post(topic, post, new_topic=True)
-        post_notify(post=post)  # mail of watchers in mode "each", written with the post
+        post_notify(post=post, new=True)  # mail of its watchers in mode "each", with it
     return topic
 
 
@@ -304,10 +304,21 @@ def topic_create(*, forum: Forum, by, title: str, body: str, from_address: str =
 def post_create(*, topic: Topic, by, body: str, from_address: str = "") -> Post:
     """Reply to a topic. A new person's reply in the API Users list waits for a moderator
     (``from_address``: the sender of a reply that came by mail)."""
+    return _reply(topic.pk, by=by, body=body, from_address=from_address)
+
+
+@transaction.atomic
+def reply_by_mail(*, key: ReplyKey, body: str, from_address: str) -> Post:
+    """A mail to a reply address: a reply of the key's person in the key's topic, by every
+    rule of ``post_create`` (the topic is read here, locked: not with the key)."""
+    return _reply(key.topic_id, by=key.user, body=body, from_address=from_address)
+
+
+def _reply(topic_id: int, *, by, body: str, from_address: str) -> Post:
     # Lock the topic row: a lock or a move by a moderator cannot cross a reply.
     topic = with_first_post(
         Topic.objects.select_for_update(of=("self",)).select_related("forum")
-    ).get(pk=topic.pk)
+    ).get(pk=topic_id)
     if not permissions.can_post_in(by, topic.forum):
         raise NotAllowed(_("You cannot post in this forum."))
     if topic.is_locked and not permissions.can_moderate(by, topic.forum):
@@ -328,7 +339,7 @@ def post_create(*, topic: Topic, by, body: str, from_address: str = "") -> Post:
     )
     if not held:  # a held post counts nowhere until it is approved
         _count_shown_post(topic, post)
-        post_notify(post=post)  # mail of watchers in mode "each", written with the post
+        post_notify(post=post, new=True)  # mail of its watchers in mode "each", with it
     return post
 
 

@@ -146,11 +146,8 @@ def _post(received: parsing.Received, target: Target, record: InboundMessage, ra
         key = target.reply_key
         if not key.sent_by_its_person:  # owns_verified_email, asked with the key
             raise _Refused("not_the_recipient", explain=True)
-        return forum_services.post_create(
-            topic=key.topic,
-            by=key.user,
-            body=_body(received),
-            from_address=received.from_address,
+        return forum_services.reply_by_mail(
+            key=key, body=_body(received), from_address=received.from_address
         ), key.user
     forum = target.forum
     verdict = authenticate(

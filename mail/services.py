@@ -161,11 +161,14 @@ def deliver(
     period: str = "",
     reply_to: str | Mapping[int, str] = "",
     headers: Mapping[str, str] | None = None,
+    fresh: bool = False,
 ) -> int:
     """Write one delivery per recipient and send them after commit; return how many are new.
 
     ``reply_to`` is one address, or one per recipient ({user id: address}: a reply address
     that names the person); ``headers`` are more headers of every copy (threading).
+    ``fresh``: ``about`` was made in this transaction, so nobody has its mail yet (who has
+    it is not read; a row that stands all the same wins, as a concurrent writer's would).
     """
     key = about_key(about)
     people = {user.pk: user for user in recipients if user.is_active and user.email}
@@ -176,12 +179,15 @@ def deliver(
             "user_id", flat=True
         )
     )
-    already = set(
-        Delivery.objects.filter(
-            recipient_id__in=people, kind=kind, about=key, period=period
-        ).values_list("recipient_id", flat=True)
-    )
+    already = set()
+    if not fresh:
+        already = set(
+            Delivery.objects.filter(
+                recipient_id__in=people, kind=kind, about=key, period=period
+            ).values_list("recipient_id", flat=True)
+        )
     name = list_name(list_id)  # lazy where it must be translated per recipient
+    now = timezone.now()
     rows = []
     for user in people.values():
         if user.pk in already:
@@ -209,13 +215,28 @@ def deliver(
                 body_html=html,
                 reply_to=reply_to if isinstance(reply_to, str) else reply_to.get(user.pk, ""),
                 headers=dict(headers) if headers else None,
-                state=Delivery.State.SKIPPED if user.pk in opted_out else Delivery.State.PENDING,
+                **(
+                    {"state": Delivery.State.SKIPPED}
+                    if user.pk in opted_out
+                    # Handed to the send task right after commit (a third write of each
+                    # row saved); should the process die before, the sweep takes them
+                    # after MAIL_STALE_AFTER_SECONDS.
+                    else {"state": Delivery.State.PENDING, "queued_at": now}
+                ),
             )
         )
-    # A concurrent writer of the same delivery loses to the constraint, silently.
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    written = {"recipient_id__any": list(people), "kind": kind, "about": key, "period": period}
-    transaction.on_commit(lambda: _enqueue_pending(written))
+    # A concurrent writer of the same delivery wins: its row stands as it wrote it (the
+    # "update" sets a key column to its own value) and comes back with its id, like ours.
+    Delivery.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["recipient", "kind", "about", "period"],
+        update_fields=["about"],
+    )
+    pending = [row.pk for row in rows if row.state == Delivery.State.PENDING]
+    # The send task claims only what is still pending: a row of a concurrent writer's
+    # handed over twice is sent once.
+    transaction.on_commit(partial(enqueue_batch, pending, mark_queued=False))
     return len(rows)
 
 

@@ -66,6 +66,7 @@ def test_what_changed_during_the_outage_is_dropped_when_redis_answers_again():
     client._clients.clear()
     cache.delete("page:topic")
     assert cache.incr("generation:forums") is None  # a bump that could not be made
+    assert cache.bump(["generation:events"], 7) is False  # nor by core.cache's call
     assert live.exists(_key(cache, "page:topic"))  # still in Redis, stale
     # Redis answers again.
     client._servers = [LIVE]
@@ -75,8 +76,34 @@ def test_what_changed_during_the_outage_is_dropped_when_redis_answers_again():
     assert cache.get("untouched") == "kept"
     assert cache.get("page:topic") is None
     assert cache.get("generation:forums") is None  # restarts from the clock (core.cache)
+    assert cache.get("generation:events") is None
     assert client._stale == set()
     cache.delete_many(["untouched"])
+
+
+@needs_redis
+def test_a_bump_adds_one_to_each_generation_in_one_round_trip(monkeypatch):
+    cache = _backend(LIVE)
+    cache.set("generation:forums", 41)
+    cache.delete("generation:events")
+    trips = []
+    monkeypatch.setattr(redis.Redis, "execute_command", lambda *a, **k: trips.append(a))
+    real_execute = redis.client.Pipeline.execute
+
+    def execute(pipe, *args, **kwargs):
+        trips.append("pipeline")
+        return real_execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    assert cache.bump(["generation:forums", "generation:events"], 1000) is True
+    assert trips == ["pipeline"]
+    monkeypatch.undo()
+    # An existing generation moves by one; a missing one starts from the value given.
+    assert cache.get_many(["generation:forums", "generation:events"]) == {
+        "generation:forums": 42,
+        "generation:events": 1001,
+    }
+    cache.delete_many(["generation:forums", "generation:events"])
 
 
 def _caches(location: str, **options) -> dict:

@@ -4,6 +4,8 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mail import services
@@ -15,8 +17,9 @@ pytestmark = pytest.mark.django_db
 TEMPLATE = "mail/email/test_notice"
 
 
-def notify(people, *, about="test:1", period=""):
+def notify(people, *, about="test:1", period="", **more):
     return services.deliver(
+        **more,
         recipients=people,
         kind="test.notice",
         about=about,
@@ -71,6 +74,52 @@ def test_the_same_thing_is_never_delivered_twice_to_a_person(django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         notify([person], period="2026-11-23")
     assert len(mail.outbox) == 2
+
+
+def test_the_mail_of_an_event_is_handed_to_one_send_task_as_it_is_written(
+    django_capture_on_commit_callbacks,
+):
+    """The rows are written handed over (``queued_at``) and their ids go to one task after
+    commit: no lookup of them and no second write. A row of a person who left the list is
+    written skipped and handed to nobody."""
+    ana, ben, cy = UserFactory.create_batch(3)
+    Unsubscription.objects.create(user=cy, list_id="tests")
+    with (
+        mock.patch("mail.tasks.send_delivery_batch.delay") as delay,
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert notify([ana, ben, cy]) == 3
+    rows = {row.recipient_id: row for row in Delivery.objects.all()}
+    delay.assert_called_once()
+    assert sorted(delay.call_args.args[0]) == sorted([rows[ana.pk].pk, rows[ben.pk].pk])
+    assert rows[ana.pk].queued_at is not None and rows[ben.pk].queued_at is not None
+    assert (rows[cy.pk].state, rows[cy.pk].queued_at) == ("skipped", None)
+    delivery_queries = [q["sql"] for q in queries.captured_queries if "mail_delivery" in q["sql"]]
+    assert [sql.split()[0] for sql in delivery_queries] == ["SELECT", "INSERT"]
+
+
+def test_a_delivery_a_concurrent_writer_made_first_stands_as_it_wrote_it(
+    django_capture_on_commit_callbacks,
+):
+    person = UserFactory()
+    theirs = Delivery.objects.create(
+        recipient=person,
+        kind="test.notice",
+        about="test:1",
+        list_id="tests",
+        to_email=person.email,
+        subject="Theirs",
+        body_text="t",
+        body_html="h",
+        state="sent",
+    )
+    # ``fresh``: written as if no delivery had been there when the event was read.
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([person], fresh=True)
+    row = Delivery.objects.get()
+    assert (row.pk, row.subject, row.state) == (theirs.pk, "Theirs", "sent")
+    assert mail.outbox == []  # handed over all the same: the send task takes only pending
 
 
 def test_the_database_refuses_a_duplicate_delivery():

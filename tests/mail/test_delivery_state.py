@@ -41,11 +41,13 @@ def notify(people, *, about="test:1"):
 
 @pytest.fixture
 def pending(django_capture_on_commit_callbacks):
-    """``pending(n)``: n pending deliveries (none handed over), their ids in order."""
+    """``pending(n)``: n pending deliveries that no task holds (the broker refused them),
+    their ids in order."""
 
     def make(n: int) -> list[int]:
         with django_capture_on_commit_callbacks(execute=False):
             notify(UserFactory.create_batch(n))
+        Delivery.objects.update(queued_at=None)  # what services._not_queued leaves
         return sorted(Delivery.objects.values_list("pk", flat=True))
 
     return make
