@@ -93,7 +93,8 @@ def test_the_mail_of_an_event_is_handed_to_one_send_task_as_it_is_written(
     rows = {row.recipient_id: row for row in Delivery.objects.all()}
     delay.assert_called_once()
     assert sorted(delay.call_args.args[0]) == sorted([rows[ana.pk].pk, rows[ben.pk].pk])
-    assert rows[ana.pk].queued_at is not None and rows[ben.pk].queued_at is not None
+    assert rows[ana.pk].queued_at is not None
+    assert rows[ben.pk].queued_at is not None
     assert (rows[cy.pk].state, rows[cy.pk].queued_at) == ("skipped", None)
     delivery_queries = [q["sql"] for q in queries.captured_queries if "mail_delivery" in q["sql"]]
     assert [sql.split()[0] for sql in delivery_queries] == ["SELECT", "INSERT"]
