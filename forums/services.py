@@ -307,7 +307,9 @@ def post_create(*, topic: Topic, by, body: str, from_address: str = "") -> Post:
     return _reply(topic.pk, by=by, body=body, from_address=from_address)
 
 
-@transaction.atomic
+# No savepoint of its own: the mail gateway's transaction (inbound.services) is rolled back
+# whole when a rule refuses the reply, and the refusal written in a transaction of its own.
+@transaction.atomic(savepoint=False)
 def reply_by_mail(*, key: ReplyKey, body: str, from_address: str) -> Post:
     """A mail to a reply address: a reply of the key's person in the key's topic, by every
     rule of ``post_create`` (the topic is read here, locked: not with the key)."""

@@ -208,6 +208,15 @@ class _Duplicate(Exception):
     """The mail's Message-ID was received already: what this delivery did is undone."""
 
 
+class _RuleBroken(Exception):
+    """A rule of the forums refused the post: the attempt is rolled back whole, and the
+    refusal written on its own (``_refuse``)."""
+
+    def __init__(self, record: InboundMessage, error: DomainError):
+        super().__init__(error)
+        self.record, self.error = record, error
+
+
 def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = None) -> Result:
     """Process one received mail for one of our addresses (idempotent per Message-ID).
 
@@ -218,7 +227,10 @@ def message_receive(*, raw: bytes, recipient: str, envelope_from: str | None = N
         return Result(Outcome.REFUSED, "too_large")
     received = parsing.read(raw)
     try:
-        record = _receive(received, raw=raw, recipient=recipient, envelope_from=envelope_from)
+        try:
+            record = _receive(received, raw=raw, recipient=recipient, envelope_from=envelope_from)
+        except _RuleBroken as broken:
+            record = _refuse(received, broken.record, broken.error)
     except _Duplicate:
         return Result("duplicate")
     logger.info("mail %s to %s: %s %s", record.message_id, recipient, record.outcome, record.reason)
@@ -254,22 +266,30 @@ def _receive(
         record.reason = "unknown_address"
     else:
         try:
-            # The forums' services are atomic: a refused post leaves nothing behind.
             post, person = _post(received, target, record, raw)
         except _Refused as refused:
             record.reason, record.detail = refused.reason, refused.detail
             if refused.explain:
                 _explain(received, reason=refused.reason)
         except DomainError as error:
-            person = record.user or getattr(target.reply_key, "user", None)
-            record.user = person
-            language = getattr(person, "language", "") or settings.LANGUAGE_CODE
-            with translation.override(language):
-                message = str(error.message)
-            record.reason, record.detail = "rule", message
-            _explain(received, reason="rule", detail=message, person=person)
+            # A reply by mail has no savepoint of its own (forums.services.reply_by_mail):
+            # leaving this block rolls back everything the attempt wrote.
+            record.user = record.user or getattr(target.reply_key, "user", None)
+            raise _RuleBroken(record, error) from error
         else:
             record.outcome, record.post, record.user = Outcome.POSTED, post, person
+    return _claim(record)
+
+
+@transaction.atomic
+def _refuse(received: parsing.Received, record: InboundMessage, error: DomainError):
+    """Write the mail's row refused by a rule of the forums, and tell its sender why."""
+    person = record.user
+    language = getattr(person, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        message = str(error.message)
+    record.reason, record.detail = "rule", message
+    _explain(received, reason="rule", detail=message, person=person)
     return _claim(record)
 
 

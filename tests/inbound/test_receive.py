@@ -87,6 +87,35 @@ def test_every_web_rule_holds_a_reply_to_a_locked_topic_is_refused_with_the_reas
     assert "This topic is locked" in explanation.body_text
 
 
+def test_a_rule_that_refuses_a_reply_after_it_was_written_leaves_nothing_of_it(
+    api_users, ana, ben, monkeypatch
+):
+    """A reply by mail has no savepoint: the gateway's transaction is rolled back whole, and
+    the refusal and its explanation are written in a transaction of their own."""
+    from core.errors import RuleViolation
+    from forums import notifications
+
+    topic = forums.topic_create(forum=api_users, by=ana, title="Scopes", body="Which scope?")
+    address = f"reply+{ReplyKey.objects.create(key='r' * 24, user=ben, topic=topic).key}@{DOMAIN}"
+
+    def refuse(**kwargs):  # a rule asked once the post and its counters are written
+        raise RuleViolation("Refused late.")
+
+    monkeypatch.setattr(notifications, "post_notify", refuse)
+    monkeypatch.setattr(forums, "post_notify", refuse)
+    raw = mail_bytes(to=address, sender="ben@example.org", message_id="<late@example.org>")
+    result = message_receive(raw=raw, recipient=address)
+    assert (result.outcome, result.reason) == ("refused", "rule")
+    assert topic.posts.count() == 1
+    assert Topic.objects.get(pk=topic.pk).reply_count == 0
+    record = InboundMessage.objects.get()
+    assert (record.user, record.detail, record.post) == (ben, "Refused late.", None)
+    assert Delivery.objects.get(kind="inbound.refused").to_email == "ben@example.org"
+    # Delivered again: the same mail is not refused (nor explained) twice.
+    assert message_receive(raw=raw, recipient=address).outcome == "duplicate"
+    assert Delivery.objects.filter(kind="inbound.refused").count() == 1
+
+
 def test_the_explanation_is_in_the_person_s_language(api_users, ana, ben):
     ben.language = "es"
     ben.save(update_fields=["language"])
