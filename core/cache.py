@@ -12,8 +12,8 @@ of a table of an area (:func:`areas_of`, from the app labels: every table of the
 ``forums`` app belongs to ``forums``; people's tables — the user model, groups,
 permissions, authenticators — to ``people``) is noted. So a service, a
 ``QuerySet.update()``, an admin action, a management command or raw SQL cannot write
-without invalidating. A sign-in's ``last_login`` is the one write that shows nowhere and
-bumps nothing.
+without invalidating. Two writes show nowhere and bump nothing: a sign-in's
+``last_login``, and the rows of a model marked ``shown_on_no_page`` (reply keys).
 
 **When.** In a transaction, the areas a transaction owes are written to
 :class:`core.models.PendingInvalidation` *in the same transaction*, and bumped when it
@@ -145,12 +145,14 @@ _SET_COLUMNS = re.compile(r'[`"](\w+)[`"]\s*=')
 
 @functools.cache
 def _table_areas() -> dict[str, str]:
-    """Every table of an area's app (its many-to-many tables too) and its area."""
+    """Every table of an area's app (its many-to-many tables too) and its area, but those
+    of models that say their rows show on no page (``shown_on_no_page = True``: the
+    secrets behind reply addresses, written by the thousand while digests go out)."""
     area_of_app = {area: area for area in AREAS} | dict.fromkeys(PEOPLE_APPS, "people")
     return {
         model._meta.db_table: area_of_app[model._meta.app_label]
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in area_of_app
+        if model._meta.app_label in area_of_app and not getattr(model, "shown_on_no_page", False)
     }
 
 

@@ -397,6 +397,10 @@ class ReplyKey(models.Model):
     ``topic``. Random (never derived from ids), stored, and revocable: a revoked key is an
     unknown address, refused when the mail server names it."""
 
+    # No page shows a reply key: writing one (a digest batch makes them by the hundred)
+    # leaves the forums' cached pages alone (core.cache).
+    shown_on_no_page = True
+
     key = models.CharField(max_length=32, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="reply_keys")

@@ -64,6 +64,8 @@ def test_the_tables_of_an_app_belong_to_its_area_and_people_s_tables_to_people()
     assert cache.areas_of('SELECT * FROM "forums_post"') == frozenset()
     assert cache.areas_of('INSERT INTO "mail_delivery" VALUES (1)') == frozenset()
     assert cache.areas_of('UPDATE "django_session" SET "x" = 1') == frozenset()
+    # A model whose rows show on no page (forums.ReplyKey) bumps nothing.
+    assert cache.areas_of('INSERT INTO "forums_replykey" VALUES (1)') == frozenset()
 
 
 def test_saving_and_deleting_a_row_of_an_area_bumps_its_generation():
