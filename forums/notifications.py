@@ -151,10 +151,9 @@ def post_notify(*, post: Post, new: bool = False) -> int:
     topic = post.topic
     forum = topic.forum
     each = Subscription.Mode.EACH
-    # With their people, in one query: the forum's subscriptions in mode "each" and every
-    # subscription to the topic (whose mode overrides the forum's); never the forum's
-    # digest readers, who may be thousands.
-    # Each with the person's live reply key for the topic, a column of the same query.
+    # With their people and their live reply keys for the topic, in one query: the forum's
+    # subscriptions in mode "each" and every subscription to the topic (whose mode
+    # overrides the forum's); never the forum's digest readers, who may be thousands.
     key = ReplyKey.objects.filter(topic_id=topic.pk, user_id=OuterRef("user_id"))
     subscriptions = list(
         Subscription.objects.filter(Q(topic=topic) | Q(forum=forum, mode=each))

@@ -215,14 +215,11 @@ def deliver(
                 body_html=html,
                 reply_to=reply_to if isinstance(reply_to, str) else reply_to.get(user.pk, ""),
                 headers=dict(headers) if headers else None,
-                **(
-                    {"state": Delivery.State.SKIPPED}
-                    if user.pk in opted_out
-                    # Handed to the send task right after commit (a third write of each
-                    # row saved); should the process die before, the sweep takes them
-                    # after MAIL_STALE_AFTER_SECONDS.
-                    else {"state": Delivery.State.PENDING, "queued_at": now}
-                ),
+                state=Delivery.State.SKIPPED if user.pk in opted_out else Delivery.State.PENDING,
+                # Handed to the send task right after commit (no second write of the row);
+                # should the process die before, the sweep takes it after
+                # MAIL_STALE_AFTER_SECONDS.
+                queued_at=None if user.pk in opted_out else now,
             )
         )
     # A concurrent writer of the same delivery wins: its row stands as it wrote it (the
