@@ -237,9 +237,8 @@ def bump(*areas: str) -> bool:
         except Exception:  # noqa: BLE001 - a cache that fails must not fail a committed write
             logger.exception("Could not bump the cache generations of %s", ", ".join(keys))
             return False
-    delivered = True
-    for area in areas or AREAS:
-        key = area_key(area)
+    delivered = True  # the local-memory cache of `make run`: one key at a time
+    for key in keys:
         try:
             try:
                 delivered &= cache.incr(key) is not None
@@ -247,7 +246,7 @@ def bump(*areas: str) -> bool:
                 if not cache.add(key, _fresh(), None):
                     delivered &= cache.incr(key) is not None  # raced, or the cache is away
         except Exception:  # noqa: BLE001 - a cache that fails must not fail a committed write
-            logger.exception("Could not bump the cache generation of %s", area)
+            logger.exception("Could not bump the cache generation %s", key)
             delivered = False
     return delivered
 

@@ -55,33 +55,39 @@ def reply_keys_for(topic: Topic, user_ids) -> dict[int, str]:
     return {user_id: key for (_topic_id, user_id), key in keys.items()}
 
 
+def _live_reply_keys(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    topics, people = {t for t, _u in wanted}, {u for _t, u in wanted}
+    return {
+        (topic_id, user_id): key
+        for topic_id, user_id, key in ReplyKey.objects.filter(
+            topic_id__any=list(topics), user_id__any=list(people), revoked_at__isnull=True
+        ).values_list("topic_id", "user_id", "key")
+        if (topic_id, user_id) in wanted
+    }
+
+
 def reply_keys_for_pairs(pairs) -> dict[tuple[int, int], str]:
     """The live reply key of each (topic id, person id) pair, made for those without one:
     three queries at most whatever their number (a digest batch's one-topic digests)."""
     pairs = set(pairs)
     if not pairs:
         return {}
-
-    def live(wanted) -> dict[tuple[int, int], str]:
-        topics, people = {t for t, _u in wanted}, {u for _t, u in wanted}
-        return {
-            (topic_id, user_id): key
-            for topic_id, user_id, key in ReplyKey.objects.filter(
-                topic_id__any=list(topics), user_id__any=list(people), revoked_at__isnull=True
-            ).values_list("topic_id", "user_id", "key")
-            if (topic_id, user_id) in wanted
-        }
-
-    keys = live(pairs)
-    missing = pairs - set(keys)
-    if missing:
-        # A concurrent writer of the same person's key wins; we read back what stands.
-        ReplyKey.objects.bulk_create(
-            [ReplyKey(key=new_reply_key(), topic_id=t, user_id=u) for t, u in missing],
-            ignore_conflicts=True,
-        )
-        keys.update(live(missing))
+    keys = _live_reply_keys(pairs)
+    keys.update(reply_keys_make(pairs - set(keys)))
     return keys
+
+
+def reply_keys_make(pairs) -> dict[tuple[int, int], str]:
+    """Make the reply keys of (topic id, person id) pairs read without one: an insert and
+    the read of what stands (a concurrent writer of the same person's key wins)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    ReplyKey.objects.bulk_create(
+        [ReplyKey(key=new_reply_key(), topic_id=t, user_id=u) for t, u in pairs],
+        ignore_conflicts=True,
+    )
+    return _live_reply_keys(pairs)
 
 
 def post_message_id(post_id: int) -> str:
@@ -176,7 +182,8 @@ def post_notify(*, post: Post, new: bool = False) -> int:
         members = permissions.private_forum_readers([forum])[forum.pk]
         people = [p for p in people if p.pk in members]
     keys = {sub.user_id: sub.reply_key for sub in subscriptions if sub.reply_key}
-    keys.update(reply_keys_for(topic, [p.pk for p in people if p.email and p.pk not in keys]))
+    made = reply_keys_make((topic.pk, p.pk) for p in people if p.email and p.pk not in keys)
+    keys.update({user_id: key for (_topic_id, user_id), key in made.items()})
     # Replies carry "Re:" so mail programs thread them under the topic's first mail.
     subject = _("[%(forum)s] %(title)s") if post.is_first else _("Re: [%(forum)s] %(title)s")
     return deliver(

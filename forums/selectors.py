@@ -458,10 +458,10 @@ def topic_answered(message_ids: list[str]) -> Topic | None:
     (``<post-<id>@MAIL_LIST_ID_DOMAIN>``) or a mail imported from the list's archive
     (``Post.message_id``); with its forum. Two queries."""
     nearest = message_ids[:20]
-    ours = {mid: ids[0] for mid in nearest if (ids := post_ids_in(mid))}
-    imported = [mid for mid in nearest if mid not in ours]
     if not nearest:
         return None
+    ours = {mid: ids[0] for mid in nearest if (ids := post_ids_in(mid))}
+    imported = [mid for mid in nearest if mid not in ours]
     found = Post.objects.filter(
         Q(pk__in=ours.values()) | (Q(message_id__in=imported) & ~Q(message_id=""))
     ).values_list("pk", "message_id", "topic_id")

@@ -278,8 +278,7 @@ def deliver_to_address(
     )
     # A concurrent writer of the same delivery loses to the constraint, silently.
     Delivery.objects.bulk_create([delivery], ignore_conflicts=True)
-    written = {"recipient__isnull": True, "to_email": address, "kind": kind, "about": key}
-    transaction.on_commit(lambda: _enqueue_pending({**written, "period": ""}))
+    transaction.on_commit(partial(_enqueue_pending, address=address, kind=kind, about=key))
     return 1
 
 
@@ -313,23 +312,23 @@ def deliver_message(*, recipient=None, message, kind: str, about: str) -> Delive
     return delivery
 
 
-def _enqueue_pending(written: dict) -> None:
-    """After commit: hand the pending deliveries of one event to one send task.
-
-    ``written`` names them by a unique constraint's columns (recipients or the address,
-    kind, about, period), so the lookup goes by its index; the state is checked here: by
-    kind and state the lookup read every pending delivery (a digest's 20,000).
-    """
+def _enqueue_pending(*, address: str, kind: str, about: str) -> None:
+    """After commit: hand an address's pending delivery (``deliver_to_address``) to a send
+    task. Its INSERT cannot answer with its id (a concurrent writer's row is skipped, and
+    the address's unique constraint is partial), so it is looked up by that constraint's
+    index; the state is checked here."""
     try:
         ids = [
             pk
-            for pk, state in Delivery.objects.filter(**written)
+            for pk, state in Delivery.objects.filter(
+                recipient__isnull=True, to_email=address, kind=kind, about=about, period=""
+            )
             .order_by()
             .values_list("pk", "state")
             if state == Delivery.State.PENDING
         ]
     except Exception:  # after commit: the rows are written, the sweep finds them
-        logger.warning("Could not look up the deliveries of %s", written["about"], exc_info=True)
+        logger.warning("Could not look up the deliveries of %s", about, exc_info=True)
         return
     enqueue_batch(ids)
 

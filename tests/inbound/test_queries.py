@@ -111,3 +111,19 @@ def test_one_mail_delivered_twice_at_the_same_moment_is_posted_once(api_users, a
     assert sorted(r.outcome for r in results) == ["duplicate", "posted"]
     assert topic.posts.count() == 2
     assert Topic.objects.get(pk=topic.pk).reply_count == 1
+
+
+def test_a_watcher_s_first_reply_key_is_made_without_reading_keys_twice(api_users, ana, ben):
+    """The watchers' query reads their keys; one without is made and read back, not asked
+    for again first."""
+    topic = forums.topic_create(forum=api_users, by=ana, title="Scopes", body="Which scope?")
+    watch(ben, "each", topic=topic)
+    with CaptureQueriesContext(connection) as queries:
+        forums.post_create(topic=topic, by=ana, body="An answer")
+    on_keys = [
+        q["sql"].split()[0]
+        for q in queries.captured_queries
+        if q["sql"].startswith(('SELECT "forums_replykey".', 'INSERT INTO "forums_replykey"'))
+    ]
+    assert on_keys == ["INSERT", "SELECT"]
+    assert ReplyKey.objects.filter(topic=topic, user=ben).count() == 1
